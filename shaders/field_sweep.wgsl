@@ -1,0 +1,89 @@
+// Pass 2, fields: one red-black SOR half-sweep of a quasi-steady diffusing field.
+// CPU twin: src/engine/cpu/field.rs (field_sweep).
+//
+// Steady equation at a site, in lattice units (divided by D/h²):
+//   Σₙ(cₙ − c) − decay·c − vmax·c/(km + c) + exchange·perfusion·(level − c) = 0
+// Uptake is linearised with the site's previous value (lagged Michaelis–Menten).
+// Each half-sweep atomically maxes |Δc| into residual[index]; a sweep whose previous
+// sweep already changed nothing by more than the tolerance does nothing.
+
+#import params
+#import site
+#import lattice
+#import bindings
+
+var<workgroup> wg_go: u32;
+var<workgroup> wg_delta: atomic<u32>;
+
+fn relax(x: u32, y: u32, z: u32) -> f32 {
+    let i = site_index(vec3<u32>(x, y, z));
+    let c_old = conc[i];
+    let fixed = field.fixed_boundary == 1u;
+    let bl = field.boundary_level;
+    var sum = 0.0;
+    var nn = 0.0;
+    if x > 0u { sum += conc[i - 1u]; nn += 1.0; } else if fixed { sum += bl; nn += 1.0; }
+    if x + 1u < sim.nx { sum += conc[i + 1u]; nn += 1.0; } else if fixed { sum += bl; nn += 1.0; }
+    if y > 0u { sum += conc[i - sim.nx]; nn += 1.0; } else if fixed { sum += bl; nn += 1.0; }
+    if y + 1u < sim.ny { sum += conc[i + sim.nx]; nn += 1.0; } else if fixed { sum += bl; nn += 1.0; }
+    if sim.nz > 1u {
+        let plane = sim.nx * sim.ny;
+        if z > 0u { sum += conc[i - plane]; nn += 1.0; } else if fixed { sum += bl; nn += 1.0; }
+        if z + 1u < sim.nz { sum += conc[i + plane]; nn += 1.0; } else if fixed { sum += bl; nn += 1.0; }
+    }
+    let s = src[i];
+    let kind = kind_of(s);
+    var diag = nn + field.decay;
+    var rhs = sum;
+    if kind == KIND_VESSEL {
+        let e = field.vessel_exchange * perfusion_of(s);
+        diag += e;
+        rhs += e * field.vessel_level;
+    } else if kind == KIND_TUMOUR {
+        diag += field.uptake_vmax / (field.uptake_km + max(c_old, 0.0));
+    }
+    let gs = rhs / diag;
+    let c_new = max(c_old + field.omega * (gs - c_old), 0.0);
+    conc[i] = c_new;
+    return abs(c_new - c_old);
+}
+
+@compute @workgroup_size(256)
+fn field_sweep(
+    @builtin(global_invocation_id) gid: vec3<u32>,
+    @builtin(num_workgroups) nwg: vec3<u32>,
+    @builtin(local_invocation_index) lid: u32,
+) {
+    if lid == 0u {
+        var go = 1u;
+        if sweep.index > 0u {
+            let previous = bitcast<f32>(atomicLoad(&residual[sweep.index - 1u]));
+            if previous < field.tolerance {
+                go = 0u;
+            }
+        }
+        wg_go = go;
+        atomicStore(&wg_delta, 0u);
+    }
+    if workgroupUniformLoad(&wg_go) == 0u {
+        return;
+    }
+    // Thread t handles the t-th site of this colour, row by row.
+    let t = thread_index(gid, nwg);
+    let half = (sim.nx + 1u) / 2u;
+    let row = t / half;
+    var delta = 0.0;
+    if row < sim.ny * sim.nz {
+        let y = row % sim.ny;
+        let z = row / sim.ny;
+        let x = 2u * (t % half) + ((y + z + sweep.colour) & 1u);
+        if x < sim.nx {
+            delta = relax(x, y, z);
+        }
+    }
+    atomicMax(&wg_delta, bitcast<u32>(delta));
+    workgroupBarrier();
+    if lid == 0u {
+        atomicMax(&residual[sweep.index], atomicLoad(&wg_delta));
+    }
+}

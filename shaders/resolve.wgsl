@@ -1,0 +1,60 @@
+// Pass 4, resolve: wishes that target the same free site are settled by a priority
+// drawn from the RNG, ties broken by the lower site index, so the winner never depends
+// on thread order. Gather-only: the target writes the daughter, the parent checks
+// whether it won. Reads src (after cells) and wish, writes dst.
+// CPU twin: src/engine/cpu/resolve.rs (resolve).
+
+#import params
+#import site
+#import rng
+#import lattice
+#import bindings
+
+// The parent whose division into free site t wins this tick, or NO_SITE.
+fn winner_for(t: u32) -> u32 {
+    let c = site_coords(t);
+    let zr = select(0, 1, sim.nz > 1u);
+    var best = NO_SITE;
+    var best_priority = 0u;
+    for (var dz = -zr; dz <= zr; dz++) {
+        for (var dy = -1; dy <= 1; dy++) {
+            for (var dx = -1; dx <= 1; dx++) {
+                let d = vec3<i32>(dx, dy, dz);
+                if !in_neighbourhood(d) { continue; }
+                let n = neighbour_at(c, d);
+                if n == NO_SITE || wish[n] != t + 1u { continue; }
+                let p = draw(sim.tick_key, n, STREAM_PRIORITY);
+                if best == NO_SITE || p > best_priority || (p == best_priority && n < best) {
+                    best = n;
+                    best_priority = p;
+                }
+            }
+        }
+    }
+    return best;
+}
+
+fn new_cycle(site: u32) -> u32 {
+    return cycle_len_from(sim.tick_key, site, sim.cycle_mean_fx8, sim.cycle_sd_coef) << 16u;
+}
+
+@compute @workgroup_size(256)
+fn resolve(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = thread_index(gid, nwg);
+    if i >= sim.n_sites {
+        return;
+    }
+    let s = src[i];
+    if kind_of(s) == KIND_EMPTY {
+        let parent = winner_for(i);
+        if parent != NO_SITE {
+            let p = src[parent];
+            dst[i] = Site(KIND_TUMOUR | (p.w0 & HIGH16), new_cycle(i), 0u, p.w3);
+            return;
+        }
+    } else if wish[i] != 0u && winner_for(wish[i] - 1u) == i {
+        dst[i] = Site(s.w0, new_cycle(i), s.w2, s.w3);
+        return;
+    }
+    dst[i] = s;
+}

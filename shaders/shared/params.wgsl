@@ -1,0 +1,49 @@
+// Parameters in lattice units. Keep in sync with src/model/params.rs.
+
+struct SimParams {
+    nx: u32,
+    ny: u32,
+    nz: u32,
+    n_sites: u32,
+    moore: u32,
+    tick: u32,
+    tick_key: u32,
+    apoptosis_threshold: u32,
+    anoxic_ticks: u32,
+    cycle_mean_fx8: i32,
+    cycle_sd_coef: i32,
+    hypoxic_mmhg: f32,
+    anoxic_mmhg: f32,
+    _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
+}
+
+struct FieldParams {
+    decay: f32,
+    uptake_vmax: f32,
+    uptake_km: f32,
+    vessel_exchange: f32,
+    vessel_level: f32,
+    boundary_level: f32,
+    fixed_boundary: u32,
+    omega: f32,
+    tolerance: f32,
+    max_sweeps: u32,
+    _pad0: u32,
+    _pad1: u32,
+}
+
+struct SweepParams {
+    colour: u32,
+    index: u32,
+    _pad0: u32,
+    _pad1: u32,
+}
+
+const WORKGROUP_SIZE: u32 = 256u;
+
+// Linear thread index of a 2D dispatch of 1D workgroups (lets grids exceed 65535 groups).
+fn thread_index(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
+    return gid.x + gid.y * nwg.x * WORKGROUP_SIZE;
+}

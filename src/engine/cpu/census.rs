@@ -1,0 +1,65 @@
+//! CPU twin of shaders/census.wgsl.
+
+use crate::model::census::Census;
+use crate::model::params::SimParams;
+use crate::model::site::{Kind, Site};
+use rayon::prelude::*;
+
+use super::cells::grid_of;
+
+/// Integer reductions over the lattice; independent of thread count.
+pub fn census(sim: &SimParams, src: &[Site], conc: &[f32]) -> Census {
+    let grid = grid_of(sim);
+    src.par_iter()
+        .zip(conc.par_iter())
+        .enumerate()
+        .fold(
+            || Census::CLEARED,
+            |mut acc, (i, (s, &o2))| {
+                let sum = acc.o2_sum() + Census::o2_fixed(o2) as u64;
+                acc.o2_sum_lo = sum as u32;
+                acc.o2_sum_hi = (sum >> 32) as u32;
+                let kind = s.kind();
+                match kind {
+                    Kind::Tumour => {
+                        acc.tumour_live += 1;
+                        acc.quiescent += s.is_quiescent() as u32;
+                        acc.hypoxic += (o2 < sim.hypoxic_mmhg) as u32;
+                    }
+                    Kind::Necrotic => acc.necrotic += 1,
+                    Kind::Vessel => {
+                        acc.vessel += 1;
+                        acc.perfused_vessel += (s.w1 & 0xffff != 0) as u32;
+                    }
+                    Kind::Empty => {}
+                }
+                if matches!(kind, Kind::Tumour | Kind::Necrotic) {
+                    let c = grid.coords(i as u32);
+                    for a in 0..3 {
+                        acc.min[a] = acc.min[a].min(c[a]);
+                        acc.max[a] = acc.max[a].max(c[a]);
+                    }
+                }
+                acc
+            },
+        )
+        .reduce(|| Census::CLEARED, merge_census)
+}
+
+/// Combines two partial censuses (what the GPU does when a census adds into a buffer).
+pub fn merge_census(a: Census, b: Census) -> Census {
+    let sum = a.o2_sum() + b.o2_sum();
+    Census {
+        tumour_live: a.tumour_live + b.tumour_live,
+        quiescent: a.quiescent + b.quiescent,
+        necrotic: a.necrotic + b.necrotic,
+        vessel: a.vessel + b.vessel,
+        hypoxic: a.hypoxic + b.hypoxic,
+        perfused_vessel: a.perfused_vessel + b.perfused_vessel,
+        o2_sum_lo: sum as u32,
+        o2_sum_hi: (sum >> 32) as u32,
+        min: std::array::from_fn(|k| a.min[k].min(b.min[k])),
+        max: std::array::from_fn(|k| a.max[k].max(b.max[k])),
+        _pad: [0; 2],
+    }
+}

@@ -1,0 +1,99 @@
+//! CPU twin of shaders/field_sweep.wgsl.
+
+use super::shared::SharedSlice;
+use crate::model::params::{FieldParams, SimParams, SweepParams};
+use crate::model::site::{Kind, Site};
+use rayon::prelude::*;
+
+/// One red-black SOR half-sweep in place; maxes |Δc| into `residual[sweep.index]`.
+/// Does nothing when the previous sweep of this tick already met the tolerance.
+pub fn field_sweep(
+    sim: &SimParams,
+    field: &FieldParams,
+    sweep: &SweepParams,
+    src: &[Site],
+    conc: &mut [f32],
+    residual: &mut [u32],
+) {
+    if sweep.index > 0 && f32::from_bits(residual[sweep.index as usize - 1]) < field.tolerance {
+        return;
+    }
+    let rows = (sim.ny * sim.nz) as usize;
+    let shared = SharedSlice::new(conc);
+    let delta = (0..rows)
+        .into_par_iter()
+        .map(|row| {
+            let y = row as u32 % sim.ny;
+            let z = row as u32 / sim.ny;
+            let mut x = (y + z + sweep.colour) & 1;
+            let mut row_max = 0.0f32;
+            while x < sim.nx {
+                // SAFETY: this half-sweep writes only sites of `sweep.colour` and reads only
+                // the other colour (its face neighbours) plus itself, so no element is
+                // written by one thread while another reads or writes it.
+                let d = unsafe { relax(sim, field, src, &shared, x, y, z) };
+                row_max = row_max.max(d);
+                x += 2;
+            }
+            row_max
+        })
+        .reduce(|| 0.0f32, f32::max);
+    let slot = &mut residual[sweep.index as usize];
+    *slot = (*slot).max(delta.to_bits());
+}
+
+/// Gauss–Seidel update of one site with over-relaxation; returns |Δc|.
+///
+/// # Safety
+/// The caller guarantees no other thread writes site (x, y, z) or its face neighbours.
+unsafe fn relax(
+    sim: &SimParams,
+    field: &FieldParams,
+    src: &[Site],
+    conc: &SharedSlice<f32>,
+    x: u32,
+    y: u32,
+    z: u32,
+) -> f32 {
+    let i = (x + sim.nx * (y + sim.ny * z)) as usize;
+    let c_old = conc.get(i);
+    let fixed = field.fixed_boundary == 1;
+    let bl = field.boundary_level;
+    let mut sum = 0.0f32;
+    let mut nn = 0.0f32;
+    let mut face = |inside: bool, n: usize| {
+        if inside {
+            sum += conc.get(n);
+            nn += 1.0;
+        } else if fixed {
+            sum += bl;
+            nn += 1.0;
+        }
+    };
+    let nx = sim.nx as usize;
+    face(x > 0, i.wrapping_sub(1));
+    face(x + 1 < sim.nx, i + 1);
+    face(y > 0, i.wrapping_sub(nx));
+    face(y + 1 < sim.ny, i + nx);
+    if sim.nz > 1 {
+        let plane = nx * sim.ny as usize;
+        face(z > 0, i.wrapping_sub(plane));
+        face(z + 1 < sim.nz, i + plane);
+    }
+    let s = src[i];
+    let mut diag = nn + field.decay;
+    let mut rhs = sum;
+    match s.kind() {
+        Kind::Vessel => {
+            let e = field.vessel_exchange * s.perfusion_wgsl();
+            diag += e;
+            rhs += e * field.vessel_level;
+        }
+        Kind::Tumour => diag += field.uptake_vmax / (field.uptake_km + c_old.max(0.0)),
+        _ => {}
+    }
+    let gs = rhs / diag;
+    let c_new = (c_old + field.omega * (gs - c_old)).max(0.0);
+    conc.set(i, c_new);
+    (c_new - c_old).abs()
+}

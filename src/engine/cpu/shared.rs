@@ -1,0 +1,40 @@
+//! A slice that several rayon tasks write at disjoint indices, as GPU threads do.
+
+use std::marker::PhantomData;
+
+pub struct SharedSlice<'a, T> {
+    ptr: *mut T,
+    len: usize,
+    _borrow: PhantomData<&'a mut [T]>,
+}
+
+// SAFETY: access goes through the unsafe `get`/`set`, whose callers guarantee that
+// no index is written by one thread while another thread accesses it.
+unsafe impl<T: Send> Send for SharedSlice<'_, T> {}
+unsafe impl<T: Send> Sync for SharedSlice<'_, T> {}
+
+impl<'a, T: Copy> SharedSlice<'a, T> {
+    pub fn new(slice: &'a mut [T]) -> Self {
+        SharedSlice {
+            ptr: slice.as_mut_ptr(),
+            len: slice.len(),
+            _borrow: PhantomData,
+        }
+    }
+
+    /// # Safety
+    /// No other thread may be writing index `i`.
+    #[inline]
+    pub unsafe fn get(&self, i: usize) -> T {
+        assert!(i < self.len);
+        *self.ptr.add(i)
+    }
+
+    /// # Safety
+    /// No other thread may be reading or writing index `i`.
+    #[inline]
+    pub unsafe fn set(&self, i: usize, v: T) {
+        assert!(i < self.len);
+        *self.ptr.add(i) = v;
+    }
+}

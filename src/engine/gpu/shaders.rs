@@ -1,0 +1,132 @@
+//! WGSL sources: one file per kernel in `shaders/`, shared code in `shaders/shared/`
+//! pulled in by `#import name` lines (each module once), then parsed and validated
+//! with naga so a broken shader fails without a GPU.
+
+/// The tick's kernels, in pass order, plus test-only probes. Entry point = file name.
+pub const TICK_KERNELS: [&str; 4] = ["field_sweep", "cells", "resolve", "census"];
+pub const ALL_KERNELS: [&str; 5] = ["field_sweep", "cells", "resolve", "census", "rng_probe"];
+
+const KERNEL_SOURCES: [(&str, &str); 5] = [
+    (
+        "field_sweep",
+        include_str!("../../../shaders/field_sweep.wgsl"),
+    ),
+    ("cells", include_str!("../../../shaders/cells.wgsl")),
+    ("resolve", include_str!("../../../shaders/resolve.wgsl")),
+    ("census", include_str!("../../../shaders/census.wgsl")),
+    ("rng_probe", include_str!("../../../shaders/rng_probe.wgsl")),
+];
+
+const SHARED_SOURCES: [(&str, &str); 5] = [
+    (
+        "params",
+        include_str!("../../../shaders/shared/params.wgsl"),
+    ),
+    ("site", include_str!("../../../shaders/shared/site.wgsl")),
+    ("rng", include_str!("../../../shaders/shared/rng.wgsl")),
+    (
+        "lattice",
+        include_str!("../../../shaders/shared/lattice.wgsl"),
+    ),
+    (
+        "bindings",
+        include_str!("../../../shaders/shared/bindings.wgsl"),
+    ),
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum ShaderError {
+    #[error("no kernel named {0}")]
+    UnknownKernel(String),
+    #[error("{kernel}: #import of unknown module {module}")]
+    UnknownImport { kernel: String, module: String },
+    #[error("{kernel}: WGSL parse error: {message}")]
+    Parse { kernel: String, message: String },
+    #[error("{kernel}: WGSL validation error: {message}")]
+    Validate { kernel: String, message: String },
+}
+
+/// The kernel's full WGSL with its imports expanded.
+pub fn source(kernel: &str) -> Result<String, ShaderError> {
+    let text = KERNEL_SOURCES
+        .iter()
+        .find(|(name, _)| *name == kernel)
+        .map(|(_, text)| *text)
+        .ok_or_else(|| ShaderError::UnknownKernel(kernel.to_string()))?;
+    let mut seen = Vec::new();
+    let mut out = String::new();
+    expand(kernel, text, &mut seen, &mut out)?;
+    Ok(out)
+}
+
+fn expand(
+    kernel: &str,
+    text: &str,
+    seen: &mut Vec<String>,
+    out: &mut String,
+) -> Result<(), ShaderError> {
+    for line in text.lines() {
+        if let Some(module) = line.trim().strip_prefix("#import ") {
+            let module = module.trim();
+            if seen.iter().any(|m| m == module) {
+                continue;
+            }
+            let shared = SHARED_SOURCES
+                .iter()
+                .find(|(name, _)| *name == module)
+                .map(|(_, t)| *t)
+                .ok_or_else(|| ShaderError::UnknownImport {
+                    kernel: kernel.to_string(),
+                    module: module.to_string(),
+                })?;
+            seen.push(module.to_string());
+            expand(kernel, shared, seen, out)?;
+        } else {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    Ok(())
+}
+
+/// Parses and validates one kernel with naga, returning the module for reflection.
+pub fn validated_module(
+    kernel: &str,
+) -> Result<(naga::Module, naga::valid::ModuleInfo), ShaderError> {
+    let text = source(kernel)?;
+    let module = naga::front::wgsl::parse_str(&text).map_err(|e| ShaderError::Parse {
+        kernel: kernel.to_string(),
+        message: e.emit_to_string(&text),
+    })?;
+    let info = naga::valid::Validator::new(
+        naga::valid::ValidationFlags::all(),
+        naga::valid::Capabilities::empty(),
+    )
+    .validate(&module)
+    .map_err(|e| ShaderError::Validate {
+        kernel: kernel.to_string(),
+        message: e.emit_to_string(&text),
+    })?;
+    Ok((module, info))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kernel_parses_and_validates() {
+        for kernel in ALL_KERNELS {
+            if let Err(e) = validated_module(kernel) {
+                panic!("{e}");
+            }
+        }
+    }
+
+    #[test]
+    fn imports_are_expanded_once() {
+        let text = source("cells").unwrap();
+        assert_eq!(text.matches("struct SimParams").count(), 1);
+        assert!(!text.contains("#import"));
+    }
+}

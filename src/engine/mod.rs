@@ -1,0 +1,196 @@
+//! The tick: a `Simulation` drives a `Backend` through the passes of DESIGN.md —
+//! host parameters, fields, cells, resolve, census — in that order, every tick.
+//!
+//! `cpu` is the reference (one Rust function per WGSL kernel, same names, same
+//! order); `gpu` runs the kernels with wgpu. Neither imports the other.
+
+pub mod cpu;
+pub mod gpu;
+mod simulation;
+
+pub use simulation::{Simulation, SolveStats};
+
+use crate::model::census::Census;
+use crate::model::params::{FieldParams, SimParams, SweepParams};
+use crate::model::site::Site;
+
+/// Failures at run time (not bad input): exit code 1.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("no GPU adapter found ({0}); use --backend cpu or --backend auto")]
+    NoAdapter(String),
+    #[error("the GPU device could not be created: {0}")]
+    Device(String),
+    #[error("{0}")]
+    TooLarge(String),
+    #[error("GPU error: {0}")]
+    Gpu(String),
+    #[error("the oxygen field became non-finite at tick {tick}")]
+    NonFinite { tick: u64 },
+    #[error(transparent)]
+    Shader(#[from] gpu::shaders::ShaderError),
+}
+
+/// Which backend to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BackendChoice {
+    /// A GPU adapter when one exists, else the CPU backend.
+    Auto,
+    Gpu,
+    Cpu,
+}
+
+/// What a backend says about itself (for the progress line, summary.json and `info`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct BackendInfo {
+    /// "gpu" or "cpu".
+    pub kind: String,
+    /// Adapter name, or the CPU description.
+    pub device: String,
+    /// Graphics API or thread count.
+    pub detail: String,
+}
+
+/// A pass of the tick, for running one kernel alone (tests compare backends with it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pass {
+    /// One half-sweep of the field solver with the given `SweepParams`.
+    FieldSweep,
+    Cells,
+    Resolve,
+    Census,
+}
+
+/// Every buffer a kernel reads or writes, on the host. `run_pass` uploads all of it,
+/// runs one kernel, and reads all of it back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KernelIo {
+    pub src: Vec<Site>,
+    pub dst: Vec<Site>,
+    pub wish: Vec<u32>,
+    pub conc: Vec<f32>,
+    /// One slot per sweep of a tick (`FieldParams::max_sweeps`), max |Δc| as f32 bits.
+    pub residual: Vec<u32>,
+    pub census: Census,
+}
+
+/// The census of a report tick and the field solver's statistics for that tick.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TickReport {
+    /// Ticks completed when the census was taken.
+    pub tick: u64,
+    pub census: Census,
+    pub solve: SolveStats,
+}
+
+/// Whole state on the host.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HostState {
+    pub sites: Vec<Site>,
+    pub oxygen: Vec<f32>,
+}
+
+/// What every backend provides. Implementations hold the state between ticks; the
+/// caller passes the per-tick parameters.
+pub trait Backend {
+    fn info(&self) -> BackendInfo;
+
+    /// Replaces the whole state.
+    fn upload(&mut self, state: &HostState) -> Result<(), EngineError>;
+
+    /// Reads the whole state back (blocking).
+    fn download(&mut self) -> Result<HostState, EngineError>;
+
+    /// Solves the oxygen field to tolerance (up to `field.max_sweeps` sweeps) and
+    /// returns its statistics, blocking. Used before the first tick.
+    fn solve_blocking(
+        &mut self,
+        sim: &SimParams,
+        field: &FieldParams,
+    ) -> Result<SolveStats, EngineError>;
+
+    /// Runs one tick: fields, cells, resolve; and the census when `report` is set.
+    /// Reports arrive later through `poll_reports`.
+    fn tick(
+        &mut self,
+        sim: &SimParams,
+        field: &FieldParams,
+        report: bool,
+    ) -> Result<(), EngineError>;
+
+    /// Reports that are ready, oldest first. With `wait`, blocks until all requested
+    /// reports have arrived.
+    fn poll_reports(&mut self, wait: bool) -> Result<Vec<TickReport>, EngineError>;
+
+    /// Runs a single pass on `io` (uploads it, runs, reads it all back).
+    fn run_pass(
+        &mut self,
+        pass: Pass,
+        sim: &SimParams,
+        field: &FieldParams,
+        sweep: &SweepParams,
+        io: &mut KernelIo,
+    ) -> Result<(), EngineError>;
+}
+
+/// Iterations and final residual of a field solve, from its per-sweep residuals.
+pub fn solve_stats(residual_bits: &[u32], tolerance: f32) -> SolveStats {
+    let residuals = residual_bits.iter().map(|b| f32::from_bits(*b));
+    let mut last = f32::NAN;
+    for (k, r) in residuals.enumerate() {
+        last = r;
+        if r < tolerance {
+            return SolveStats {
+                sweeps: k as u32 + 1,
+                residual: r,
+                converged: true,
+            };
+        }
+    }
+    SolveStats {
+        sweeps: residual_bits.len() as u32,
+        residual: last,
+        converged: false,
+    }
+}
+
+/// Picks and creates the backend. `Auto` takes a hardware GPU adapter when one exists
+/// and otherwise the CPU backend (a software rasteriser such as llvmpipe is slower than
+/// the CPU backend, so `auto` passes it over; `gpu` accepts it). The returned note says
+/// what was chosen and why.
+pub fn create_backend(
+    choice: BackendChoice,
+    scene: &crate::scene::Scene,
+) -> Result<(Box<dyn Backend>, String), EngineError> {
+    match choice {
+        BackendChoice::Cpu => Ok((
+            Box::new(cpu::CpuBackend::new()),
+            "CPU backend (requested)".into(),
+        )),
+        BackendChoice::Gpu => {
+            let ctx = gpu::GpuContext::new(true)?;
+            let note = format!("GPU backend on {} (requested)", ctx.describe());
+            Ok((
+                Box::new(gpu::GpuBackend::new(std::sync::Arc::new(ctx), scene)?),
+                note,
+            ))
+        }
+        BackendChoice::Auto => match gpu::GpuContext::new(false) {
+            Ok(ctx) => {
+                let desc = ctx.describe();
+                match gpu::GpuBackend::new(std::sync::Arc::new(ctx), scene) {
+                    Ok(b) => Ok((Box::new(b), format!("GPU backend on {desc} (auto)"))),
+                    Err(e) => Ok((
+                        Box::new(cpu::CpuBackend::new()),
+                        format!("CPU backend (auto: the GPU {desc} cannot run this scene: {e})"),
+                    )),
+                }
+            }
+            Err(e) => Ok((
+                Box::new(cpu::CpuBackend::new()),
+                format!("CPU backend (auto: {e})"),
+            )),
+        },
+    }
+}

@@ -1,0 +1,10 @@
+//! Biology as data and pure functions: the packed site record, lattice geometry,
+//! parameters in lattice units, the counter-based RNG, setup and the census.
+//! No GPU, no files.
+
+pub mod census;
+pub mod lattice;
+pub mod params;
+pub mod rng;
+pub mod setup;
+pub mod site;

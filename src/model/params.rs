@@ -1,0 +1,171 @@
+//! Parameters the kernels read, converted once from the scene's physical units to
+//! lattice units. Keep in sync with shaders/shared/params.wgsl.
+
+use crate::model::rng;
+use crate::scene::Scene;
+use bytemuck::{Pod, Zeroable};
+
+/// Per-tick simulation parameters (uniform, group 0 binding 0).
+/// Keep in sync with `struct SimParams` in shaders/shared/params.wgsl.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, Pod, Zeroable)]
+pub struct SimParams {
+    pub nx: u32,
+    pub ny: u32,
+    pub nz: u32,
+    pub n_sites: u32,
+    /// 1 for the Moore neighbourhood, 0 for von Neumann.
+    pub moore: u32,
+    pub tick: u32,
+    /// `rng::tick_key(seed, tick)`.
+    pub tick_key: u32,
+    /// Apoptosis happens when a draw is below this.
+    pub apoptosis_threshold: u32,
+    /// Consecutive anoxic ticks that cause necrosis.
+    pub anoxic_ticks: u32,
+    /// Mean cycle length in ticks, 8 fractional bits.
+    pub cycle_mean_fx8: i32,
+    /// Scales the centred Irwin–Hall sum to the cycle's standard deviation (see `cycle_len`).
+    pub cycle_sd_coef: i32,
+    pub hypoxic_mmhg: f32,
+    pub anoxic_mmhg: f32,
+    pub _pad: [u32; 3],
+}
+
+/// One diffusing field's constants in lattice units (uniform, group 0 binding 1).
+/// The steady equation at a site, divided by D/h², is
+/// Σₙ(cₙ − c) − decay·c − vmax·c/(km + c) + exchange·perfusion·(level − c) = 0.
+/// Keep in sync with `struct FieldParams` in shaders/shared/params.wgsl.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, Pod, Zeroable)]
+pub struct FieldParams {
+    /// k·h²/D.
+    pub decay: f32,
+    /// Vmax·h²/D, in the field's unit.
+    pub uptake_vmax: f32,
+    /// Km in the field's unit.
+    pub uptake_km: f32,
+    /// Vessel exchange rate·h²/D for a fully perfused site.
+    pub vessel_exchange: f32,
+    /// Blood level in the field's unit.
+    pub vessel_level: f32,
+    pub boundary_level: f32,
+    /// 1 when the boundary is held at `boundary_level`, 0 for no flux.
+    pub fixed_boundary: u32,
+    pub omega: f32,
+    pub tolerance: f32,
+    pub max_sweeps: u32,
+    pub _pad: [u32; 2],
+}
+
+/// Which half of the red-black sweep and which sweep of the tick (dynamic uniform).
+/// Keep in sync with `struct SweepParams` in shaders/shared/params.wgsl.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, Pod, Zeroable)]
+pub struct SweepParams {
+    pub colour: u32,
+    pub index: u32,
+    pub _pad: [u32; 2],
+}
+
+/// Standard deviation of the centred, shifted Irwin–Hall sum used in `cycle_len`:
+/// four 16-bit uniforms summed, minus their mean, shifted right by 4.
+pub const CYCLE_NOISE_SD: f64 = 65536.0 / 1.732_050_807_568_877_2 / 16.0;
+
+impl SimParams {
+    pub fn from_scene(scene: &Scene) -> SimParams {
+        let tick_h = scene.time.tick_h;
+        let c = &scene.cells;
+        let mean_ticks = c.cycle_mean_h / tick_h;
+        let sd_ticks = c.cycle_sd_h / tick_h;
+        SimParams {
+            nx: scene.lattice.nx,
+            ny: scene.lattice.ny,
+            nz: scene.lattice.nz,
+            n_sites: scene.site_count() as u32,
+            moore: (scene.lattice.neighbourhood == crate::scene::Neighbourhood::Moore) as u32,
+            tick: 0,
+            tick_key: rng::tick_key(scene.seed, 0),
+            apoptosis_threshold: rng::threshold(c.apoptosis_per_h * tick_h),
+            anoxic_ticks: (c.anoxic_duration_h / tick_h).round().max(1.0) as u32,
+            cycle_mean_fx8: (mean_ticks * 256.0).round() as i32,
+            cycle_sd_coef: (sd_ticks * 256.0 * 256.0 / CYCLE_NOISE_SD).round() as i32,
+            hypoxic_mmhg: c.hypoxic_mmhg as f32,
+            anoxic_mmhg: c.anoxic_mmhg as f32,
+            _pad: [0; 3],
+        }
+    }
+
+    /// The same parameters for tick `tick` of a run seeded with `seed`.
+    pub fn at_tick(mut self, seed: u64, tick: u32) -> SimParams {
+        self.tick = tick;
+        self.tick_key = rng::tick_key(seed, tick);
+        self
+    }
+}
+
+impl FieldParams {
+    /// Oxygen in mmHg.
+    pub fn oxygen(scene: &Scene) -> FieldParams {
+        let o = &scene.oxygen;
+        let h = scene.lattice.site_size_um;
+        let scale = h * h / o.diffusion_um2_per_min; // min per (D/h²)
+        FieldParams {
+            decay: (o.decay_per_min * scale) as f32,
+            uptake_vmax: (o.uptake_mmhg_per_min * scale) as f32,
+            uptake_km: o.uptake_half_max_mmhg as f32,
+            vessel_exchange: (o.vessel_exchange_per_min * scale) as f32,
+            vessel_level: o.vessel_po2_mmhg as f32,
+            boundary_level: o.boundary_mmhg.unwrap_or(0.0) as f32,
+            fixed_boundary: o.boundary_mmhg.is_some() as u32,
+            omega: o.sor_omega as f32,
+            tolerance: o.tolerance_mmhg as f32,
+            max_sweeps: o.max_sweeps_per_tick,
+            _pad: [0; 2],
+        }
+    }
+}
+
+/// This cycle's length in ticks for a cell at `site` (integer arithmetic only, so the
+/// WGSL twin `cycle_len` in shaders/shared/cell.wgsl returns the same value).
+pub fn cycle_len(p: &SimParams, site: u32) -> u32 {
+    let a = rng::draw(p.tick_key, site, rng::stream::CYCLE_A);
+    let b = rng::draw(p.tick_key, site, rng::stream::CYCLE_B);
+    let s = (a & 0xffff) + (a >> 16) + (b & 0xffff) + (b >> 16);
+    let centred = (s as i32 - 131_070) >> 4;
+    let len_fx8 = p.cycle_mean_fx8 + ((centred * p.cycle_sd_coef) >> 8);
+    (((len_fx8 + 128) >> 8).max(1) as u32).min(0xffff)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cycle_lengths_have_the_scene_mean_and_spread() {
+        let p = SimParams {
+            tick_key: rng::tick_key(9, 3),
+            cycle_mean_fx8: 20 * 256,
+            cycle_sd_coef: (4.0 * 65536.0 / CYCLE_NOISE_SD).round() as i32,
+            ..Default::default()
+        };
+        let n = 100_000u32;
+        let draws: Vec<f64> = (0..n).map(|s| cycle_len(&p, s) as f64).collect();
+        let mean = draws.iter().sum::<f64>() / n as f64;
+        let var = draws.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / n as f64;
+        // Rounding to whole ticks adds 1/12 tick² of variance.
+        assert!((mean - 20.0).abs() < 0.05, "mean {mean}");
+        assert!(
+            (var.sqrt() - (16.0f64 + 1.0 / 12.0).sqrt()).abs() < 0.05,
+            "sd {}",
+            var.sqrt()
+        );
+    }
+
+    #[test]
+    fn struct_sizes_are_16_byte_multiples() {
+        assert_eq!(std::mem::size_of::<SimParams>(), 64);
+        assert_eq!(std::mem::size_of::<FieldParams>(), 48);
+        assert_eq!(std::mem::size_of::<SweepParams>(), 16);
+    }
+}

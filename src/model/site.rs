@@ -1,0 +1,124 @@
+//! The packed per-site record. Keep in sync with shaders/shared/site.wgsl.
+//!
+//! 16 bytes per site:
+//! - `w0`: bits 0–1 kind, bit 2 quiescent, bits 16–31 clone id;
+//! - `w1`: tumour: bits 0–15 ticks into the cycle, 16–31 this cycle's length in ticks;
+//!   vessel: bits 0–15 perfusion × 65535;
+//! - `w2`: bits 0–15 consecutive anoxic ticks; 16–31 reserved;
+//! - `w3`: reserved for heritable traits.
+
+use bytemuck::{Pod, Zeroable};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u32)]
+pub enum Kind {
+    Empty = 0,
+    Tumour = 1,
+    Necrotic = 2,
+    Vessel = 3,
+}
+
+pub const KIND_MASK: u32 = 0x3;
+pub const QUIESCENT_BIT: u32 = 1 << 2;
+pub const CLONE_SHIFT: u32 = 16;
+pub const LOW16: u32 = 0xffff;
+
+/// Keep in sync with `struct Site` in shaders/shared/site.wgsl.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Pod, Zeroable)]
+pub struct Site {
+    pub w0: u32,
+    pub w1: u32,
+    pub w2: u32,
+    pub w3: u32,
+}
+
+impl Site {
+    pub const EMPTY: Site = Site {
+        w0: 0,
+        w1: 0,
+        w2: 0,
+        w3: 0,
+    };
+
+    pub fn tumour(clone: u16, progress: u16, cycle_len: u16) -> Site {
+        Site {
+            w0: Kind::Tumour as u32 | (clone as u32) << CLONE_SHIFT,
+            w1: progress as u32 | (cycle_len as u32) << 16,
+            w2: 0,
+            w3: 0,
+        }
+    }
+
+    pub fn vessel(perfusion: f64) -> Site {
+        Site {
+            w0: Kind::Vessel as u32,
+            w1: perfusion_to_u16(perfusion) as u32,
+            w2: 0,
+            w3: 0,
+        }
+    }
+
+    pub fn kind(&self) -> Kind {
+        match self.w0 & KIND_MASK {
+            0 => Kind::Empty,
+            1 => Kind::Tumour,
+            2 => Kind::Necrotic,
+            _ => Kind::Vessel,
+        }
+    }
+
+    pub fn is_quiescent(&self) -> bool {
+        self.w0 & QUIESCENT_BIT != 0
+    }
+
+    pub fn clone_id(&self) -> u16 {
+        (self.w0 >> CLONE_SHIFT) as u16
+    }
+
+    pub fn progress(&self) -> u16 {
+        (self.w1 & LOW16) as u16
+    }
+
+    pub fn cycle_len(&self) -> u16 {
+        (self.w1 >> 16) as u16
+    }
+
+    pub fn anoxic_ticks(&self) -> u16 {
+        (self.w2 & LOW16) as u16
+    }
+
+    /// Perfusion of a vessel site in 0..=1.
+    pub fn perfusion(&self) -> f32 {
+        (self.w1 & LOW16) as f32 / 65535.0
+    }
+
+    /// Perfusion computed exactly as `perfusion_of` in shaders/shared/site.wgsl does.
+    #[inline]
+    pub fn perfusion_wgsl(&self) -> f32 {
+        (self.w1 & LOW16) as f32 * (1.0 / 65535.0)
+    }
+}
+
+pub fn perfusion_to_u16(p: f64) -> u16 {
+    (p.clamp(0.0, 1.0) * 65535.0).round() as u16
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packing_round_trips() {
+        let s = Site::tumour(513, 7, 21);
+        assert_eq!(s.kind(), Kind::Tumour);
+        assert_eq!(s.clone_id(), 513);
+        assert_eq!(s.progress(), 7);
+        assert_eq!(s.cycle_len(), 21);
+        assert!(!s.is_quiescent());
+        let v = Site::vessel(0.5);
+        assert_eq!(v.kind(), Kind::Vessel);
+        assert!((v.perfusion() - 0.5).abs() < 1e-4);
+        assert_eq!(std::mem::size_of::<Site>(), 16);
+    }
+}

@@ -1,0 +1,282 @@
+//! What to simulate: the scene file's structure in physical units, its documented
+//! defaults, and validation that names the file, line, key and what is allowed.
+//!
+//! Every default carries its literature source in a comment. Conversion to lattice
+//! units happens in `model::params`, never here.
+
+mod defaults;
+pub mod error;
+mod validate;
+
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+pub use error::SceneError;
+
+/// A whole scene file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scene {
+    /// Free-form name used in outputs; defaults to the file stem.
+    #[serde(default)]
+    pub name: String,
+    /// Seed of every random draw. Required: a run is never seeded from the clock.
+    pub seed: u64,
+    pub lattice: Lattice,
+    #[serde(default)]
+    pub time: Time,
+    #[serde(default)]
+    pub tumour: Tumour,
+    #[serde(default)]
+    pub vessels: Vessels,
+    #[serde(default)]
+    pub oxygen: Oxygen,
+    #[serde(default)]
+    pub cells: Cells,
+    #[serde(default)]
+    pub output: Output,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Neighbourhood {
+    /// Face neighbours: 4 in 2D, 6 in 3D.
+    VonNeumann,
+    /// Face, edge and corner neighbours: 8 in 2D, 26 in 3D.
+    Moore,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Lattice {
+    pub nx: u32,
+    pub ny: u32,
+    /// 1 makes the scene two-dimensional.
+    #[serde(default = "defaults::nz")]
+    pub nz: u32,
+    #[serde(default = "defaults::site_size_um")]
+    pub site_size_um: f64,
+    #[serde(default = "defaults::neighbourhood")]
+    pub neighbourhood: Neighbourhood,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Time {
+    #[serde(default = "defaults::tick_h")]
+    pub tick_h: f64,
+    #[serde(default = "defaults::duration_days")]
+    pub duration_days: f64,
+    #[serde(default = "defaults::report_every_h")]
+    pub report_every_h: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tumour {
+    /// Centre of the initial tumour in µm from the lattice origin; default: the lattice centre.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub centre_um: Option<[f64; 3]>,
+    /// Fill every free site within this radius (give this or `cell_count`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub radius_um: Option<f64>,
+    /// Or place this many cells on the free sites nearest the centre.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cell_count: Option<u32>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VesselLayout {
+    /// No vessels: oxygen comes only from a fixed boundary, if any.
+    None,
+    /// Capillary sites scattered at random with the given `density`.
+    Random,
+    /// Straight vessels along `axis`, `spacing_um` apart.
+    Lines,
+    /// Vessels along every axis, `spacing_um` apart (a regular grid).
+    Grid,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Axis {
+    X,
+    Y,
+    Z,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Vessels {
+    #[serde(default = "defaults::vessel_layout")]
+    pub layout: VesselLayout,
+    /// Fraction of sites that are capillaries (`random`).
+    #[serde(default = "defaults::vessel_density")]
+    pub density: f64,
+    /// Distance between vessels (`lines`, `grid`).
+    #[serde(default = "defaults::vessel_spacing_um")]
+    pub spacing_um: f64,
+    /// Direction of straight vessels (`lines`).
+    #[serde(default = "defaults::vessel_axis")]
+    pub axis: Axis,
+    /// Mean perfusion of a vessel site, 0 (no flow) to 1 (fully perfused).
+    #[serde(default = "defaults::perfusion")]
+    pub perfusion: f64,
+    /// Each vessel site's perfusion is drawn uniformly in `perfusion ± perfusion_spread`, clamped to 0..1.
+    #[serde(default)]
+    pub perfusion_spread: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Oxygen {
+    #[serde(default = "defaults::o2_diffusion_um2_per_min")]
+    pub diffusion_um2_per_min: f64,
+    #[serde(default = "defaults::vessel_po2_mmhg")]
+    pub vessel_po2_mmhg: f64,
+    /// Rate at which a fully perfused vessel site equilibrates with blood
+    /// (wall permeability × surface-to-volume ratio).
+    #[serde(default = "defaults::o2_vessel_exchange_per_min")]
+    pub vessel_exchange_per_min: f64,
+    /// Maximal consumption of a site filled by a live tumour cell (Michaelis–Menten Vmax).
+    #[serde(default = "defaults::o2_uptake_mmhg_per_min")]
+    pub uptake_mmhg_per_min: f64,
+    /// pO2 at which consumption is half-maximal (Michaelis–Menten Km).
+    #[serde(default = "defaults::o2_uptake_half_max_mmhg")]
+    pub uptake_half_max_mmhg: f64,
+    /// First-order loss everywhere: consumption by the host tissue around the tumour.
+    #[serde(default = "defaults::o2_decay_per_min")]
+    pub decay_per_min: f64,
+    /// pO2 held at the lattice boundary; absent means a no-flux boundary.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub boundary_mmhg: Option<f64>,
+    /// The solve stops when a sweep changes no site by more than this.
+    #[serde(default = "defaults::o2_tolerance_mmhg")]
+    pub tolerance_mmhg: f64,
+    /// Iteration cap per tick (red-black sweeps).
+    #[serde(default = "defaults::max_sweeps_per_tick")]
+    pub max_sweeps_per_tick: u32,
+    /// Over-relaxation factor of the red-black SOR solver, in (0, 2).
+    #[serde(default = "defaults::sor_omega")]
+    pub sor_omega: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cells {
+    #[serde(default = "defaults::cycle_mean_h")]
+    pub cycle_mean_h: f64,
+    #[serde(default = "defaults::cycle_sd_h")]
+    pub cycle_sd_h: f64,
+    /// Below this pO2 a cell stops cycling (quiescence) until oxygen returns.
+    #[serde(default = "defaults::hypoxic_mmhg")]
+    pub hypoxic_mmhg: f64,
+    /// Below this pO2 a cell counts as anoxic ...
+    #[serde(default = "defaults::anoxic_mmhg")]
+    pub anoxic_mmhg: f64,
+    /// ... and dies by necrosis after this long without a break.
+    #[serde(default = "defaults::anoxic_duration_h")]
+    pub anoxic_duration_h: f64,
+    #[serde(default = "defaults::apoptosis_per_h")]
+    pub apoptosis_per_h: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Output {
+    /// Interval between PNG frames; 0 disables frames.
+    #[serde(default = "defaults::frame_every_h")]
+    pub frame_every_h: f64,
+    /// Pixels per lattice site in frames; 0 picks a size near 600 pixels.
+    #[serde(default)]
+    pub frame_pixels_per_site: u32,
+}
+
+impl Scene {
+    /// Reads, parses and validates a scene file.
+    pub fn load(path: &Path) -> Result<Scene, SceneError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| SceneError::whole_file(path, format!("cannot read scene file: {e}")))?;
+        Scene::parse(&text, path)
+    }
+
+    /// Parses and validates scene text; `path` is used in messages and for the default name.
+    pub fn parse(text: &str, path: &Path) -> Result<Scene, SceneError> {
+        let mut scene: Scene = toml::from_str(text).map_err(|e| {
+            let (line, column) = match e.span() {
+                Some(span) => {
+                    let (l, c) = error::line_col(text, span.start);
+                    (Some(l), Some(c))
+                }
+                None => (None, None),
+            };
+            SceneError {
+                file: path.to_path_buf(),
+                line,
+                column,
+                key: String::new(),
+                message: e.message().trim().to_string(),
+            }
+        })?;
+        if scene.name.is_empty() {
+            scene.name = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "scene".into());
+        }
+        if let Err(issue) = validate::validate(&scene) {
+            let (line, column) = match error::locate(text, &issue.key) {
+                Some(at) => {
+                    let (l, c) = error::line_col(text, at);
+                    (Some(l), Some(c))
+                }
+                None => (None, None),
+            };
+            return Err(SceneError {
+                file: path.to_path_buf(),
+                line,
+                column,
+                key: issue.key,
+                message: issue.message,
+            });
+        }
+        Ok(scene)
+    }
+
+    /// The scene with every default filled in, as TOML.
+    pub fn to_resolved_toml(&self) -> String {
+        toml::to_string_pretty(self).expect("a validated scene always serialises")
+    }
+
+    pub fn is_3d(&self) -> bool {
+        self.lattice.nz > 1
+    }
+
+    pub fn site_count(&self) -> u64 {
+        self.lattice.nx as u64 * self.lattice.ny as u64 * self.lattice.nz as u64
+    }
+
+    /// Number of ticks the run lasts.
+    pub fn total_ticks(&self) -> u64 {
+        (self.time.duration_days * 24.0 / self.time.tick_h)
+            .round()
+            .max(1.0) as u64
+    }
+
+    /// Ticks between two rows of the time series.
+    pub fn report_every_ticks(&self) -> u64 {
+        (self.time.report_every_h / self.time.tick_h)
+            .round()
+            .max(1.0) as u64
+    }
+
+    /// Ticks between two frames; `None` when frames are off.
+    pub fn frame_every_ticks(&self) -> Option<u64> {
+        (self.output.frame_every_h > 0.0).then(|| {
+            (self.output.frame_every_h / self.time.tick_h)
+                .round()
+                .max(1.0) as u64
+        })
+    }
+}

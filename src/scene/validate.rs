@@ -1,0 +1,298 @@
+//! Range and consistency checks run after parsing. Each failure names one key.
+
+use super::{Axis, Scene, VesselLayout};
+
+/// One refused value: the dotted key and what is wrong with it.
+pub struct Issue {
+    pub key: String,
+    pub message: String,
+}
+
+fn issue(key: &str, message: String) -> Result<(), Issue> {
+    Err(Issue {
+        key: key.to_string(),
+        message,
+    })
+}
+
+fn positive(key: &str, v: f64) -> Result<(), Issue> {
+    if v.is_finite() && v > 0.0 {
+        Ok(())
+    } else {
+        issue(key, format!("must be > 0 (got {v})"))
+    }
+}
+
+fn non_negative(key: &str, v: f64) -> Result<(), Issue> {
+    if v.is_finite() && v >= 0.0 {
+        Ok(())
+    } else {
+        issue(key, format!("must be >= 0 (got {v})"))
+    }
+}
+
+fn within(key: &str, v: f64, lo: f64, hi: f64) -> Result<(), Issue> {
+    if v.is_finite() && v >= lo && v <= hi {
+        Ok(())
+    } else {
+        issue(key, format!("must be between {lo} and {hi} (got {v})"))
+    }
+}
+
+/// Largest lattice accepted: site indices and wishes must fit in u32 with room for a sentinel.
+pub const MAX_SITES: u64 = 1 << 31;
+/// Per-cell counters (cycle progress, anoxic time) are 16-bit tick counts.
+pub const MAX_COUNTER_TICKS: f64 = 65535.0;
+
+pub fn validate(s: &Scene) -> Result<(), Issue> {
+    let l = &s.lattice;
+    for (key, n) in [("lattice.nx", l.nx), ("lattice.ny", l.ny)] {
+        if !(3..=65535).contains(&n) {
+            return issue(key, format!("must be between 3 and 65535 (got {n})"));
+        }
+    }
+    if l.nz == 0 || l.nz == 2 || l.nz > 65535 {
+        return issue(
+            "lattice.nz",
+            format!("must be 1 (2D) or between 3 and 65535 (got {})", l.nz),
+        );
+    }
+    if s.site_count() > MAX_SITES {
+        return issue(
+            "lattice",
+            format!(
+                "has {} sites; at most {MAX_SITES} are supported",
+                s.site_count()
+            ),
+        );
+    }
+    positive("lattice.site_size_um", l.site_size_um)?;
+
+    let t = &s.time;
+    positive("time.tick_h", t.tick_h)?;
+    positive("time.duration_days", t.duration_days)?;
+    if !(t.report_every_h.is_finite() && t.report_every_h >= t.tick_h) {
+        return issue(
+            "time.report_every_h",
+            format!(
+                "must be at least one tick ({} h) (got {})",
+                t.tick_h, t.report_every_h
+            ),
+        );
+    }
+    if s.time.duration_days * 24.0 / t.tick_h > u32::MAX as f64 / 2.0 {
+        return issue(
+            "time.duration_days",
+            "needs more ticks than supported; lengthen time.tick_h".into(),
+        );
+    }
+
+    validate_tumour(s)?;
+    validate_vessels(s)?;
+    validate_oxygen(s)?;
+    validate_cells(s)?;
+
+    non_negative("output.frame_every_h", s.output.frame_every_h)?;
+    if s.output.frame_pixels_per_site > 64 {
+        return issue(
+            "output.frame_pixels_per_site",
+            format!(
+                "must be between 0 (automatic) and 64 (got {})",
+                s.output.frame_pixels_per_site
+            ),
+        );
+    }
+    Ok(())
+}
+
+fn extent_um(s: &Scene) -> [f64; 3] {
+    let h = s.lattice.site_size_um;
+    [
+        s.lattice.nx as f64 * h,
+        s.lattice.ny as f64 * h,
+        s.lattice.nz as f64 * h,
+    ]
+}
+
+fn validate_tumour(s: &Scene) -> Result<(), Issue> {
+    let tu = &s.tumour;
+    match (tu.radius_um, tu.cell_count) {
+        (Some(_), Some(_)) => {
+            return issue(
+                "tumour.cell_count",
+                "cannot be given together with tumour.radius_um; choose one".into(),
+            )
+        }
+        (None, None) => return issue("tumour", "needs radius_um or cell_count".into()),
+        (Some(r), None) => positive("tumour.radius_um", r)?,
+        (None, Some(n)) => {
+            if n == 0 || n as u64 > s.site_count() {
+                return issue(
+                    "tumour.cell_count",
+                    format!("must be between 1 and {} (got {n})", s.site_count()),
+                );
+            }
+        }
+    }
+    if let Some(c) = tu.centre_um {
+        let ext = extent_um(s);
+        for (axis, (v, e)) in c.iter().zip(ext).enumerate() {
+            if !(v.is_finite() && *v >= 0.0 && *v <= e) {
+                let name = ["x", "y", "z"][axis];
+                return issue(
+                    "tumour.centre_um",
+                    format!("{name} must be inside the lattice, 0 to {e} µm (got {v})"),
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+fn validate_vessels(s: &Scene) -> Result<(), Issue> {
+    let v = &s.vessels;
+    match v.layout {
+        VesselLayout::Random => {
+            if !(v.density.is_finite() && v.density > 0.0 && v.density < 1.0) {
+                return issue(
+                    "vessels.density",
+                    format!("must be > 0 and < 1 (got {})", v.density),
+                );
+            }
+        }
+        VesselLayout::Lines | VesselLayout::Grid => {
+            if !(v.spacing_um.is_finite() && v.spacing_um >= 2.0 * s.lattice.site_size_um) {
+                return issue(
+                    "vessels.spacing_um",
+                    format!(
+                        "must be at least two sites ({} µm) (got {})",
+                        2.0 * s.lattice.site_size_um,
+                        v.spacing_um
+                    ),
+                );
+            }
+            if v.layout == VesselLayout::Lines && v.axis == Axis::Z && !s.is_3d() {
+                return issue(
+                    "vessels.axis",
+                    "must be x or y in a 2D scene (got z)".into(),
+                );
+            }
+        }
+        VesselLayout::None => {}
+    }
+    within("vessels.perfusion", v.perfusion, 0.0, 1.0)?;
+    within("vessels.perfusion_spread", v.perfusion_spread, 0.0, 1.0)?;
+    Ok(())
+}
+
+fn validate_oxygen(s: &Scene) -> Result<(), Issue> {
+    let o = &s.oxygen;
+    positive("oxygen.diffusion_um2_per_min", o.diffusion_um2_per_min)?;
+    non_negative("oxygen.vessel_po2_mmhg", o.vessel_po2_mmhg)?;
+    positive("oxygen.vessel_exchange_per_min", o.vessel_exchange_per_min)?;
+    non_negative("oxygen.uptake_mmhg_per_min", o.uptake_mmhg_per_min)?;
+    positive("oxygen.uptake_half_max_mmhg", o.uptake_half_max_mmhg)?;
+    non_negative("oxygen.decay_per_min", o.decay_per_min)?;
+    if let Some(b) = o.boundary_mmhg {
+        non_negative("oxygen.boundary_mmhg", b)?;
+    }
+    positive("oxygen.tolerance_mmhg", o.tolerance_mmhg)?;
+    if !(1..=10_000).contains(&o.max_sweeps_per_tick) {
+        return issue(
+            "oxygen.max_sweeps_per_tick",
+            format!(
+                "must be between 1 and 10000 (got {})",
+                o.max_sweeps_per_tick
+            ),
+        );
+    }
+    if !(o.sor_omega.is_finite() && o.sor_omega > 0.0 && o.sor_omega < 2.0) {
+        return issue(
+            "oxygen.sor_omega",
+            format!(
+                "must be > 0 and < 2: SOR diverges outside that range (got {})",
+                o.sor_omega
+            ),
+        );
+    }
+    Ok(())
+}
+
+fn validate_cells(s: &Scene) -> Result<(), Issue> {
+    let c = &s.cells;
+    let tick = s.time.tick_h;
+    positive("cells.cycle_mean_h", c.cycle_mean_h)?;
+    if c.cycle_mean_h < 2.0 * tick {
+        return issue(
+            "cells.cycle_mean_h",
+            format!(
+                "must span at least two ticks ({} h) or the cycle is not resolved; shorten time.tick_h (got {})",
+                2.0 * tick,
+                c.cycle_mean_h
+            ),
+        );
+    }
+    if (c.cycle_mean_h + 4.0 * c.cycle_sd_h) / tick > MAX_COUNTER_TICKS {
+        return issue(
+            "cells.cycle_mean_h",
+            format!("is longer than {MAX_COUNTER_TICKS} ticks; lengthen time.tick_h"),
+        );
+    }
+    if !(c.cycle_sd_h.is_finite() && c.cycle_sd_h >= 0.0 && c.cycle_sd_h <= c.cycle_mean_h / 3.0) {
+        return issue(
+            "cells.cycle_sd_h",
+            format!(
+                "must be between 0 and a third of cells.cycle_mean_h ({}) (got {})",
+                c.cycle_mean_h / 3.0,
+                c.cycle_sd_h
+            ),
+        );
+    }
+    if c.cycle_sd_h / tick > 9000.0 {
+        return issue(
+            "cells.cycle_sd_h",
+            format!(
+                "spans more than 9000 ticks; lengthen time.tick_h (got {})",
+                c.cycle_sd_h
+            ),
+        );
+    }
+    non_negative("cells.hypoxic_mmhg", c.hypoxic_mmhg)?;
+    non_negative("cells.anoxic_mmhg", c.anoxic_mmhg)?;
+    if c.anoxic_mmhg > c.hypoxic_mmhg {
+        return issue(
+            "cells.anoxic_mmhg",
+            format!(
+                "must not exceed cells.hypoxic_mmhg ({}) (got {})",
+                c.hypoxic_mmhg, c.anoxic_mmhg
+            ),
+        );
+    }
+    if !(c.anoxic_duration_h.is_finite() && c.anoxic_duration_h >= tick) {
+        return issue(
+            "cells.anoxic_duration_h",
+            format!(
+                "must be at least one tick ({tick} h) (got {})",
+                c.anoxic_duration_h
+            ),
+        );
+    }
+    if c.anoxic_duration_h / tick > MAX_COUNTER_TICKS {
+        return issue(
+            "cells.anoxic_duration_h",
+            format!("is longer than {MAX_COUNTER_TICKS} ticks; lengthen time.tick_h"),
+        );
+    }
+    non_negative("cells.apoptosis_per_h", c.apoptosis_per_h)?;
+    if c.apoptosis_per_h * tick > 0.5 {
+        return issue(
+            "cells.apoptosis_per_h",
+            format!(
+                "gives a death probability of {:.2} per tick; the per-tick probability must stay <= 0.5, shorten time.tick_h (got {})",
+                c.apoptosis_per_h * tick,
+                c.apoptosis_per_h
+            ),
+        );
+    }
+    Ok(())
+}
