@@ -27,7 +27,7 @@ struct Census {
 @group(2) @binding(2) var<storage, read_write> census_out: Census;
 
 const O2_SUM_SCALE: f32 = 1024.0;
-const O2_SITE_CAP: u32 = 16777216u;
+const O2_SITE_CAP: u32 = 16777215u;
 
 var<workgroup> wg_counts: array<atomic<u32>, 6>;
 var<workgroup> wg_o2: atomic<u32>;

@@ -2,4 +2,9 @@
 
 pub mod engine;
 pub mod model;
+pub mod output;
 pub mod scene;
+
+pub use engine::{create_backend, BackendChoice, EngineError, Simulation};
+pub use output::{run, Observer, RunError, RunOptions, Summary};
+pub use scene::{Scene, SceneError};

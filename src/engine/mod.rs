@@ -17,7 +17,7 @@ use crate::model::site::Site;
 /// Failures at run time (not bad input): exit code 1.
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
-    #[error("no GPU adapter found ({0}); use --backend cpu or --backend auto")]
+    #[error("no usable GPU adapter: {0}")]
     NoAdapter(String),
     #[error("the GPU device could not be created: {0}")]
     Device(String),
@@ -169,7 +169,12 @@ pub fn create_backend(
             "CPU backend (requested)".into(),
         )),
         BackendChoice::Gpu => {
-            let ctx = gpu::GpuContext::new(true)?;
+            let ctx = gpu::GpuContext::new(true).map_err(|e| match e {
+                EngineError::NoAdapter(why) => {
+                    EngineError::NoAdapter(format!("{why}; --backend cpu runs without a GPU"))
+                }
+                other => other,
+            })?;
             let note = format!("GPU backend on {} (requested)", ctx.describe());
             Ok((
                 Box::new(gpu::GpuBackend::new(std::sync::Arc::new(ctx), scene)?),

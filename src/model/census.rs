@@ -6,7 +6,7 @@ use bytemuck::{Pod, Zeroable};
 /// Fixed-point scale of the oxygen sum: 1/1024 mmHg per unit.
 pub const O2_SUM_SCALE: f64 = 1024.0;
 /// Per-site cap of the fixed-point oxygen value (keeps a workgroup's partial sum in u32).
-pub const O2_SITE_CAP: u32 = 1 << 24;
+pub const O2_SITE_CAP: u32 = (1 << 24) - 1;
 
 /// Keep in sync with `struct Census` in shaders/census.wgsl.
 #[repr(C)]

@@ -86,6 +86,113 @@ pub fn locate(text: &str, key_path: &str) -> Option<usize> {
     best
 }
 
+/// The dotted path of the key whose name or value covers byte `offset`, the deepest
+/// one found; `None` when the offset lies outside every key (e.g. the document root).
+pub fn key_path_at(text: &str, offset: usize) -> Option<String> {
+    let doc = toml_edit::Document::parse(text).ok()?;
+    let mut path = Vec::new();
+    let found = walk_table(doc.as_table(), offset, &mut path);
+    found.then(|| path.join("."))
+}
+
+fn covers(span: Option<std::ops::Range<usize>>, offset: usize) -> bool {
+    span.is_some_and(|r| r.start <= offset && offset < r.end.max(r.start + 1))
+}
+
+fn walk_table(table: &toml_edit::Table, offset: usize, path: &mut Vec<String>) -> bool {
+    for (name, item) in table.iter() {
+        path.push(name.to_string());
+        let key_hit = covers(table.key(name).and_then(|k| k.span()), offset);
+        let deeper = match item {
+            toml_edit::Item::Table(t) => walk_table(t, offset, path) || covers(t.span(), offset),
+            toml_edit::Item::Value(toml_edit::Value::InlineTable(t)) => {
+                walk_inline(t, offset, path)
+            }
+            _ => false,
+        };
+        if deeper || key_hit || (!item.is_table() && covers(item.span(), offset)) {
+            return true;
+        }
+        path.pop();
+    }
+    false
+}
+
+fn walk_inline(table: &toml_edit::InlineTable, offset: usize, path: &mut Vec<String>) -> bool {
+    for (name, value) in table.iter() {
+        path.push(name.to_string());
+        let key_hit = covers(table.key(name).and_then(|k| k.span()), offset);
+        let deeper = match value {
+            toml_edit::Value::InlineTable(t) => walk_inline(t, offset, path),
+            _ => false,
+        };
+        if deeper || key_hit || covers(value.span(), offset) {
+            return true;
+        }
+        path.pop();
+    }
+    false
+}
+
+/// Rewrites a serde/TOML message so it reads after a key: returns (key, message).
+/// `context` is the dotted path of the key or table the error points at.
+pub fn explain(context: Option<&str>, message: &str) -> (String, String) {
+    let join = |parent: Option<&str>, name: &str| match parent {
+        Some(p) if !p.is_empty() && !p.ends_with(name) => format!("{p}.{name}"),
+        Some(p) if !p.is_empty() => p.to_string(),
+        _ => name.to_string(),
+    };
+    let backticked = |m: &str| m.split('`').nth(1).map(str::to_string);
+    let allowed = |m: &str| {
+        m.split_once("expected ")
+            .map(|(_, rest)| rest.replace('`', "").replace("one of ", ""))
+    };
+    if message.starts_with("unknown field") {
+        if let Some(name) = backticked(message) {
+            let parent = context.map(|c| c.strip_suffix(&name).unwrap_or(c).trim_end_matches('.'));
+            let key = join(parent, &name);
+            let allowed = allowed(message).unwrap_or_default();
+            return (key, format!("is not a known key; allowed: {allowed}"));
+        }
+    }
+    if message.starts_with("missing field") {
+        if let Some(name) = backticked(message) {
+            let key = join(context, &name);
+            return (key, "is required".to_string());
+        }
+    }
+    if message.starts_with("unknown variant") {
+        if let (Some(got), Some(allowed)) = (backticked(message), allowed(message)) {
+            return (
+                context.unwrap_or_default().to_string(),
+                format!("must be one of {allowed} (got \"{got}\")"),
+            );
+        }
+    }
+    for prefix in ["invalid type: ", "invalid value: ", "invalid length "] {
+        if let Some(rest) = message.strip_prefix(prefix) {
+            if let Some((got, want)) = rest.split_once(", expected ") {
+                let want = match want {
+                    "u32" | "u64" | "u16" | "u8" => "a non-negative integer",
+                    "i32" | "i64" => "an integer",
+                    "f64" | "f32" => "a number",
+                    other => other,
+                };
+                let got = if prefix == "invalid length " {
+                    format!("{got} elements")
+                } else {
+                    got.replace('`', "")
+                };
+                return (
+                    context.unwrap_or_default().to_string(),
+                    format!("must be {want} (got {got})"),
+                );
+            }
+        }
+    }
+    (context.unwrap_or_default().to_string(), message.to_string())
+}
+
 /// `drugs[2]` → (`drugs`, Some(2)).
 fn split_index(part: &str) -> (&str, Option<usize>) {
     if let Some(open) = part.find('[') {
@@ -109,6 +216,40 @@ mod tests {
         assert_eq!(line_col(text, 0), (1, 1));
         assert_eq!(line_col(text, text.find("c =").unwrap()), (3, 1));
         assert_eq!(line_col(text, text.find('2').unwrap()), (3, 5));
+    }
+
+    #[test]
+    fn key_path_at_names_the_key_under_an_offset() {
+        let text = "seed = 1\n[lattice]\nnx = \"forty\"\n[oxygen]\ndifusion = 3\n";
+        let at = |needle: &str| key_path_at(text, text.find(needle).unwrap());
+        assert_eq!(at("\"forty\"").as_deref(), Some("lattice.nx"));
+        assert_eq!(at("difusion").as_deref(), Some("oxygen.difusion"));
+        assert_eq!(at("seed").as_deref(), Some("seed"));
+    }
+
+    #[test]
+    fn explain_rewrites_serde_messages() {
+        let (k, m) = explain(
+            Some("oxygen.difusion"),
+            "unknown field `difusion`, expected one of `a`, `b`",
+        );
+        assert_eq!(
+            (k.as_str(), m.as_str()),
+            ("oxygen.difusion", "is not a known key; allowed: a, b")
+        );
+        let (k, m) = explain(None, "missing field `seed`");
+        assert_eq!((k.as_str(), m.as_str()), ("seed", "is required"));
+        let (k, m) = explain(
+            Some("lattice.nx"),
+            "invalid type: string \"forty\", expected u32",
+        );
+        assert_eq!(m, "must be a non-negative integer (got string \"forty\")");
+        assert_eq!(k, "lattice.nx");
+        let (_, m) = explain(
+            Some("lattice.neighbourhood"),
+            "unknown variant `hex`, expected `von_neumann` or `moore`",
+        );
+        assert_eq!(m, "must be one of von_neumann or moore (got \"hex\")");
     }
 
     #[test]

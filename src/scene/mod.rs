@@ -211,12 +211,20 @@ impl Scene {
                 }
                 None => (None, None),
             };
+            // An empty span, or one over the whole document, means the root table.
+            let context = e
+                .span()
+                .filter(|span| {
+                    !(span.is_empty() || span.start == 0 && span.end >= text.trim_end().len())
+                })
+                .and_then(|span| error::key_path_at(text, span.start));
+            let (key, message) = error::explain(context.as_deref(), e.message().trim());
             SceneError {
                 file: path.to_path_buf(),
                 line,
                 column,
-                key: String::new(),
-                message: e.message().trim().to_string(),
+                key,
+                message,
             }
         })?;
         if scene.name.is_empty() {

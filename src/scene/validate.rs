@@ -41,6 +41,8 @@ fn within(key: &str, v: f64, lo: f64, hi: f64) -> Result<(), Issue> {
 
 /// Largest lattice accepted: site indices and wishes must fit in u32 with room for a sentinel.
 pub const MAX_SITES: u64 = 1 << 31;
+/// Highest pO2 accepted anywhere: hyperbaric oxygen at 3 atm is about 2300 mmHg.
+pub const MAX_PO2_MMHG: f64 = 3000.0;
 /// Per-cell counters (cycle progress, anoxic time) are 16-bit tick counts.
 pub const MAX_COUNTER_TICKS: f64 = 65535.0;
 
@@ -67,6 +69,7 @@ pub fn validate(s: &Scene) -> Result<(), Issue> {
         );
     }
     positive("lattice.site_size_um", l.site_size_um)?;
+    within("lattice.site_size_um", l.site_size_um, 1e-3, 1e4)?;
 
     let t = &s.time;
     positive("time.tick_h", t.tick_h)?;
@@ -187,14 +190,44 @@ fn validate_vessels(s: &Scene) -> Result<(), Issue> {
 
 fn validate_oxygen(s: &Scene) -> Result<(), Issue> {
     let o = &s.oxygen;
+    // Upper bounds lie far beyond physiology; they keep every lattice-unit value a
+    // finite f32 (pO2 above hyperbaric oxygen, ~3 atm, is refused).
     positive("oxygen.diffusion_um2_per_min", o.diffusion_um2_per_min)?;
-    non_negative("oxygen.vessel_po2_mmhg", o.vessel_po2_mmhg)?;
+    within(
+        "oxygen.diffusion_um2_per_min",
+        o.diffusion_um2_per_min,
+        1e-6,
+        1e12,
+    )?;
+    within(
+        "oxygen.vessel_po2_mmhg",
+        o.vessel_po2_mmhg,
+        0.0,
+        MAX_PO2_MMHG,
+    )?;
     positive("oxygen.vessel_exchange_per_min", o.vessel_exchange_per_min)?;
-    non_negative("oxygen.uptake_mmhg_per_min", o.uptake_mmhg_per_min)?;
+    within(
+        "oxygen.vessel_exchange_per_min",
+        o.vessel_exchange_per_min,
+        0.0,
+        1e12,
+    )?;
+    within(
+        "oxygen.uptake_mmhg_per_min",
+        o.uptake_mmhg_per_min,
+        0.0,
+        1e9,
+    )?;
     positive("oxygen.uptake_half_max_mmhg", o.uptake_half_max_mmhg)?;
-    non_negative("oxygen.decay_per_min", o.decay_per_min)?;
+    within(
+        "oxygen.uptake_half_max_mmhg",
+        o.uptake_half_max_mmhg,
+        0.0,
+        MAX_PO2_MMHG,
+    )?;
+    within("oxygen.decay_per_min", o.decay_per_min, 0.0, 1e9)?;
     if let Some(b) = o.boundary_mmhg {
-        non_negative("oxygen.boundary_mmhg", b)?;
+        within("oxygen.boundary_mmhg", b, 0.0, MAX_PO2_MMHG)?;
     }
     positive("oxygen.tolerance_mmhg", o.tolerance_mmhg)?;
     if !(1..=10_000).contains(&o.max_sweeps_per_tick) {
@@ -257,8 +290,8 @@ fn validate_cells(s: &Scene) -> Result<(), Issue> {
             ),
         );
     }
-    non_negative("cells.hypoxic_mmhg", c.hypoxic_mmhg)?;
-    non_negative("cells.anoxic_mmhg", c.anoxic_mmhg)?;
+    within("cells.hypoxic_mmhg", c.hypoxic_mmhg, 0.0, MAX_PO2_MMHG)?;
+    within("cells.anoxic_mmhg", c.anoxic_mmhg, 0.0, MAX_PO2_MMHG)?;
     if c.anoxic_mmhg > c.hypoxic_mmhg {
         return issue(
             "cells.anoxic_mmhg",

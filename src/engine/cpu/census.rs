@@ -35,9 +35,9 @@ pub fn census(sim: &SimParams, src: &[Site], conc: &[f32]) -> Census {
                 }
                 if matches!(kind, Kind::Tumour | Kind::Necrotic) {
                     let c = grid.coords(i as u32);
-                    for a in 0..3 {
-                        acc.min[a] = acc.min[a].min(c[a]);
-                        acc.max[a] = acc.max[a].max(c[a]);
+                    for (a, &ca) in c.iter().enumerate() {
+                        acc.min[a] = acc.min[a].min(ca);
+                        acc.max[a] = acc.max[a].max(ca);
                     }
                 }
                 acc

@@ -1,63 +1,26 @@
-//! The wgpu backend.
+//! The wgpu backend: the WGSL kernels of `shaders/` run pass for pass as the CPU
+//! reference does.
+//!
+//! - `context`: adapter choice and device creation, apart from the work;
+//! - `layout`: the explicit bind-group layouts (0 = parameters, 1 = cells, 2 = fields);
+//! - `pipelines`: one compute pipeline per kernel, and the dispatch geometry;
+//! - `buffers`: device memory of a lattice (40 B per site) and its bind groups;
+//! - `readback`: the asynchronous report ring and blocking reads;
+//! - `backend`: `GpuBackend`, the `Backend` implementation;
+//! - `probe`: the RNG probe kernel for the RNG contract test.
 
+mod backend;
+mod buffers;
+mod context;
+mod layout;
+mod pipelines;
+pub mod probe;
+mod readback;
 pub mod shaders;
 
-use super::{Backend, BackendInfo, EngineError, HostState, KernelIo, Pass, SolveStats, TickReport};
-use crate::model::params::{FieldParams, SimParams, SweepParams};
-use crate::scene::Scene;
-use std::sync::Arc;
-
-/// Placeholder until the wgpu backend lands.
-pub struct GpuContext;
-
-impl GpuContext {
-    pub fn new(_allow_software: bool) -> Result<GpuContext, EngineError> {
-        Err(EngineError::NoAdapter("GPU backend not built yet".into()))
-    }
-    pub fn describe(&self) -> String {
-        String::new()
-    }
-}
-
-pub struct GpuBackend;
-
-impl GpuBackend {
-    pub fn new(_ctx: Arc<GpuContext>, _scene: &Scene) -> Result<GpuBackend, EngineError> {
-        Err(EngineError::NoAdapter("GPU backend not built yet".into()))
-    }
-}
-
-impl Backend for GpuBackend {
-    fn info(&self) -> BackendInfo {
-        unimplemented!()
-    }
-    fn upload(&mut self, _: &HostState) -> Result<(), EngineError> {
-        unimplemented!()
-    }
-    fn download(&mut self) -> Result<HostState, EngineError> {
-        unimplemented!()
-    }
-    fn solve_blocking(
-        &mut self,
-        _: &SimParams,
-        _: &FieldParams,
-    ) -> Result<SolveStats, EngineError> {
-        unimplemented!()
-    }
-    fn tick(&mut self, _: &SimParams, _: &FieldParams, _: bool) -> Result<(), EngineError> {
-        unimplemented!()
-    }
-    fn poll_reports(&mut self, _: bool) -> Result<Vec<TickReport>, EngineError> {
-        unimplemented!()
-    }
-    fn run_pass(
-        &mut self,
-        _: Pass,
-        _: &SimParams,
-        _: &FieldParams,
-        _: &SweepParams,
-        _: &mut KernelIo,
-    ) -> Result<(), EngineError> {
-        unimplemented!()
-    }
-}
+pub use backend::GpuBackend;
+pub use buffers::BYTES_PER_SITE;
+pub use context::{list_adapters, AdapterReport, GpuContext, ADAPTER_ENV};
+pub use layout::group_entries;
+pub use pipelines::{dispatch_size, WORKGROUP_SIZE};
+pub use readback::RING_SLOTS;

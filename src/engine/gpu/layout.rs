@@ -1,0 +1,97 @@
+//! The explicit bind-group layouts every kernel shares: 0 = parameters, 1 = cells,
+//! 2 = fields. Keep in sync with shaders/shared/bindings.wgsl (and the census binding
+//! in shaders/census.wgsl).
+
+use crate::model::census::Census;
+use crate::model::params::{FieldParams, SimParams, SweepParams};
+use crate::model::site::Site;
+use std::num::NonZeroU64;
+use std::sync::Arc;
+
+/// Bytes of one array element or uniform struct, as a binding's minimum size.
+fn min_size<T>() -> Option<NonZeroU64> {
+    NonZeroU64::new(std::mem::size_of::<T>() as u64)
+}
+
+fn uniform(binding: u32, dynamic: bool, size: Option<NonZeroU64>) -> wgpu::BindGroupLayoutEntry {
+    wgpu::BindGroupLayoutEntry {
+        binding,
+        visibility: wgpu::ShaderStages::COMPUTE,
+        ty: wgpu::BindingType::Buffer {
+            ty: wgpu::BufferBindingType::Uniform,
+            has_dynamic_offset: dynamic,
+            min_binding_size: size,
+        },
+        count: None,
+    }
+}
+
+fn storage(binding: u32, read_only: bool, size: Option<NonZeroU64>) -> wgpu::BindGroupLayoutEntry {
+    wgpu::BindGroupLayoutEntry {
+        binding,
+        visibility: wgpu::ShaderStages::COMPUTE,
+        ty: wgpu::BindingType::Buffer {
+            ty: wgpu::BufferBindingType::Storage { read_only },
+            has_dynamic_offset: false,
+            min_binding_size: size,
+        },
+        count: None,
+    }
+}
+
+/// The entries of bind group `group` (0, 1 or 2; empty otherwise). Public so that
+/// tests/layout_reflection.rs can hold them against the shaders' declarations.
+pub fn group_entries(group: u32) -> Vec<wgpu::BindGroupLayoutEntry> {
+    match group {
+        0 => vec![
+            uniform(0, false, min_size::<SimParams>()),
+            uniform(1, false, min_size::<FieldParams>()),
+            // One slot per (sweep index, colour), chosen by a dynamic offset.
+            uniform(2, true, min_size::<SweepParams>()),
+        ],
+        1 => vec![
+            storage(0, true, min_size::<Site>()),
+            storage(1, false, min_size::<Site>()),
+            storage(2, false, min_size::<u32>()),
+        ],
+        2 => vec![
+            storage(0, false, min_size::<f32>()),
+            storage(1, false, min_size::<u32>()),
+            storage(2, false, min_size::<Census>()),
+        ],
+        _ => Vec::new(),
+    }
+}
+
+/// The three layouts and the pipeline layout made of them.
+pub struct Layouts {
+    pub params: wgpu::BindGroupLayout,
+    pub cells: wgpu::BindGroupLayout,
+    pub fields: wgpu::BindGroupLayout,
+    pub pipeline: wgpu::PipelineLayout,
+}
+
+impl Layouts {
+    pub fn new(device: &wgpu::Device) -> Arc<Layouts> {
+        let make = |group: u32, label: &str| {
+            device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+                label: Some(label),
+                entries: &group_entries(group),
+            })
+        };
+        let params = make(0, "oncolattice.layout.params");
+        let cells = make(1, "oncolattice.layout.cells");
+        let fields = make(2, "oncolattice.layout.fields");
+        let pipeline = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+            label: Some("oncolattice.layout.pipeline"),
+            bind_group_layouts: &[Some(&params), Some(&cells), Some(&fields)],
+            immediate_size: 0,
+        });
+        Arc::new(Layouts {
+            params,
+            cells,
+            fields,
+            pipeline,
+        })
+    }
+}

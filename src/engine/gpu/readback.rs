@@ -1,0 +1,254 @@
+//! Getting results off the device. Reports go through a ring of staging buffers that
+//! are mapped asynchronously, so the tick loop never waits for the device unless every
+//! slot is still in flight; whole-state reads (`read_blocking`) wait.
+
+use super::buffers::CENSUS_BYTES;
+use super::GpuContext;
+use crate::engine::{solve_stats, EngineError, TickReport};
+use crate::model::census::Census;
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::Arc;
+
+/// Staging slots for reports in flight. A report tick is at most every tick, and the
+/// device runs a few ticks behind the host at most, so four rarely block.
+pub const RING_SLOTS: usize = 4;
+
+const IDLE: u8 = 0;
+const MAPPING: u8 = 1;
+const MAPPED: u8 = 2;
+const FAILED: u8 = 3;
+
+/// Polls the device, waiting for all submitted work when `wait` is set.
+pub fn poll(ctx: &GpuContext, wait: bool) -> Result<(), EngineError> {
+    let mode = if wait {
+        wgpu::PollType::wait_indefinitely()
+    } else {
+        wgpu::PollType::Poll
+    };
+    ctx.device()
+        .poll(mode)
+        .map_err(|e| EngineError::Gpu(format!("device poll failed: {e}")))?;
+    ctx.check()
+}
+
+/// How long a finished map may take to report back before it counts as lost.
+const MAP_DEADLINE: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// Polls until the map behind `state` has called back. A waiting poll returns once the
+/// device is idle, but when several threads share a device another thread's poll may
+/// still be running our callback, so one poll is not always enough.
+fn wait_mapped(ctx: &GpuContext, state: &AtomicU8) -> Result<u8, EngineError> {
+    let deadline = std::time::Instant::now() + MAP_DEADLINE;
+    loop {
+        let s = state.load(Ordering::Acquire);
+        if s != MAPPING {
+            return Ok(s);
+        }
+        if std::time::Instant::now() > deadline {
+            return Err(EngineError::Gpu(format!(
+                "a buffer map did not complete within {} s",
+                MAP_DEADLINE.as_secs()
+            )));
+        }
+        poll(ctx, true)?;
+        std::thread::yield_now();
+    }
+}
+
+fn map_read(buffer: &wgpu::Buffer, state: &Arc<AtomicU8>) {
+    state.store(MAPPING, Ordering::Release);
+    let done = Arc::clone(state);
+    buffer.map_async(wgpu::MapMode::Read, .., move |result| {
+        let s = if result.is_ok() { MAPPED } else { FAILED };
+        done.store(s, Ordering::Release);
+    });
+}
+
+/// Copies `sources` (buffer, bytes from offset 0) into staging buffers at the end of
+/// `encoder`, submits it, waits, and returns each source's bytes. One staging buffer per
+/// source, so none is larger than the source (which already fits the device's limits).
+pub fn read_blocking(
+    ctx: &GpuContext,
+    mut encoder: wgpu::CommandEncoder,
+    sources: &[(&wgpu::Buffer, u64)],
+) -> Result<Vec<Vec<u8>>, EngineError> {
+    let staging: Vec<(wgpu::Buffer, u64, Arc<AtomicU8>)> = sources
+        .iter()
+        .enumerate()
+        .map(|(k, &(buffer, bytes))| {
+            let label = format!("oncolattice.staging_blocking_{k}");
+            let s = ctx.device().create_buffer(&wgpu::BufferDescriptor {
+                label: Some(&label),
+                // Mapped sizes are multiples of 4 (every source here is).
+                size: bytes.div_ceil(4).max(1) * 4,
+                usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+                mapped_at_creation: false,
+            });
+            if bytes > 0 {
+                encoder.copy_buffer_to_buffer(buffer, 0, &s, 0, bytes);
+            }
+            (s, bytes, Arc::new(AtomicU8::new(IDLE)))
+        })
+        .collect();
+    ctx.queue().submit([encoder.finish()]);
+    for (buffer, _, state) in &staging {
+        map_read(buffer, state);
+    }
+    poll(ctx, true)?;
+    let mut parts = Vec::with_capacity(staging.len());
+    for (buffer, bytes, state) in &staging {
+        if wait_mapped(ctx, state)? != MAPPED {
+            return Err(EngineError::Gpu(
+                "mapping a staging buffer for reading failed".into(),
+            ));
+        }
+        {
+            let view = buffer
+                .get_mapped_range(..)
+                .map_err(|e| EngineError::Gpu(format!("reading a staging buffer: {e}")))?;
+            parts.push(view[..*bytes as usize].to_vec());
+        }
+        buffer.unmap();
+    }
+    Ok(parts)
+}
+
+/// Reinterprets little-endian bytes as `u32`/`f32`/`Site` words without alignment demands.
+pub fn cast_vec<T: bytemuck::Pod>(bytes: &[u8]) -> Vec<T> {
+    bytes
+        .chunks_exact(std::mem::size_of::<T>())
+        .map(bytemuck::pod_read_unaligned)
+        .collect()
+}
+
+struct Slot {
+    buffer: wgpu::Buffer,
+    state: Arc<AtomicU8>,
+}
+
+/// A report in flight: where it lands and how to read it.
+struct InFlight {
+    slot: usize,
+    tick: u64,
+    sweeps: u32,
+    tolerance: f32,
+}
+
+/// Staging buffers for census + residual, handed out in tick order.
+pub struct ReportRing {
+    slots: Vec<Slot>,
+    free: Vec<usize>,
+    in_flight: VecDeque<InFlight>,
+}
+
+impl ReportRing {
+    pub fn new(ctx: &GpuContext, residual_capacity: u32) -> ReportRing {
+        let slots = (0..RING_SLOTS)
+            .map(|k| Slot {
+                buffer: ctx.device().create_buffer(&wgpu::BufferDescriptor {
+                    label: Some(&format!("oncolattice.staging_report_{k}")),
+                    size: CENSUS_BYTES + 4 * residual_capacity as u64,
+                    usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+                    mapped_at_creation: false,
+                }),
+                state: Arc::new(AtomicU8::new(IDLE)),
+            })
+            .collect();
+        ReportRing {
+            slots,
+            free: (0..RING_SLOTS).rev().collect(),
+            in_flight: VecDeque::new(),
+        }
+    }
+
+    pub fn is_idle(&self) -> bool {
+        self.in_flight.is_empty()
+    }
+
+    /// A free slot; when none is free, waits for the oldest report and moves it to `out`.
+    pub fn acquire(
+        &mut self,
+        ctx: &GpuContext,
+        out: &mut VecDeque<TickReport>,
+    ) -> Result<usize, EngineError> {
+        while self.free.is_empty() {
+            self.harvest(ctx, true, out)?;
+        }
+        self.free
+            .pop()
+            .ok_or_else(|| EngineError::Gpu("report ring is empty".into()))
+    }
+
+    /// Appends the copies of census and residual (`sweeps` slots) into `slot`.
+    pub fn encode_copy(
+        &self,
+        slot: usize,
+        encoder: &mut wgpu::CommandEncoder,
+        census: &wgpu::Buffer,
+        residual: &wgpu::Buffer,
+        sweeps: u32,
+    ) {
+        let staging = &self.slots[slot].buffer;
+        encoder.copy_buffer_to_buffer(census, 0, staging, 0, CENSUS_BYTES);
+        encoder.copy_buffer_to_buffer(residual, 0, staging, CENSUS_BYTES, 4 * sweeps as u64);
+    }
+
+    /// Call after the submit that holds `encode_copy`: starts the asynchronous map.
+    pub fn submitted(&mut self, slot: usize, tick: u64, sweeps: u32, tolerance: f32) {
+        let s = &self.slots[slot];
+        map_read(&s.buffer, &s.state);
+        self.in_flight.push_back(InFlight {
+            slot,
+            tick,
+            sweeps,
+            tolerance,
+        });
+    }
+
+    /// Moves finished reports, oldest first, to `out`. Without `wait` it stops at the
+    /// first one still in flight; with `wait` it blocks until all have arrived.
+    pub fn harvest(
+        &mut self,
+        ctx: &GpuContext,
+        wait: bool,
+        out: &mut VecDeque<TickReport>,
+    ) -> Result<(), EngineError> {
+        if self.in_flight.is_empty() {
+            return Ok(());
+        }
+        poll(ctx, wait)?;
+        while let Some(front) = self.in_flight.front() {
+            let slot = &self.slots[front.slot];
+            match slot.state.load(Ordering::Acquire) {
+                MAPPED => {}
+                FAILED => return Err(EngineError::Gpu("mapping a report buffer failed".into())),
+                _ if wait => {
+                    wait_mapped(ctx, &slot.state)?;
+                    continue;
+                }
+                _ => break,
+            }
+            let report = {
+                let view = slot
+                    .buffer
+                    .get_mapped_range(..)
+                    .map_err(|e| EngineError::Gpu(format!("reading a report: {e}")))?;
+                let census: Census = bytemuck::pod_read_unaligned(&view[..CENSUS_BYTES as usize]);
+                let end = CENSUS_BYTES as usize + 4 * front.sweeps as usize;
+                let residual: Vec<u32> = cast_vec(&view[CENSUS_BYTES as usize..end]);
+                TickReport {
+                    tick: front.tick,
+                    census,
+                    solve: solve_stats(&residual, front.tolerance),
+                }
+            };
+            slot.buffer.unmap();
+            slot.state.store(IDLE, Ordering::Release);
+            self.free.push(front.slot);
+            self.in_flight.pop_front();
+            out.push_back(report);
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,58 @@
+//! Why a run did not happen or did not finish.
+
+use crate::engine::EngineError;
+use crate::scene::SceneError;
+use std::path::PathBuf;
+
+/// A refused run (bad input, nothing written) or a failed one (runtime, files kept).
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Scene(#[from] SceneError),
+    /// An option such as `--days` is out of range.
+    #[error("{0}")]
+    Option(String),
+    #[error("output directory {} exists and is not empty; use --force to replace it", .0.display())]
+    OutDirNotEmpty(PathBuf),
+    #[error("output directory {} is not an oncolattice run directory (no scene.resolved.toml); refusing to replace it even with --force", .0.display())]
+    OutDirForeign(PathBuf),
+    #[error("output directory {} holds the working directory; refusing to replace it", .0.display())]
+    OutDirHoldsCwd(PathBuf),
+    #[error("output path {} exists and is not a directory", .0.display())]
+    OutDirNotADir(PathBuf),
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    #[error("{}: {source}", .path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{}: cannot encode frame: {source}", .path.display())]
+    Frame {
+        path: PathBuf,
+        #[source]
+        source: image::ImageError,
+    },
+}
+
+impl RunError {
+    /// Whether the input (scene, options, output directory) was refused before anything
+    /// was written; otherwise the run failed while running.
+    pub fn is_bad_input(&self) -> bool {
+        matches!(
+            self,
+            RunError::Scene(_)
+                | RunError::Option(_)
+                | RunError::OutDirNotEmpty(_)
+                | RunError::OutDirForeign(_)
+                | RunError::OutDirHoldsCwd(_)
+                | RunError::OutDirNotADir(_)
+        )
+    }
+
+    pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> RunError {
+        let path = path.into();
+        move |source| RunError::Io { path, source }
+    }
+}

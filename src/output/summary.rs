@@ -1,0 +1,143 @@
+//! `summary.json`: what ran, how fast, and the final state with metrics derived from it.
+
+use super::timeseries::Row;
+use crate::engine::{BackendInfo, SolveStats};
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    pub oncolattice_version: &'static str,
+    pub scene: SceneInfo,
+    pub backend: BackendSummary,
+    /// False when the run stopped on an error; `error` then says why.
+    pub completed: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Ticks completed.
+    pub ticks: u64,
+    pub tick_h: f64,
+    pub simulated_days: f64,
+    /// From the start of the simulation's set-up to the last file written.
+    pub wall_seconds: f64,
+    /// Ticks per second of the tick loop (set-up and the initial solve excluded).
+    pub ticks_per_s: f64,
+    /// Sites × ticks per second of the tick loop.
+    pub site_updates_per_s: f64,
+    pub initial_solve: SolveStats,
+    pub sweeps_per_tick: SweepStats,
+    pub peak_tumor_live: Peak,
+    /// The last row of timeseries.csv.
+    #[serde(rename = "final")]
+    pub final_row: Option<Row>,
+    pub derived: Option<Derived>,
+    pub frames: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SceneInfo {
+    pub name: String,
+    pub file: String,
+    pub seed: u64,
+    pub nx: u32,
+    pub ny: u32,
+    pub nz: u32,
+    pub site_size_um: f64,
+    pub sites: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BackendSummary {
+    #[serde(flatten)]
+    pub info: BackendInfo,
+    /// Which backend was chosen and why (the `--backend auto` decision).
+    pub note: String,
+}
+
+/// Oxygen sweeps per tick over the report ticks (tick 0's initial solve excluded).
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+pub struct SweepStats {
+    pub mean: f64,
+    pub max: u32,
+    /// Number of ticks the statistics are taken over.
+    pub sampled_ticks: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+pub struct Peak {
+    pub cells: u32,
+    pub tick: u64,
+}
+
+/// Metrics of the final state.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Derived {
+    /// Necrotic / (live + necrotic) tumour sites.
+    pub necrotic_fraction: f64,
+    /// Quiescent / live tumour cells.
+    pub quiescent_fraction: f64,
+    /// Hypoxic / live tumour cells.
+    pub hypoxic_fraction: f64,
+    /// Tumour sites (live + necrotic) at the end over those at tick 0.
+    pub fold_change: f64,
+    /// Volume doubling time from the first and last rows, when the tumour grew.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub doubling_time_days: Option<f64>,
+}
+
+fn ratio(a: u32, b: u32) -> f64 {
+    if b == 0 {
+        0.0
+    } else {
+        a as f64 / b as f64
+    }
+}
+
+impl Derived {
+    pub fn from_rows(first: &Row, last: &Row) -> Derived {
+        let fold_change = ratio(last.tumor_sites(), first.tumor_sites());
+        let days = last.time_days - first.time_days;
+        let doubling_time_days =
+            (fold_change > 1.0 && days > 0.0).then(|| days * 2f64.ln() / fold_change.ln());
+        Derived {
+            necrotic_fraction: ratio(last.necrotic, last.tumor_sites()),
+            quiescent_fraction: ratio(last.tumor_quiescent, last.tumor_live),
+            hypoxic_fraction: ratio(last.hypoxic, last.tumor_live),
+            fold_change,
+            doubling_time_days,
+        }
+    }
+}
+
+impl SweepStats {
+    /// Over every row but tick 0, whose sweeps are the initial solve's.
+    pub fn from_rows(rows: &[Row]) -> SweepStats {
+        let ticks: Vec<u32> = rows
+            .iter()
+            .filter(|r| r.tick > 0)
+            .map(|r| r.o2_sweeps)
+            .collect();
+        if ticks.is_empty() {
+            return SweepStats::default();
+        }
+        SweepStats {
+            mean: ticks.iter().map(|&s| s as f64).sum::<f64>() / ticks.len() as f64,
+            max: ticks.iter().copied().max().unwrap_or(0),
+            sampled_ticks: ticks.len() as u32,
+        }
+    }
+}
+
+impl Peak {
+    pub fn from_rows(rows: &[Row]) -> Peak {
+        rows.iter().fold(Peak::default(), |p, r| {
+            if r.tumor_live > p.cells {
+                Peak {
+                    cells: r.tumor_live,
+                    tick: r.tick,
+                }
+            } else {
+                p
+            }
+        })
+    }
+}

@@ -1,0 +1,543 @@
+//! Every kernel on the GPU against its CPU twin, on the same inputs: random states on
+//! small 2D (37×29) and 3D (13×11×9) lattices, both neighbourhoods.
+//!
+//! - Discrete outputs (sites, wishes, census) must be identical.
+//! - Oxygen after a field half-sweep: |c_gpu − c_cpu| ≤ 1e-5 · max(1, |c_cpu|) per site
+//!   (the device may fuse multiply-adds and round divisions differently); the residual
+//!   slot within 1e-5 · max(1, max |c|). Passes that do not write oxygen leave it
+//!   bit-identical.
+//! - Whole runs (tests/gpu_kernels.rs `full_ticks_*`) agree statistically (criterion at
+//!   `assert_runs_agree`), and a GPU run repeated is bit-identical.
+//!
+//! These tests fail when no adapter exists (see gpu_common).
+
+mod gpu_common;
+
+use gpu_common::{
+    context, first_diff, garbage_sites, lattice_scene, random_oxygen, random_sites, random_wishes,
+    Rand,
+};
+use oncolattice::engine::cpu::{self, CpuBackend};
+use oncolattice::engine::gpu::GpuBackend;
+use oncolattice::engine::{Backend, EngineError, KernelIo, Pass, Simulation, TickReport};
+use oncolattice::model::census::Census;
+use oncolattice::model::params::{FieldParams, SimParams, SweepParams};
+use oncolattice::model::rng;
+use oncolattice::model::site::{Kind, Site};
+use oncolattice::scene::Scene;
+
+const REL_TOL: f32 = 1e-5;
+
+/// (nx, ny, nz, moore)
+const LATTICES: [(u32, u32, u32, bool); 4] = [
+    (37, 29, 1, true),
+    (37, 29, 1, false),
+    (13, 11, 9, true),
+    (13, 11, 9, false),
+];
+
+struct Case {
+    name: String,
+    sim: SimParams,
+    field: FieldParams,
+    n: usize,
+    cpu: CpuBackend,
+    gpu: GpuBackend,
+}
+
+fn cases(boundary: Option<f64>) -> impl Iterator<Item = Case> {
+    LATTICES.into_iter().map(move |(nx, ny, nz, moore)| {
+        let scene = lattice_scene(nx, ny, nz, moore, boundary);
+        let mut sim = SimParams::from_scene(&scene).at_tick(scene.seed, 5);
+        // More apoptosis and a short anoxic fuse, so every branch of `cells` is taken.
+        sim.apoptosis_threshold = rng::threshold(0.08);
+        sim.anoxic_ticks = 3;
+        let gpu = GpuBackend::new(context(), &scene).expect("GPU backend");
+        Case {
+            name: format!(
+                "{nx}×{ny}×{nz} {} boundary {boundary:?}",
+                if moore { "moore" } else { "von_neumann" }
+            ),
+            field: FieldParams::oxygen(&scene),
+            n: scene.site_count() as usize,
+            sim,
+            cpu: CpuBackend::new(),
+            gpu,
+        }
+    })
+}
+
+impl Case {
+    /// Runs `pass` on both backends from the same input.
+    fn run(&mut self, pass: Pass, sweep: SweepParams, io: &KernelIo) -> (KernelIo, KernelIo) {
+        let (mut c, mut g) = (io.clone(), io.clone());
+        self.cpu
+            .run_pass(pass, &self.sim, &self.field, &sweep, &mut c)
+            .expect("cpu pass");
+        self.gpu
+            .run_pass(pass, &self.sim, &self.field, &sweep, &mut g)
+            .expect("gpu pass");
+        (c, g)
+    }
+}
+
+/// Sites, wishes and census identical; oxygen and residual identical unless `field`.
+fn assert_discrete_equal(ctx: &str, cpu: &KernelIo, gpu: &KernelIo, field: bool) {
+    let mut errors: Vec<String> = [
+        first_diff("src", &cpu.src, &gpu.src),
+        first_diff("dst", &cpu.dst, &gpu.dst),
+        first_diff("wish", &cpu.wish, &gpu.wish),
+        first_diff("census", &[cpu.census], &[gpu.census]),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if !field {
+        let bits = |v: &[f32]| v.iter().map(|c| c.to_bits()).collect::<Vec<_>>();
+        errors.extend(first_diff("conc bits", &bits(&cpu.conc), &bits(&gpu.conc)));
+        errors.extend(first_diff("residual", &cpu.residual, &gpu.residual));
+    }
+    assert!(errors.is_empty(), "{ctx}:\n{}", errors.join("\n"));
+}
+
+/// Largest |Δc| / max(1, |c|) over sites.
+fn worst_relative(cpu: &[f32], gpu: &[f32]) -> (f32, usize) {
+    cpu.iter()
+        .zip(gpu)
+        .enumerate()
+        .map(|(i, (c, g))| ((c - g).abs() / c.abs().max(1.0), i))
+        .fold((0.0, 0), |a, b| if b.0 > a.0 { b } else { a })
+}
+
+fn field_input(r: &mut Rand, case: &Case, index: u32, previous: f32) -> KernelIo {
+    let n = case.n;
+    let slots = case.field.max_sweeps as usize;
+    let mut residual = vec![0u32; slots];
+    for slot in residual.iter_mut().take(index as usize) {
+        *slot = r.f32_in(0.5, 5.0).to_bits();
+    }
+    if index > 0 {
+        residual[index as usize - 1] = previous.to_bits();
+    }
+    // This slot may already hold the other colour's maximum.
+    residual[index as usize] = r.f32_in(0.0, 1e-3).to_bits();
+    KernelIo {
+        src: random_sites(r, n, case.sim.anoxic_ticks),
+        dst: garbage_sites(r, n),
+        wish: (0..n).map(|_| r.u32()).collect(),
+        conc: (0..n).map(|_| r.f32_in(0.0, 60.0)).collect(),
+        residual,
+        census: Census::CLEARED,
+    }
+}
+
+#[test]
+fn field_sweep_matches_cpu_within_tolerance() {
+    let mut r = Rand(1);
+    let mut worst = 0.0f32;
+    for boundary in [None, Some(20.0)] {
+        for mut case in cases(boundary) {
+            let tol = case.field.tolerance;
+            // (index, residual of the previous sweep): first sweep, a later sweep that
+            // runs, and a later sweep that exits early because the previous one converged.
+            for (index, previous) in [(0, 0.0), (3, 10.0 * tol), (3, 0.5 * tol), (7, tol)] {
+                for colour in 0..2 {
+                    let ctx = format!(
+                        "{} index {index} colour {colour} previous {previous}",
+                        case.name
+                    );
+                    let io = field_input(&mut r, &case, index, previous);
+                    let sweep = SweepParams {
+                        colour,
+                        index,
+                        _pad: [0; 2],
+                    };
+                    let (c, g) = case.run(Pass::FieldSweep, sweep, &io);
+                    assert_discrete_equal(&ctx, &c, &g, true);
+                    let skipped = index > 0 && previous < tol;
+                    if skipped {
+                        assert_eq!(c.conc, io.conc, "{ctx}: cpu should exit early");
+                        assert_eq!(g.conc, io.conc, "{ctx}: gpu should exit early");
+                        assert_eq!(g.residual, io.residual, "{ctx}: gpu residual touched");
+                        continue;
+                    }
+                    let changed = c.conc.iter().zip(&io.conc).filter(|(a, b)| a != b).count();
+                    assert!(changed > case.n / 4, "{ctx}: only {changed} sites relaxed");
+                    let (rel, at) = worst_relative(&c.conc, &g.conc);
+                    worst = worst.max(rel);
+                    assert!(
+                        rel <= REL_TOL,
+                        "{ctx}: site {at} cpu {} gpu {} (relative {rel:e})",
+                        c.conc[at],
+                        g.conc[at]
+                    );
+                    let scale = c.conc.iter().fold(1.0f32, |m, v| m.max(v.abs()));
+                    for (k, (a, b)) in c.residual.iter().zip(&g.residual).enumerate() {
+                        let (a, b) = (f32::from_bits(*a), f32::from_bits(*b));
+                        if k == index as usize {
+                            assert!(
+                                (a - b).abs() <= REL_TOL * scale,
+                                "{ctx}: residual cpu {a} gpu {b}"
+                            );
+                        } else {
+                            assert_eq!(a.to_bits(), b.to_bits(), "{ctx}: residual slot {k}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+    eprintln!("field_sweep: worst relative difference {worst:e} (tolerance {REL_TOL:e})");
+}
+
+#[test]
+fn cells_match_cpu_exactly() {
+    let mut r = Rand(2);
+    for mut case in cases(None) {
+        let (mut wishes, mut apoptosis, mut necrosis, mut quiescent) = (0, 0, 0, 0);
+        for round in 0..3 {
+            let n = case.n;
+            let src = random_sites(&mut r, n, case.sim.anoxic_ticks);
+            let io = KernelIo {
+                conc: random_oxygen(&mut r, n, &case.sim),
+                dst: garbage_sites(&mut r, n),
+                wish: (0..n).map(|_| r.u32()).collect(),
+                residual: vec![0; case.field.max_sweeps as usize],
+                census: Census::CLEARED,
+                src,
+            };
+            case.sim = case.sim.at_tick(round as u64, 5 + round);
+            let (c, g) = case.run(Pass::Cells, SweepParams::default(), &io);
+            assert_discrete_equal(&format!("{} round {round}", case.name), &c, &g, false);
+            for (before, (after, w)) in io.src.iter().zip(c.dst.iter().zip(&c.wish)) {
+                wishes += (*w != 0) as u32;
+                if before.kind() == Kind::Tumour {
+                    apoptosis += (after.kind() == Kind::Empty) as u32;
+                    necrosis += (after.kind() == Kind::Necrotic) as u32;
+                    quiescent += (after.is_quiescent() && !before.is_quiescent()) as u32;
+                }
+            }
+        }
+        // The inputs must exercise every branch, or equality proves little.
+        for (what, count) in [
+            ("wishes", wishes),
+            ("apoptosis", apoptosis),
+            ("necrosis", necrosis),
+            ("quiescence", quiescent),
+        ] {
+            assert!(count > 0, "{}: no {what} in the inputs", case.name);
+        }
+    }
+}
+
+#[test]
+fn resolve_matches_cpu_exactly() {
+    let mut r = Rand(3);
+    for mut case in cases(None) {
+        let n = case.n;
+        let mut contested = 0;
+        for variant in ["after cpu cells", "random wishes"] {
+            let pre = random_sites(&mut r, n, case.sim.anoxic_ticks);
+            let conc = random_oxygen(&mut r, n, &case.sim);
+            let (src, wish) = if variant == "after cpu cells" {
+                let mut post = vec![Site::EMPTY; n];
+                let mut wish = vec![0; n];
+                cpu::cells(&case.sim, &pre, &conc, &mut post, &mut wish);
+                (post, wish)
+            } else {
+                let wish = random_wishes(&mut r, &case.sim, &pre);
+                (pre, wish)
+            };
+            let mut per_target = std::collections::HashMap::new();
+            for w in wish.iter().filter(|w| **w != 0) {
+                *per_target.entry(*w).or_insert(0) += 1;
+            }
+            contested += per_target.values().filter(|&&k| k > 1).count();
+            let io = KernelIo {
+                src,
+                dst: garbage_sites(&mut r, n),
+                wish,
+                conc,
+                residual: vec![0; case.field.max_sweeps as usize],
+                census: Census::CLEARED,
+            };
+            let (c, g) = case.run(Pass::Resolve, SweepParams::default(), &io);
+            assert_discrete_equal(&format!("{} {variant}", case.name), &c, &g, false);
+            let born = io
+                .src
+                .iter()
+                .zip(&c.dst)
+                .filter(|(a, b)| a.kind() == Kind::Empty && b.kind() == Kind::Tumour)
+                .count();
+            assert!(born > 0, "{} {variant}: no division resolved", case.name);
+        }
+        assert!(contested > 0, "{}: no contested target", case.name);
+    }
+}
+
+#[test]
+fn census_matches_cpu_exactly() {
+    let mut r = Rand(4);
+    for mut case in cases(None) {
+        let n = case.n;
+        // Starting from a cleared census and from a partial one whose low word carries.
+        let mut partial = Census::CLEARED;
+        partial.tumour_live = 17;
+        partial.o2_sum_lo = u32::MAX - 5;
+        partial.o2_sum_hi = 3;
+        partial.min = [1, 2, 0];
+        partial.max = [3, 3, 0];
+        for start in [Census::CLEARED, partial] {
+            let mut conc = random_oxygen(&mut r, n, &case.sim);
+            // A few sites past the per-site cap of the fixed-point sum.
+            for k in 0..8 {
+                conc[(k * 97) % n] = 20_000.0 + k as f32;
+            }
+            let io = KernelIo {
+                src: random_sites(&mut r, n, case.sim.anoxic_ticks),
+                dst: garbage_sites(&mut r, n),
+                wish: (0..n).map(|_| r.u32()).collect(),
+                conc,
+                residual: vec![0; case.field.max_sweeps as usize],
+                census: start,
+            };
+            let (c, g) = case.run(Pass::Census, SweepParams::default(), &io);
+            assert_discrete_equal(&format!("{} start {start:?}", case.name), &c, &g, false);
+            assert_eq!(
+                g.census.o2_sum(),
+                start.o2_sum() + cpu::census(&case.sim, &io.src, &io.conc).o2_sum()
+            );
+        }
+    }
+}
+
+/// Regression: with a per-site cap of 2^24 a workgroup of 256 saturated sites summed
+/// 2^32 in its u32 partial sum (census.wgsl `wg_o2`) and wrapped to 0; the cap is now
+/// 2^24 − 1.
+#[test]
+fn census_oxygen_sum_of_a_saturated_workgroup() {
+    let scene = lattice_scene(16, 16, 1, true, None);
+    let sim = SimParams::from_scene(&scene);
+    let mut gpu = GpuBackend::new(context(), &scene).expect("GPU backend");
+    let n = 256;
+    let mut io = KernelIo {
+        src: vec![Site::EMPTY; n],
+        dst: vec![Site::EMPTY; n],
+        wish: vec![0; n],
+        conc: vec![1.0e5; n],
+        residual: vec![0; 8],
+        census: Census::CLEARED,
+    };
+    let expected = cpu::census(&sim, &io.src, &io.conc);
+    gpu.run_pass(
+        Pass::Census,
+        &sim,
+        &FieldParams::oxygen(&scene),
+        &SweepParams::default(),
+        &mut io,
+    )
+    .expect("gpu census");
+    assert_eq!(io.census, expected);
+}
+
+fn tick_scene(three_d: bool) -> Scene {
+    let lattice = if three_d {
+        "nx = 24\nny = 24\nnz = 24"
+    } else {
+        "nx = 64\nny = 64"
+    };
+    let radius = if three_d { 200.0 } else { 300.0 };
+    gpu_common::scene(&format!(
+        "seed = 2024\n[lattice]\n{lattice}\n[time]\nduration_days = 2\nreport_every_h = 1\n\
+         [tumour]\nradius_um = {radius}\n[vessels]\nlayout = \"random\"\ndensity = 0.01\n\
+         [cells]\napoptosis_per_h = 0.01\nanoxic_duration_h = 4\ncycle_mean_h = 12\n"
+    ))
+}
+
+const TICKS: u64 = 30;
+
+/// Runs `TICKS` ticks, polling without waiting every 7, and returns the reports and
+/// the final state.
+fn run(
+    backend: Box<dyn Backend>,
+    scene: &Scene,
+) -> Result<(Vec<TickReport>, oncolattice::engine::HostState), EngineError> {
+    let mut sim = Simulation::new(scene.clone(), backend)?;
+    let mut reports = Vec::new();
+    for t in 0..TICKS {
+        sim.step()?;
+        if t % 7 == 6 {
+            reports.extend(sim.poll(false)?);
+        }
+    }
+    reports.extend(sim.poll(true)?);
+    assert!(sim.poll(false)?.is_empty());
+    let ticks: Vec<u64> = reports.iter().map(|r| r.tick).collect();
+    assert_eq!(
+        ticks,
+        (1..=TICKS).collect::<Vec<_>>(),
+        "reports in tick order"
+    );
+    Ok((reports, sim.state()?))
+}
+
+/// Statistical agreement of two runs: vessels identical; live, quiescent, hypoxic and
+/// necrotic counts within 3 + 5 % of the CPU's on every tick; mean pO2 within
+/// 0.01 mmHg + 1 %. (Oxygen differs by float rounding, so a cell right at a threshold
+/// may decide differently and the runs drift apart slowly.)
+fn assert_runs_agree(name: &str, cpu: &[TickReport], gpu: &[TickReport], n_sites: u64) {
+    let mut identical = 0;
+    for (c, g) in cpu.iter().zip(gpu) {
+        let (cc, gc) = (c.census, g.census);
+        identical += (cc == gc) as u32;
+        assert_eq!(
+            (cc.vessel, cc.perfused_vessel),
+            (gc.vessel, gc.perfused_vessel),
+            "{name} tick {}",
+            c.tick
+        );
+        for (what, a, b) in [
+            ("live", cc.tumour_live, gc.tumour_live),
+            ("quiescent", cc.quiescent, gc.quiescent),
+            ("hypoxic", cc.hypoxic, gc.hypoxic),
+            ("necrotic", cc.necrotic, gc.necrotic),
+        ] {
+            let allowed = 3.0 + 0.05 * a as f64;
+            assert!(
+                (a as f64 - b as f64).abs() <= allowed,
+                "{name} tick {}: {what} cpu {a} gpu {b}",
+                c.tick
+            );
+        }
+        let (a, b) = (cc.o2_mean_mmhg(n_sites), gc.o2_mean_mmhg(n_sites));
+        assert!(
+            (a - b).abs() <= 0.01 + 0.01 * a,
+            "{name} tick {}: mean pO2 cpu {a} gpu {b}",
+            c.tick
+        );
+    }
+    let (last_c, last_g) = (cpu[cpu.len() - 1], gpu[gpu.len() - 1]);
+    eprintln!(
+        "{name}: {identical}/{} report ticks identical; tick {}: live cpu {} gpu {}, necrotic cpu {} gpu {}, sweeps cpu {} gpu {}",
+        cpu.len(),
+        last_c.tick,
+        last_c.census.tumour_live,
+        last_g.census.tumour_live,
+        last_c.census.necrotic,
+        last_g.census.necrotic,
+        last_c.solve.sweeps,
+        last_g.solve.sweeps
+    );
+}
+
+fn full_ticks(three_d: bool) {
+    let scene = tick_scene(three_d);
+    let name = if three_d { "3D 24³" } else { "2D 64²" };
+    let t0 = std::time::Instant::now();
+    let (cpu, cpu_state) = run(Box::new(CpuBackend::new()), &scene).expect("cpu run");
+    let t1 = std::time::Instant::now();
+    let gpu_backend = GpuBackend::new(context(), &scene).expect("GPU backend");
+    let (gpu, gpu_state) = run(Box::new(gpu_backend), &scene).expect("gpu run");
+    eprintln!(
+        "{name}: {TICKS} ticks cpu {:?}, gpu {:?}",
+        t1 - t0,
+        t1.elapsed()
+    );
+    // The run must exercise division, hypoxia and necrosis, or agreement proves little.
+    let last = cpu[cpu.len() - 1].census;
+    assert!(
+        last.tumour_sites() > cpu[0].census.tumour_sites() && last.hypoxic > 0 && last.necrotic > 0,
+        "{name}: scene too tame: first {:?} last {last:?}",
+        cpu[0].census
+    );
+    assert_runs_agree(name, &cpu, &gpu, scene.site_count());
+    assert_eq!(cpu_state.sites.len(), gpu_state.sites.len());
+
+    // The GPU run again: bit-identical reports, sites and oxygen.
+    let again = GpuBackend::new(context(), &scene).expect("GPU backend");
+    let (gpu2, gpu2_state) = run(Box::new(again), &scene).expect("gpu rerun");
+    assert_eq!(gpu, gpu2, "{name}: GPU census series differ between runs");
+    assert!(
+        gpu_state.sites == gpu2_state.sites,
+        "{name}: GPU sites differ between runs"
+    );
+    let bits = |s: &oncolattice::engine::HostState| {
+        s.oxygen.iter().map(|c| c.to_bits()).collect::<Vec<_>>()
+    };
+    assert!(
+        bits(&gpu_state) == bits(&gpu2_state),
+        "{name}: GPU oxygen differs between runs"
+    );
+}
+
+#[test]
+fn full_ticks_2d_agree_with_cpu_and_repeat_exactly() {
+    full_ticks(false);
+}
+
+#[test]
+fn full_ticks_3d_agree_with_cpu_and_repeat_exactly() {
+    full_ticks(true);
+}
+
+/// More report ticks in flight than staging slots: the ring waits for the oldest, and
+/// every report still arrives once, in order.
+#[test]
+fn report_ring_overflow_keeps_every_report_in_order() {
+    let scene = lattice_scene(37, 29, 1, true, None);
+    let sim = SimParams::from_scene(&scene);
+    let field = FieldParams::oxygen(&scene);
+    let mut gpu = GpuBackend::new(context(), &scene).expect("GPU backend");
+    let sites = oncolattice::model::setup::initial_sites(&scene);
+    let oxygen = vec![0.0; sites.len()];
+    gpu.upload(&oncolattice::engine::HostState { sites, oxygen })
+        .expect("upload");
+    let n = 3 * oncolattice::engine::gpu::RING_SLOTS as u32 + 1;
+    for t in 0..n {
+        gpu.tick(&sim.at_tick(scene.seed, t), &field, t % 3 != 1)
+            .expect("tick");
+    }
+    let ticks: Vec<u64> = gpu
+        .poll_reports(true)
+        .expect("poll")
+        .iter()
+        .map(|r| r.tick)
+        .collect();
+    let expected: Vec<u64> = (0..n)
+        .filter(|t| t % 3 != 1)
+        .map(|t| t as u64 + 1)
+        .collect();
+    assert_eq!(ticks, expected);
+    assert!(gpu.poll_reports(true).expect("poll").is_empty());
+}
+
+#[test]
+fn oversized_lattice_is_refused_with_the_numbers() {
+    let scene = gpu_common::scene("seed = 1\n[lattice]\nnx = 46000\nny = 46000\n");
+    match GpuBackend::new(context(), &scene) {
+        Err(EngineError::TooLarge(m)) => {
+            assert!(
+                m.contains("2116000000 sites") && m.contains("33856000000 bytes"),
+                "{m}"
+            );
+        }
+        Err(e) => panic!("expected TooLarge, got {e}"),
+        Ok(_) => panic!("a 46000² lattice should not fit"),
+    }
+}
+
+#[test]
+fn adapters_are_listed_and_described() {
+    let ctx = context();
+    let list = oncolattice::engine::gpu::list_adapters();
+    assert!(!list.is_empty());
+    let described = ctx.describe();
+    assert!(
+        list.iter().any(|a| a.summary() == described),
+        "{described} not in {list:?}"
+    );
+    assert!(
+        described.ends_with(']') && described.contains(" ["),
+        "{described}"
+    );
+}

@@ -1,0 +1,219 @@
+//! Shared layouts, checked without a GPU: naga's reflection of the WGSL structs
+//! (size and every member's offset and size) against the Rust `#[repr(C)]` structs,
+//! and every resource the tick kernels declare against the explicit bind-group layouts
+//! of src/engine/gpu/layout.rs.
+
+use bytemuck::Zeroable;
+use naga::proc::Layouter;
+use oncolattice::engine::gpu::probe::Probe;
+use oncolattice::engine::gpu::{group_entries, shaders};
+use oncolattice::model::census::Census;
+use oncolattice::model::params::{FieldParams, SimParams, SweepParams};
+use oncolattice::model::site::Site;
+use std::collections::BTreeMap;
+use std::mem::{offset_of, size_of, size_of_val};
+
+/// (WGSL member name, offset, size)
+type Members = Vec<(String, usize, usize)>;
+
+macro_rules! members {
+    ($t:ty { $($wgsl:literal => $field:ident),* $(,)? }) => {{
+        let z = <$t as Zeroable>::zeroed();
+        let _ = &z;
+        vec![$(($wgsl.to_string(), offset_of!($t, $field), size_of_val(&z.$field))),*]
+    }};
+}
+
+/// A Rust `[u32; n]` padding field spelled `{prefix}0 .. {prefix}{n-1}` in WGSL.
+fn padding(prefix: &str, offset: usize, count: usize) -> Members {
+    (0..count)
+        .map(|k| (format!("{prefix}{k}"), offset + 4 * k, 4))
+        .collect()
+}
+
+/// The Rust view of every struct that crosses to WGSL: (size, members in order).
+fn expected() -> BTreeMap<&'static str, (usize, Members)> {
+    let mut sim = members!(SimParams {
+        "nx" => nx, "ny" => ny, "nz" => nz, "n_sites" => n_sites, "moore" => moore,
+        "tick" => tick, "tick_key" => tick_key, "apoptosis_threshold" => apoptosis_threshold,
+        "anoxic_ticks" => anoxic_ticks, "cycle_mean_fx8" => cycle_mean_fx8,
+        "cycle_sd_coef" => cycle_sd_coef, "hypoxic_mmhg" => hypoxic_mmhg,
+        "anoxic_mmhg" => anoxic_mmhg,
+    });
+    sim.extend(padding("_pad", offset_of!(SimParams, _pad), 3));
+    let mut field = members!(FieldParams {
+        "decay" => decay, "uptake_vmax" => uptake_vmax, "uptake_km" => uptake_km,
+        "vessel_exchange" => vessel_exchange, "vessel_level" => vessel_level,
+        "boundary_level" => boundary_level, "fixed_boundary" => fixed_boundary,
+        "omega" => omega, "tolerance" => tolerance, "max_sweeps" => max_sweeps,
+    });
+    field.extend(padding("_pad", offset_of!(FieldParams, _pad), 2));
+    let mut sweep = members!(SweepParams { "colour" => colour, "index" => index });
+    sweep.extend(padding("_pad", offset_of!(SweepParams, _pad), 2));
+    let site = members!(Site { "w0" => w0, "w1" => w1, "w2" => w2, "w3" => w3 });
+    let mut census = members!(Census {
+        "tumour_live" => tumour_live, "quiescent" => quiescent, "necrotic" => necrotic,
+        "vessel" => vessel, "hypoxic" => hypoxic, "perfused_vessel" => perfused_vessel,
+        "o2_sum_lo" => o2_sum_lo, "o2_sum_hi" => o2_sum_hi, "min_xyz" => min, "max_xyz" => max,
+    });
+    census.extend(padding("_pad", offset_of!(Census, _pad), 2));
+    let mut probe = members!(Probe {
+        "key" => key, "stream" => stream, "cycle_mean_fx8" => cycle_mean_fx8,
+        "cycle_sd_coef" => cycle_sd_coef, "count" => count,
+    });
+    probe.extend(padding("_pad", offset_of!(Probe, _pad), 3));
+    BTreeMap::from([
+        ("SimParams", (size_of::<SimParams>(), sim)),
+        ("FieldParams", (size_of::<FieldParams>(), field)),
+        ("SweepParams", (size_of::<SweepParams>(), sweep)),
+        ("Site", (size_of::<Site>(), site)),
+        ("Census", (size_of::<Census>(), census)),
+        ("Probe", (size_of::<Probe>(), probe)),
+    ])
+}
+
+fn layouter(module: &naga::Module) -> Layouter {
+    let mut layouter = Layouter::default();
+    if let Err(e) = layouter.update(module.to_ctx()) {
+        panic!("naga layout failed: {e}");
+    }
+    layouter
+}
+
+fn module(kernel: &str) -> naga::Module {
+    match shaders::validated_module(kernel) {
+        Ok((module, _)) => module,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+#[test]
+fn wgsl_structs_match_rust_structs() {
+    let expected = expected();
+    let mut seen: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for kernel in shaders::ALL_KERNELS {
+        let module = module(kernel);
+        let layout = layouter(&module);
+        for (handle, ty) in module.types.iter() {
+            let Some(name) = ty.name.as_deref() else {
+                continue;
+            };
+            let Some((size, members)) = expected.get(name) else {
+                continue;
+            };
+            let naga::TypeInner::Struct {
+                members: wgsl,
+                span,
+            } = &ty.inner
+            else {
+                panic!("{kernel}: {name} is not a struct");
+            };
+            let ctx = format!("{kernel}: struct {name}");
+            assert_eq!(
+                *span as usize, *size,
+                "{ctx}: size (WGSL span vs Rust size_of)"
+            );
+            assert_eq!(layout[handle].size as usize, *size, "{ctx}: layouter size");
+            let got: Members = wgsl
+                .iter()
+                .map(|m| {
+                    let n = m.name.clone().unwrap_or_default();
+                    (n, m.offset as usize, layout[m.ty].size as usize)
+                })
+                .collect();
+            assert_eq!(&got, members, "{ctx}: (member, offset, size) WGSL vs Rust");
+            seen.entry(
+                expected
+                    .get_key_value(name)
+                    .map(|(k, _)| *k)
+                    .unwrap_or_default(),
+            )
+            .or_default()
+            .push(kernel);
+        }
+    }
+    for name in expected.keys() {
+        assert!(seen.contains_key(name), "no kernel declares struct {name}");
+    }
+    // Every tick kernel carries the parameter structs and the site record.
+    for name in ["SimParams", "FieldParams", "SweepParams", "Site"] {
+        assert_eq!(seen[name].len(), 4, "{name} declared in {:?}", seen[name]);
+    }
+}
+
+/// Minimum binding size naga implies for a global's type: the struct, or one element of
+/// a runtime-sized array.
+fn min_binding_size(module: &naga::Module, layout: &Layouter, ty: naga::Handle<naga::Type>) -> u64 {
+    match &module.types[ty].inner {
+        naga::TypeInner::Array {
+            size: naga::ArraySize::Dynamic,
+            stride,
+            ..
+        } => *stride as u64,
+        _ => layout[ty].size as u64,
+    }
+}
+
+#[test]
+fn kernel_bindings_match_the_explicit_layouts() {
+    let mut used: BTreeMap<(u32, u32), Vec<&str>> = BTreeMap::new();
+    for kernel in shaders::TICK_KERNELS {
+        let module = module(kernel);
+        let layout = layouter(&module);
+        for (_, var) in module.global_variables.iter() {
+            let Some(rb) = &var.binding else { continue };
+            let name = var.name.as_deref().unwrap_or("?");
+            let ctx = format!(
+                "{kernel}: {name} @group({}) @binding({})",
+                rb.group, rb.binding
+            );
+            let entries = group_entries(rb.group);
+            let Some(entry) = entries.iter().find(|e| e.binding == rb.binding) else {
+                panic!("{ctx}: not in the explicit layout");
+            };
+            let wgpu::BindingType::Buffer {
+                ty,
+                has_dynamic_offset,
+                min_binding_size: min,
+            } = entry.ty
+            else {
+                panic!("{ctx}: layout entry is not a buffer");
+            };
+            match (var.space, ty) {
+                (naga::AddressSpace::Uniform, wgpu::BufferBindingType::Uniform) => {}
+                (
+                    naga::AddressSpace::Storage { access },
+                    wgpu::BufferBindingType::Storage { read_only },
+                ) => {
+                    assert_eq!(
+                        read_only,
+                        !access.contains(naga::StorageAccess::STORE),
+                        "{ctx}: read-only in the layout vs the shader"
+                    );
+                }
+                (space, ty) => panic!("{ctx}: shader space {space:?} vs layout {ty:?}"),
+            }
+            assert_eq!(
+                has_dynamic_offset,
+                (rb.group, rb.binding) == (0, 2),
+                "{ctx}: dynamic offset"
+            );
+            assert_eq!(
+                min.map(|m| m.get()),
+                Some(min_binding_size(&module, &layout, var.ty)),
+                "{ctx}: min_binding_size"
+            );
+            used.entry((rb.group, rb.binding)).or_default().push(kernel);
+        }
+    }
+    for group in 0..3 {
+        for e in group_entries(group) {
+            assert!(
+                used.contains_key(&(group, e.binding)),
+                "layout entry {group}/{} unused",
+                e.binding
+            );
+        }
+    }
+    assert!(group_entries(3).is_empty());
+}
