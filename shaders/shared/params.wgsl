@@ -30,8 +30,8 @@ struct FieldParams {
     omega: f32,
     tolerance: f32,
     max_sweeps: u32,
-    _pad0: u32,
-    _pad1: u32,
+    sweep_groups_x: u32,
+    sweep_groups_y: u32,
 }
 
 struct SweepParams {

@@ -55,7 +55,10 @@ pub struct FieldParams {
     pub omega: f32,
     pub tolerance: f32,
     pub max_sweeps: u32,
-    pub _pad: [u32; 2],
+    /// Workgroups (x, y) of one full half-sweep: `field_guard` writes them as the next
+    /// sweep's indirect dispatch size, or zeros once the solve has converged. Filled in
+    /// by the GPU backend; the CPU backend ignores them.
+    pub sweep_groups: [u32; 2],
 }
 
 /// Which half of the red-black sweep and which sweep of the tick (dynamic uniform).
@@ -121,7 +124,7 @@ impl FieldParams {
             omega: o.sor_omega as f32,
             tolerance: o.tolerance_mmhg as f32,
             max_sweeps: o.max_sweeps_per_tick,
-            _pad: [0; 2],
+            sweep_groups: [0; 2],
         }
     }
 }

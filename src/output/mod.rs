@@ -5,6 +5,7 @@
 //! `summary.json` and `frames/`. Every file is written to a temporary name in the same
 //! directory and renamed, so a killed run leaves only whole files behind.
 
+pub mod arrays;
 mod error;
 pub mod frames;
 mod run;

@@ -1,4 +1,4 @@
-//! CPU twin of shaders/field_sweep.wgsl.
+//! CPU twins of shaders/field_sweep.wgsl and shaders/field_guard.wgsl.
 
 use super::shared::SharedSlice;
 use crate::model::params::{FieldParams, SimParams, SweepParams};
@@ -40,6 +40,12 @@ pub fn field_sweep(
         .reduce(|| 0.0f32, f32::max);
     let slot = &mut residual[sweep.index as usize];
     *slot = (*slot).max(delta.to_bits());
+}
+
+/// Whether the sweep after sweep `index` runs: its max |Δc| did not meet the
+/// tolerance (a NaN keeps sweeping). The GPU writes this as an indirect dispatch size.
+pub fn field_guard(field: &FieldParams, residual: &[u32], index: u32) -> bool {
+    !(f32::from_bits(residual[index as usize]) < field.tolerance)
 }
 
 /// Gauss–Seidel update of one site with over-relaxation; returns |Δc|.

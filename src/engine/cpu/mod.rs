@@ -10,7 +10,7 @@ mod shared;
 
 pub use cells::{cells, resolve};
 pub use census::{census, merge_census};
-pub use field::field_sweep;
+pub use field::{field_guard, field_sweep};
 
 use super::{
     solve_stats, Backend, BackendInfo, EngineError, HostState, KernelIo, Pass, SolveStats,
@@ -80,7 +80,7 @@ impl CpuBackend {
         let (a, conc, residual) = (&self.a, &mut self.conc, &mut self.residual);
         let mut run = move || {
             for index in 0..n as u32 {
-                if index > 0 && f32::from_bits(residual[index as usize - 1]) < field.tolerance {
+                if index > 0 && !field_guard(field, residual, index - 1) {
                     break;
                 }
                 for colour in 0..2 {

@@ -108,30 +108,48 @@ impl GpuBackend {
             .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(label) })
     }
 
+    /// Writes the uniforms (staged before the next submit) and the first sweep's
+    /// dispatch size; `FieldParams::sweep_groups` gets this lattice's half-sweep grid.
     fn write_params(&self, sim: &SimParams, field: &FieldParams) {
         let q = self.ctx.queue();
+        let (x, y) = self.buffers.workgroups(&self.ctx, Pass::FieldSweep, sim);
+        let field = FieldParams {
+            sweep_groups: [x, y],
+            ..*field
+        };
         q.write_buffer(&self.buffers.sim, 0, bytemuck::bytes_of(sim));
-        q.write_buffer(&self.buffers.field, 0, bytemuck::bytes_of(field));
+        q.write_buffer(&self.buffers.field, 0, bytemuck::bytes_of(&field));
+        q.write_buffer(
+            &self.buffers.next_sweep,
+            0,
+            bytemuck::cast_slice(&[x, y, 1u32]),
+        );
     }
 
-    /// Clears the residual and records the red-black sweeps of one solve: 2 · max_sweeps
-    /// dispatches; a sweep whose predecessor met the tolerance returns at once on the
-    /// device, which is the CPU's early exit.
-    fn encode_solve(&self, encoder: &mut wgpu::CommandEncoder, sim: &SimParams, sweeps: u32) {
+    /// Clears the residual and records the red-black sweeps of one solve. Each sweep is
+    /// two indirect dispatches whose size `field_guard` wrote after the previous sweep:
+    /// the full grid, or nothing once the tolerance is met (the CPU loop's early exit),
+    /// so converged ticks launch no sweep workgroups.
+    fn encode_solve(&self, encoder: &mut wgpu::CommandEncoder, sweeps: u32) {
         let b = &self.buffers;
         encoder.clear_buffer(&b.residual, 0, None);
         let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
             label: Some("oncolattice.pass.fields"),
             timestamp_writes: None,
         });
-        pass.set_pipeline(&self.pipelines.field_sweep);
         pass.set_bind_group(1, &b.a_to_b, &[]);
         pass.set_bind_group(2, &b.fields_group, &[]);
-        let (x, y) = b.workgroups(&self.ctx, Pass::FieldSweep, sim);
         for index in 0..sweeps {
+            pass.set_pipeline(&self.pipelines.field_sweep);
             for colour in 0..2 {
                 pass.set_bind_group(0, &b.params_group, &[b.sweep_offset(index, colour)]);
-                pass.dispatch_workgroups(x, y, 1);
+                pass.dispatch_workgroups_indirect(&b.next_sweep, 0);
+            }
+            if index + 1 < sweeps {
+                pass.set_pipeline(&self.pipelines.field_guard);
+                pass.set_bind_group(0, &b.params_group, &[b.sweep_offset(index, 0)]);
+                pass.set_bind_group(3, &b.control_group, &[]);
+                pass.dispatch_workgroups(1, 1, 1);
             }
         }
     }
@@ -216,7 +234,7 @@ impl Backend for GpuBackend {
         self.ensure_sweeps(sweeps)?;
         self.write_params(sim, field);
         let mut encoder = self.encoder("oncolattice.solve");
-        self.encode_solve(&mut encoder, sim, sweeps);
+        self.encode_solve(&mut encoder, sweeps);
         let parts = read_blocking(
             &self.ctx,
             encoder,
@@ -245,7 +263,7 @@ impl Backend for GpuBackend {
         self.write_params(sim, field);
         let b = &self.buffers;
         let mut encoder = self.encoder("oncolattice.tick");
-        self.encode_solve(&mut encoder, sim, sweeps);
+        self.encode_solve(&mut encoder, sweeps);
         if report {
             encoder.copy_buffer_to_buffer(&b.census_clear, 0, &b.census, 0, CENSUS_BYTES);
         }

@@ -110,6 +110,9 @@ pub struct Buffers {
     pub census: wgpu::Buffer,
     /// `Census::CLEARED`, copied into `census` before each census.
     pub census_clear: wgpu::Buffer,
+    /// The next sweep's indirect dispatch size, written by `field_guard`.
+    pub next_sweep: wgpu::Buffer,
+    pub control_group: wgpu::BindGroup,
     pub params_group: wgpu::BindGroup,
     /// src = A, dst = B: fields, cells, census.
     pub a_to_b: wgpu::BindGroup,
@@ -153,6 +156,26 @@ impl Buffers {
             contents: bytemuck::bytes_of(&Census::CLEARED),
             usage: wgpu::BufferUsages::COPY_SRC,
         });
+        let next_sweep = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("oncolattice.next_sweep"),
+            size: 16,
+            usage: wgpu::BufferUsages::STORAGE
+                | wgpu::BufferUsages::INDIRECT
+                | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let control_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("oncolattice.control"),
+            layout: &layouts.control,
+            entries: &[wgpu::BindGroupEntry {
+                binding: 0,
+                resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                    buffer: &next_sweep,
+                    offset: 0,
+                    size: NonZeroU64::new(12),
+                }),
+            }],
+        });
         let cells_group = |label: &str, src: &wgpu::Buffer, dst: &wgpu::Buffer| {
             device.create_bind_group(&wgpu::BindGroupDescriptor {
                 label: Some(label),
@@ -191,6 +214,8 @@ impl Buffers {
             residual,
             census,
             census_clear,
+            next_sweep,
+            control_group,
             params_group,
             a_to_b,
             b_to_a,

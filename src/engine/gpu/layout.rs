@@ -1,5 +1,6 @@
 //! The explicit bind-group layouts every kernel shares: 0 = parameters, 1 = cells,
-//! 2 = fields. Keep in sync with shaders/shared/bindings.wgsl (and the census binding
+//! 2 = fields; and 3 = control (the next sweep's indirect dispatch size), bound only by
+//! `field_guard`. Keep in sync with shaders/shared/bindings.wgsl (and the census binding
 //! in shaders/census.wgsl).
 
 use crate::model::census::Census;
@@ -39,7 +40,7 @@ fn storage(binding: u32, read_only: bool, size: Option<NonZeroU64>) -> wgpu::Bin
     }
 }
 
-/// The entries of bind group `group` (0, 1 or 2; empty otherwise). Public so that
+/// The entries of bind group `group` (0 to 3; empty otherwise). Public so that
 /// tests/layout_reflection.rs can hold them against the shaders' declarations.
 pub fn group_entries(group: u32) -> Vec<wgpu::BindGroupLayoutEntry> {
     match group {
@@ -59,16 +60,20 @@ pub fn group_entries(group: u32) -> Vec<wgpu::BindGroupLayoutEntry> {
             storage(1, false, min_size::<u32>()),
             storage(2, false, min_size::<Census>()),
         ],
+        3 => vec![storage(0, false, NonZeroU64::new(12))],
         _ => Vec::new(),
     }
 }
 
-/// The three layouts and the pipeline layout made of them.
+/// The group layouts, the pipeline layout of the tick kernels (groups 0–2) and that
+/// of `field_guard` (groups 0–3).
 pub struct Layouts {
     pub params: wgpu::BindGroupLayout,
     pub cells: wgpu::BindGroupLayout,
     pub fields: wgpu::BindGroupLayout,
+    pub control: wgpu::BindGroupLayout,
     pub pipeline: wgpu::PipelineLayout,
+    pub guard_pipeline: wgpu::PipelineLayout,
 }
 
 impl Layouts {
@@ -82,16 +87,24 @@ impl Layouts {
         let params = make(0, "oncolattice.layout.params");
         let cells = make(1, "oncolattice.layout.cells");
         let fields = make(2, "oncolattice.layout.fields");
+        let control = make(3, "oncolattice.layout.control");
         let pipeline = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
             label: Some("oncolattice.layout.pipeline"),
             bind_group_layouts: &[Some(&params), Some(&cells), Some(&fields)],
+            immediate_size: 0,
+        });
+        let guard_pipeline = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+            label: Some("oncolattice.layout.guard_pipeline"),
+            bind_group_layouts: &[Some(&params), Some(&cells), Some(&fields), Some(&control)],
             immediate_size: 0,
         });
         Arc::new(Layouts {
             params,
             cells,
             fields,
+            control,
             pipeline,
+            guard_pipeline,
         })
     }
 }

@@ -48,6 +48,7 @@ pub fn compute_pipeline(
 pub struct Pipelines {
     pub layouts: Arc<Layouts>,
     pub field_sweep: wgpu::ComputePipeline,
+    pub field_guard: wgpu::ComputePipeline,
     pub cells: wgpu::ComputePipeline,
     pub resolve: wgpu::ComputePipeline,
     pub census: wgpu::ComputePipeline,
@@ -59,6 +60,7 @@ impl Pipelines {
         let make = |kernel| compute_pipeline(device, &layouts.pipeline, kernel);
         Ok(Pipelines {
             field_sweep: make("field_sweep")?,
+            field_guard: compute_pipeline(device, &layouts.guard_pipeline, "field_guard")?,
             cells: make("cells")?,
             resolve: make("resolve")?,
             census: make("census")?,

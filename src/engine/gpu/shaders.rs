@@ -3,10 +3,21 @@
 //! with naga so a broken shader fails without a GPU.
 
 /// The tick's kernels, in pass order, plus test-only probes. Entry point = file name.
-pub const TICK_KERNELS: [&str; 4] = ["field_sweep", "cells", "resolve", "census"];
-pub const ALL_KERNELS: [&str; 5] = ["field_sweep", "cells", "resolve", "census", "rng_probe"];
+pub const TICK_KERNELS: [&str; 5] = ["field_sweep", "field_guard", "cells", "resolve", "census"];
+pub const ALL_KERNELS: [&str; 6] = [
+    "field_guard",
+    "field_sweep",
+    "cells",
+    "resolve",
+    "census",
+    "rng_probe",
+];
 
-const KERNEL_SOURCES: [(&str, &str); 5] = [
+const KERNEL_SOURCES: [(&str, &str); 6] = [
+    (
+        "field_guard",
+        include_str!("../../../shaders/field_guard.wgsl"),
+    ),
     (
         "field_sweep",
         include_str!("../../../shaders/field_sweep.wgsl"),
