@@ -1,6 +1,7 @@
 // Pass 3, cells: each site decides from its own state, its neighbourhood and the
-// fields: apoptosis, necrosis after sustained anoxia, hypoxic quiescence, cycle
-// progression, and a wish to divide into a free neighbour.
+// fields: apoptosis, necrosis after sustained anoxia, hypoxic quiescence, drug action
+// (kill or arrest, persister entry and exit, exposure bookkeeping), cycle progression,
+// and a wish to divide into a free neighbour.
 // Reads src (state at the start of the tick), writes dst and wish.
 // CPU twin: src/engine/cpu/cells.rs (cells).
 
@@ -8,6 +9,7 @@
 #import site
 #import rng
 #import lattice
+#import drugs
 #import bindings
 
 // The free neighbour picked for a division, or NO_SITE if none is free.
@@ -75,10 +77,19 @@ fn cells(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups)
     var w0 = s.w0;
     var progress = s.w1 & LOW16;
     let len = s.w1 >> 16u;
-    if o2 < sim.hypoxic_mmhg {
-        w0 |= QUIESCENT_BIT;
-    } else {
-        w0 &= ~QUIESCENT_BIT;
+    let quiescent = o2 < sim.hypoxic_mmhg;
+    w0 = select(w0 & ~QUIESCENT_BIT, w0 | QUIESCENT_BIT, quiescent);
+    let outcome = drug_action(i, s, quiescent);
+    if outcome.killed {
+        dst[i] = Site(KIND_EMPTY, 0u, 0u, 0u);
+        return;
+    }
+    w0 = select(w0 & ~PERSISTER_BIT, w0 | PERSISTER_BIT, outcome.persister);
+    var sanctuary = s.w2 >> 16u;
+    if (quiescent || outcome.persister) && outcome.cycle_drug_present {
+        sanctuary = min(sanctuary + 1u, LOW16);
+    }
+    if !quiescent && !outcome.persister && !outcome.arrested {
         progress = min(progress + 1u, len);
         if progress >= len {
             let target_site = pick_free_neighbour(i);
@@ -87,5 +98,74 @@ fn cells(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups)
             }
         }
     }
-    dst[i] = Site(w0, (s.w1 & HIGH16) | progress, (s.w2 & HIGH16) | anoxic, s.w3);
+    dst[i] = Site(w0, (s.w1 & HIGH16) | progress, (sanctuary << 16u) | anoxic, s.w3);
+}
+
+struct DrugOutcome {
+    killed: bool,
+    arrested: bool,
+    persister: bool,
+    // A cycle-specific drug is at or above its IC50 inside the cell.
+    cycle_drug_present: bool,
+}
+
+// Every drug acts independently on a live tumour cell (Bliss independence): each has
+// its own draw against its PD threshold at the cell's effective level. Also adds the
+// tick's exposure to the cell's AUC counters and moves it in or out of the persister
+// state. CPU twin: drug_action in src/engine/cpu/drugs.rs.
+fn drug_action(i: u32, s: Site, quiescent: bool) -> DrugOutcome {
+    var out = DrugOutcome(false, false, (s.w0 & PERSISTER_BIT) != 0u, false);
+    let traits = s.w3;
+    let was_persister = out.persister;
+    let cycling = !quiescent && !was_persister;
+    let len = s.w1 >> 16u;
+    let progress = s.w1 & LOW16;
+    let in_s_g2_m = len - min(progress, len) <= drug_set.s_g2_m_ticks;
+    var exposed = false;
+    for (var d = 0u; d < drug_set.n_drugs; d++) {
+        let drug = drug_set.drugs[d];
+        var level = conc[(1u + d) * sim.n_sites + i];
+        if (traits & TRAIT_EFFLUX) != 0u && drug.efflux_substrate == 1u {
+            level = level * drug_set.efflux_fraction;
+        }
+        let slot = d * sim.n_sites + i;
+        let added = u32(clamp(level * drug_set.auc_per_um_tick, 0.0, AUC_MAX));
+        exposure[slot] = exposure[slot] + min(added, 0xffffffffu - exposure[slot]);
+        if level >= drug.exposure_um {
+            exposed = true;
+            if drug.drug_class == CLASS_CYCLE_SPECIFIC {
+                out.cycle_drug_present = true;
+            }
+        }
+        var effective = level;
+        if (traits & (1u << d)) != 0u {
+            effective = effective * drug_set.inv_target_factor;
+        }
+        if was_persister {
+            effective = effective * drug_set.inv_persister_factor;
+        }
+        var acts = true;
+        if drug.drug_class == CLASS_CYCLE_SPECIFIC {
+            acts = cycling && in_s_g2_m;
+        } else if drug.drug_class == CLASS_CYTOSTATIC {
+            acts = cycling;
+        }
+        let threshold = pd_table[d * PD_TABLE_LEN + pd_index(effective)];
+        if acts && draw(sim.tick_key, i, STREAM_DRUG0 + d) < threshold {
+            if drug.drug_class == CLASS_CYTOSTATIC {
+                out.arrested = true;
+            } else {
+                out.killed = true;
+            }
+        }
+    }
+    let r = draw(sim.tick_key, i, STREAM_PERSISTER);
+    if was_persister {
+        if !exposed && r < drug_set.persister_exit_threshold {
+            out.persister = false;
+        }
+    } else if exposed && r < drug_set.persister_entry_threshold {
+        out.persister = true;
+    }
+    return out;
 }

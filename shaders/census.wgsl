@@ -7,6 +7,7 @@
 #import params
 #import site
 #import lattice
+#import drugs
 #import bindings
 
 struct Census {
@@ -20,26 +21,41 @@ struct Census {
     o2_sum_hi: atomic<u32>,
     min_xyz: array<atomic<u32>, 3>,
     max_xyz: array<atomic<u32>, 3>,
-    _pad0: u32,
-    _pad1: u32,
+    persister: atomic<u32>,
+    trait_target: atomic<u32>,
+    trait_efflux: atomic<u32>,
+    trait_slow_cycle: atomic<u32>,
+    // Σ over live tumour cells of round(level · 65536) per drug, 64-bit as (lo, hi).
+    drug_sum: array<atomic<u32>, 8>,
+    _pad: array<u32, 6>,
 }
 
 @group(2) @binding(2) var<storage, read_write> census_out: Census;
 
 const O2_SUM_SCALE: f32 = 1024.0;
 const O2_SITE_CAP: u32 = 16777215u;
+const DRUG_SUM_SCALE: f32 = 65536.0;
 
-var<workgroup> wg_counts: array<atomic<u32>, 6>;
+var<workgroup> wg_counts: array<atomic<u32>, 10>;
+var<workgroup> wg_drug: array<atomic<u32>, 4>;
 var<workgroup> wg_o2: atomic<u32>;
 var<workgroup> wg_min: array<atomic<u32>, 3>;
 var<workgroup> wg_max: array<atomic<u32>, 3>;
 
-fn o2_fixed(c: f32) -> u32 {
-    let v = floor(max(c, 0.0) * O2_SUM_SCALE + 0.5);
+fn fixed(c: f32, scale: f32) -> u32 {
+    let v = floor(max(c, 0.0) * scale + 0.5);
     if v >= f32(O2_SITE_CAP) {
         return O2_SITE_CAP;
     }
     return u32(v);
+}
+
+// Adds a workgroup's partial sum of drug d into its 64-bit (lo, hi) pair.
+fn add_drug(d: u32, part: u32) {
+    let old = atomicAdd(&census_out.drug_sum[2u * d], part);
+    if old + part < old {
+        atomicAdd(&census_out.drug_sum[2u * d + 1u], 1u);
+    }
 }
 
 @compute @workgroup_size(256)
@@ -53,8 +69,11 @@ fn census(
             atomicStore(&wg_min[a], 0xffffffffu);
             atomicStore(&wg_max[a], 0u);
         }
-        for (var k = 0u; k < 6u; k++) {
+        for (var k = 0u; k < 10u; k++) {
             atomicStore(&wg_counts[k], 0u);
+        }
+        for (var d = 0u; d < 4u; d++) {
+            atomicStore(&wg_drug[d], 0u);
         }
         atomicStore(&wg_o2, 0u);
     }
@@ -64,11 +83,18 @@ fn census(
         let s = src[i];
         let kind = kind_of(s);
         let o2 = conc[i];
-        atomicAdd(&wg_o2, o2_fixed(o2));
+        atomicAdd(&wg_o2, fixed(o2, O2_SUM_SCALE));
         if kind == KIND_TUMOUR {
             atomicAdd(&wg_counts[0], 1u);
             if (s.w0 & QUIESCENT_BIT) != 0u { atomicAdd(&wg_counts[1], 1u); }
             if o2 < sim.hypoxic_mmhg { atomicAdd(&wg_counts[4], 1u); }
+            if (s.w0 & PERSISTER_BIT) != 0u { atomicAdd(&wg_counts[6], 1u); }
+            if (s.w3 & TRAIT_TARGET_MASK) != 0u { atomicAdd(&wg_counts[7], 1u); }
+            if (s.w3 & TRAIT_EFFLUX) != 0u { atomicAdd(&wg_counts[8], 1u); }
+            if (s.w3 & TRAIT_SLOW_CYCLE) != 0u { atomicAdd(&wg_counts[9], 1u); }
+            for (var d = 0u; d < drug_set.n_drugs; d++) {
+                atomicAdd(&wg_drug[d], fixed(conc[(1u + d) * sim.n_sites + i], DRUG_SUM_SCALE));
+            }
         } else if kind == KIND_NECROTIC {
             atomicAdd(&wg_counts[2], 1u);
         } else if kind == KIND_VESSEL {
@@ -91,10 +117,17 @@ fn census(
         atomicAdd(&census_out.vessel, atomicLoad(&wg_counts[3]));
         atomicAdd(&census_out.hypoxic, atomicLoad(&wg_counts[4]));
         atomicAdd(&census_out.perfused_vessel, atomicLoad(&wg_counts[5]));
+        atomicAdd(&census_out.persister, atomicLoad(&wg_counts[6]));
+        atomicAdd(&census_out.trait_target, atomicLoad(&wg_counts[7]));
+        atomicAdd(&census_out.trait_efflux, atomicLoad(&wg_counts[8]));
+        atomicAdd(&census_out.trait_slow_cycle, atomicLoad(&wg_counts[9]));
         let part = atomicLoad(&wg_o2);
         let old = atomicAdd(&census_out.o2_sum_lo, part);
         if old + part < old {
             atomicAdd(&census_out.o2_sum_hi, 1u);
+        }
+        for (var d = 0u; d < 4u; d++) {
+            add_drug(d, atomicLoad(&wg_drug[d]));
         }
         for (var a = 0u; a < 3u; a++) {
             atomicMin(&census_out.min_xyz[a], atomicLoad(&wg_min[a]));

@@ -6,6 +6,7 @@
 
 #import params
 #import site
+#import drugs
 #import bindings
 
 // Group 3 holds the dispatch arguments; only this kernel binds it, because the sweeps
@@ -14,7 +15,8 @@
 
 @compute @workgroup_size(1)
 fn field_guard() {
-    let r = bitcast<f32>(atomicLoad(&residual[sweep.index]));
+    let field = fields[sweep.field];
+    let r = bitcast<f32>(atomicLoad(&residual[sweep.residual_slot]));
     // Written as "not converged" so that a NaN keeps sweeping, as the CPU loop does.
     let go = !(r < field.tolerance);
     next_sweep[0] = select(0u, field.sweep_groups_x, go);

@@ -10,13 +10,16 @@
 #import params
 #import site
 #import lattice
+#import drugs
 #import bindings
 
 var<workgroup> wg_go: u32;
 var<workgroup> wg_delta: atomic<u32>;
 
 fn relax(x: u32, y: u32, z: u32) -> f32 {
-    let i = site_index(vec3<u32>(x, y, z));
+    let field = fields[sweep.field];
+    let site = site_index(vec3<u32>(x, y, z));
+    let i = sweep.field * sim.n_sites + site;
     let c_old = conc[i];
     let fixed = field.fixed_boundary == 1u;
     let bl = field.boundary_level;
@@ -31,7 +34,7 @@ fn relax(x: u32, y: u32, z: u32) -> f32 {
         if z > 0u { sum += conc[i - plane]; nn += 1.0; } else if fixed { sum += bl; nn += 1.0; }
         if z + 1u < sim.nz { sum += conc[i + plane]; nn += 1.0; } else if fixed { sum += bl; nn += 1.0; }
     }
-    let s = src[i];
+    let s = src[site];
     let kind = kind_of(s);
     var diag = nn + field.decay;
     var rhs = sum;
@@ -40,7 +43,12 @@ fn relax(x: u32, y: u32, z: u32) -> f32 {
         diag += e;
         rhs += e * field.vessel_level;
     } else if kind == KIND_TUMOUR {
-        diag += field.uptake_vmax / (field.uptake_km + max(c_old, 0.0));
+        // Michaelis–Menten (lagged) when km > 0, first order when km == 0.
+        if field.uptake_km > 0.0 {
+            diag += field.uptake_vmax / (field.uptake_km + max(c_old, 0.0));
+        } else {
+            diag += field.uptake_vmax;
+        }
     }
     let gs = rhs / diag;
     let c_new = max(c_old + field.omega * (gs - c_old), 0.0);
@@ -57,8 +65,8 @@ fn field_sweep(
     if lid == 0u {
         var go = 1u;
         if sweep.index > 0u {
-            let previous = bitcast<f32>(atomicLoad(&residual[sweep.index - 1u]));
-            if previous < field.tolerance {
+            let previous = bitcast<f32>(atomicLoad(&residual[sweep.residual_slot - 1u]));
+            if previous < fields[sweep.field].tolerance {
                 go = 0u;
             }
         }
@@ -84,6 +92,6 @@ fn field_sweep(
     atomicMax(&wg_delta, bitcast<u32>(delta));
     workgroupBarrier();
     if lid == 0u {
-        atomicMax(&residual[sweep.index], atomicLoad(&wg_delta));
+        atomicMax(&residual[sweep.residual_slot], atomicLoad(&wg_delta));
     }
 }

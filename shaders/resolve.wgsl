@@ -8,6 +8,7 @@
 #import site
 #import rng
 #import lattice
+#import drugs
 #import bindings
 
 // The parent whose division into free site t wins this tick, or NO_SITE.
@@ -34,8 +35,10 @@ fn winner_for(t: u32) -> u32 {
     return best;
 }
 
-fn new_cycle(site: u32) -> u32 {
-    return cycle_len_from(sim.tick_key, site, sim.cycle_mean_fx8, sim.cycle_sd_coef) << 16u;
+// A fresh cycle (progress 0) whose length suits the cell's traits.
+fn new_cycle(site: u32, traits: u32) -> u32 {
+    let len = cycle_len_from(sim.tick_key, site, sim.cycle_mean_fx8, sim.cycle_sd_coef);
+    return scale_cycle(len, traits) << 16u;
 }
 
 @compute @workgroup_size(256)
@@ -49,11 +52,16 @@ fn resolve(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
         let parent = winner_for(i);
         if parent != NO_SITE {
             let p = src[parent];
-            dst[i] = Site(KIND_TUMOUR | (p.w0 & HIGH16), new_cycle(i), 0u, p.w3);
+            dst[i] = Site(KIND_TUMOUR | (p.w0 & HIGH16), new_cycle(i, p.w3), 0u, p.w3);
+            // The daughter carries on its lineage's exposure. No thread writes the
+            // parent's slots in this pass (only free target sites are written).
+            for (var d = 0u; d < drug_set.n_drugs; d++) {
+                exposure[d * sim.n_sites + i] = exposure[d * sim.n_sites + parent];
+            }
             return;
         }
     } else if wish[i] != 0u && winner_for(wish[i] - 1u) == i {
-        dst[i] = Site(s.w0, new_cycle(i), s.w2, s.w3);
+        dst[i] = Site(s.w0, new_cycle(i, s.w3), s.w2, s.w3);
         return;
     }
     dst[i] = s;

@@ -4,7 +4,10 @@
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
-use oncolattice::output::{Progress, RunStart};
+use oncolattice::output::export::{ExportOptions, ExportProgress};
+use oncolattice::output::plot::PlotError;
+use oncolattice::output::render::{self as rendering, RenderError, RenderOptions};
+use oncolattice::output::{CancelFlag, Performance, Progress, ResumeOptions, RunStart};
 use oncolattice::scene::{Axis, VesselLayout};
 use oncolattice::{BackendChoice, Observer, RunError, RunOptions, Scene, SceneError, Summary};
 use std::io::IsTerminal as _;
@@ -27,6 +30,15 @@ enum Command {
     /// Run a scene and write a run directory (scene.resolved.toml, timeseries.csv,
     /// summary.json, frames/).
     Run(RunArgs),
+    /// Continue a run from a snapshot (or a run directory's latest snapshot); by default
+    /// in the snapshot's own run directory.
+    Resume(ResumeArgs),
+    /// Convert a snapshot for ParaView (--vti) or NumPy (--npz).
+    Export(ExportArgs),
+    /// Draw a run directory's state (its latest snapshot) as a PNG figure.
+    Render(RenderArgs),
+    /// Plot a run directory's time series into RUN_DIR/plots (PNG and SVG).
+    Plot(PlotArgs),
     /// Validate a scene and print what it describes; writes nothing.
     Check {
         /// Scene file (TOML).
@@ -55,6 +67,101 @@ struct RunArgs {
     /// Replace an existing run directory (only one holding scene.resolved.toml).
     #[arg(long)]
     force: bool,
+    /// Write a snapshot every D simulated days (a final one is always written).
+    #[arg(long, value_name = "D", allow_negative_numbers = true)]
+    snapshot_every: Option<f64>,
+    /// Do not write plots/ at the end of the run.
+    #[arg(long)]
+    no_plots: bool,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(clap::Args)]
+struct RenderArgs {
+    /// Run directory (its latest snapshot) or snapshot file.
+    input: PathBuf,
+    /// Colouring: cells, kind, clone, trait:NAME or field:NAME.
+    #[arg(long, value_name = "MODE", default_value = "cells")]
+    color: String,
+    /// Several colourings side by side, e.g. cells,field:oxygen (replaces --color).
+    #[arg(long, value_name = "LIST")]
+    panels: Option<String>,
+    /// 3D: the slice x=K, y=K or z=K [default: z = nz/2].
+    #[arg(long, value_name = "AXIS=K", conflicts_with_all = ["project", "volume"])]
+    slice: Option<String>,
+    /// 3D: project along z (or --axis): maximum of fields, nearest tumour site.
+    #[arg(long, value_name = "max", value_parser = ["max"], conflicts_with = "volume")]
+    project: Option<String>,
+    /// Axis of --project.
+    #[arg(long, value_name = "x|y|z", default_value = "z", requires = "project")]
+    axis: String,
+    /// 3D: ray-marched volume view of the tumour from a fixed oblique camera.
+    #[arg(long)]
+    volume: bool,
+    /// Volume view: cut away the octant facing the camera to show the inside.
+    #[arg(long, requires = "volume")]
+    cutaway: bool,
+    /// Where the volume view runs.
+    #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
+    backend: BackendChoice,
+    /// Figure size in pixels, WIDTHxHEIGHT [default: ~600 px per panel].
+    #[arg(long, value_name = "WxH")]
+    size: Option<String>,
+    /// Output PNG [default: RUN_DIR/render.png].
+    #[arg(long, short, value_name = "PNG")]
+    out: Option<PathBuf>,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(clap::Args)]
+struct PlotArgs {
+    /// Run directory.
+    run_dir: PathBuf,
+    /// Folder for the plots [default: RUN_DIR/plots].
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(clap::Args)]
+struct ResumeArgs {
+    /// Snapshot file (.olsnap), or a run directory for its latest snapshot.
+    snapshot: PathBuf,
+    /// Resume into this new run directory (it receives the run's history first)
+    /// [default: the snapshot's own run directory].
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// [default: the kind of backend that wrote the snapshot]
+    #[arg(long, value_enum)]
+    backend: Option<BackendChoice>,
+    /// Roll back a run directory that has gone past the snapshot, or replace an
+    /// existing --out run directory.
+    #[arg(long)]
+    force: bool,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(clap::Args)]
+struct ExportArgs {
+    /// Snapshot file (.olsnap), or a run directory for its latest snapshot.
+    snapshot: PathBuf,
+    /// Write VTK XML ImageData (.vti) for ParaView.
+    #[arg(long)]
+    vti: bool,
+    /// Write NumPy arrays (.npz).
+    #[arg(long)]
+    npz: bool,
+    /// Output path; .vti/.npz is added [default: beside the snapshot, same stem].
+    #[arg(long, value_name = "PATH")]
+    out: Option<PathBuf>,
     /// Print nothing but errors.
     #[arg(long, short)]
     quiet: bool,
@@ -64,21 +171,45 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(args) => run(args),
+        Command::Resume(args) => resume(args),
+        Command::Export(args) => export(args),
+        Command::Render(args) => render(args),
+        Command::Plot(args) => plot(args),
         Command::Check { scene } => check(scene),
         Command::Info { json } => info(json),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            match e.downcast_ref::<RunError>() {
+                // Not an error: the user asked the run to stop, and it can go on.
+                Some(RunError::Interrupted {
+                    tick,
+                    snapshot,
+                    out_dir,
+                }) => eprintln!(
+                    "interrupted at tick {tick}; the state is saved in {}\nresume with: oncolattice resume {}",
+                    snapshot.display(),
+                    out_dir.display()
+                ),
+                _ => eprintln!("error: {e:#}"),
+            }
             ExitCode::from(exit_code(&e))
         }
     }
 }
 
-/// 2 for input the program refuses, 1 for failures while running.
+/// 2 for input the program refuses, 130 for a run stopped by Ctrl-C, 1 for failures
+/// while running.
 fn exit_code(e: &anyhow::Error) -> u8 {
+    if let Some(RunError::Interrupted { .. }) = e.downcast_ref::<RunError>() {
+        return 130;
+    }
     let bad_input = e.downcast_ref::<SceneError>().is_some()
+        || e.downcast_ref::<RenderError>()
+            .is_some_and(RenderError::is_bad_input)
+        || e.downcast_ref::<PlotError>()
+            .is_some_and(PlotError::is_bad_input)
         || e.downcast_ref::<RunError>()
             .is_some_and(RunError::is_bad_input);
     if bad_input {
@@ -94,11 +225,80 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
         backend: args.backend,
         days: args.days,
         force: args.force,
+        snapshot_every_days: args.snapshot_every,
+        cancel: Some(cancel_on_ctrl_c()),
+        plots: !args.no_plots,
     };
     let mut bar = Bar::new(args.quiet);
     let result = oncolattice::run(&args.scene, &opts, &mut bar);
     bar.bar.finish_and_clear();
     result?;
+    Ok(())
+}
+
+fn resume(args: ResumeArgs) -> anyhow::Result<()> {
+    let opts = ResumeOptions {
+        out_dir: args.out,
+        backend: args.backend,
+        force: args.force,
+        cancel: Some(cancel_on_ctrl_c()),
+    };
+    let mut bar = Bar::new(args.quiet);
+    let result = oncolattice::output::resume(&args.snapshot, &opts, &mut bar);
+    bar.bar.finish_and_clear();
+    result?;
+    Ok(())
+}
+
+/// The first Ctrl-C asks the run to stop after the current tick and save a snapshot;
+/// a second one stops at once (every file on disk is still whole).
+fn cancel_on_ctrl_c() -> CancelFlag {
+    let flag = CancelFlag::new();
+    let handler_flag = flag.clone();
+    let installed = ctrlc::set_handler(move || {
+        if handler_flag.is_cancelled() {
+            eprintln!("\ninterrupted again: stopping now, without a final snapshot");
+            std::process::exit(130);
+        }
+        eprintln!("\ninterrupt: finishing this tick and writing a snapshot (Ctrl-C again to stop at once)");
+        handler_flag.cancel();
+    });
+    if let Err(e) = installed {
+        eprintln!("warning: Ctrl-C will stop the run without a snapshot: {e}");
+    }
+    flag
+}
+
+fn export(args: ExportArgs) -> anyhow::Result<()> {
+    let opts = ExportOptions {
+        vti: args.vti,
+        npz: args.npz,
+        out: args.out,
+    };
+    let bar = if args.quiet || !std::io::stderr().is_terminal() {
+        ProgressBar::hidden()
+    } else {
+        let style =
+            ProgressStyle::with_template("{bar:32.green/white} {bytes}/{total_bytes}  {msg}")
+                .expect("the template is valid");
+        ProgressBar::new(0).with_style(style)
+    };
+    let mut current = PathBuf::new();
+    let written =
+        oncolattice::output::export::export(&args.snapshot, &opts, &mut |p: ExportProgress| {
+            if p.file != current {
+                current = p.file.to_path_buf();
+                bar.set_message(current.display().to_string());
+                bar.set_length(p.bytes_total);
+            }
+            bar.set_position(p.bytes_done);
+        });
+    bar.finish_and_clear();
+    for path in written? {
+        if !args.quiet {
+            println!("wrote {}", path.display());
+        }
+    }
     Ok(())
 }
 
@@ -127,14 +327,31 @@ impl Observer for Bar {
     fn started(&mut self, start: &RunStart) {
         if !self.quiet {
             println!("{}", start.backend_note);
-            println!(
-                "running {} for {} ticks into {}",
-                start.scene.name,
-                start.total_ticks,
-                start.out_dir.display()
-            );
+            if start.start_tick > 0 {
+                println!(
+                    "running {} from tick {} to {} into {}",
+                    start.scene.name,
+                    start.start_tick,
+                    start.total_ticks,
+                    start.out_dir.display()
+                );
+            } else {
+                println!(
+                    "running {} for {} ticks into {}",
+                    start.scene.name,
+                    start.total_ticks,
+                    start.out_dir.display()
+                );
+            }
         }
         self.bar.set_length(start.total_ticks);
+        self.bar.set_position(start.start_tick);
+    }
+
+    fn note(&mut self, note: &str) {
+        if !self.quiet {
+            self.bar.suspend(|| eprintln!("note: {note}"));
+        }
     }
 
     fn progress(&mut self, p: &Progress) {
@@ -145,22 +362,23 @@ impl Observer for Bar {
         ));
     }
 
-    fn finished(&mut self, s: &Summary) {
+    fn finished(&mut self, s: &Summary, perf: &Performance) {
         self.bar.finish_and_clear();
         if self.quiet {
             return;
         }
-        let (live, quiescent, necrotic, radius) = s.final_row.map_or((0, 0, 0, 0.0), |r| {
-            (
-                r.tumor_live,
-                r.tumor_quiescent,
-                r.necrotic,
-                r.tumor_radius_um,
-            )
-        });
+        let (live, quiescent, necrotic, radius) =
+            s.final_row.as_ref().map_or((0, 0, 0, 0.0), |r| {
+                (
+                    r.tumor_live,
+                    r.tumor_quiescent,
+                    r.necrotic,
+                    r.tumor_radius_um,
+                )
+            });
         println!(
             "done: {} ticks ({} days) in {:.1} s, {:.0} ticks/s; tumour {live} live ({quiescent} quiescent), {necrotic} necrotic, radius {radius:.0} µm",
-            s.ticks, s.simulated_days, s.wall_seconds, s.ticks_per_s
+            s.ticks, s.simulated_days, perf.wall_seconds, perf.ticks_per_s
         );
     }
 }
@@ -275,6 +493,105 @@ fn info(json: bool) -> anyhow::Result<()> {
             "`run --backend auto` uses a hardware adapter when there is one, else the CPU backend; \
              `--backend gpu` also takes a software adapter"
         );
+    }
+    Ok(())
+}
+
+/// A progress bar on stderr for long steps (hidden when quiet or not a terminal).
+fn step_bar(quiet: bool, what: &str) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let style = ProgressStyle::with_template(
+        "{bar:32.green/white} {pos}/{len} {msg}  [{elapsed_precise} < {eta}]",
+    )
+    .expect("the template is valid");
+    ProgressBar::new(0)
+        .with_style(style)
+        .with_message(what.to_string())
+}
+
+fn render(args: RenderArgs) -> anyhow::Result<()> {
+    let bad = |m: String| anyhow::Error::new(RenderError::Input(m));
+    let panels = match &args.panels {
+        Some(list) => rendering::parse_panels(list).map_err(bad)?,
+        None => rendering::parse_panels(&args.color).map_err(|_| {
+            bad(format!(
+                "--color {:?} is not cells, kind, clone, trait:NAME or field:NAME",
+                args.color
+            ))
+        })?,
+    };
+    let view = if let Some(s) = &args.slice {
+        Some(rendering::parse_slice(s).map_err(bad)?)
+    } else if args.project.is_some() {
+        let axis = rendering::Axis::parse(&args.axis)
+            .ok_or_else(|| bad(format!("--axis must be x, y or z (got {:?})", args.axis)))?;
+        Some(rendering::View::Project { axis })
+    } else if args.volume {
+        Some(rendering::View::Volume)
+    } else {
+        None
+    };
+    let size = args
+        .size
+        .as_deref()
+        .map(rendering::parse_size)
+        .transpose()
+        .map_err(bad)?;
+    let bar = step_bar(args.quiet, "ticks (recomputing the state)");
+    let loaded = rendering::input::load(&args.input, &mut |done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    });
+    bar.finish_and_clear();
+    let loaded = loaded?;
+    let opts = RenderOptions {
+        panels,
+        view,
+        size,
+        backend: args.backend,
+        cutaway: args.cutaway,
+    };
+    // Checked before anything slow runs.
+    rendering::check(&loaded.input, &opts)?;
+    let bar = step_bar(args.quiet, "rows");
+    let mut device = rendering::VolumeDevice::new(args.backend);
+    let img = rendering::render(&loaded.input, &opts, &mut device, &mut |done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    });
+    bar.finish_and_clear();
+    let img = img?;
+    let out = args.out.unwrap_or_else(|| {
+        if args.input.is_dir() {
+            args.input.join("render.png")
+        } else {
+            args.input.with_extension("png")
+        }
+    });
+    rendering::write_png(&img, &out)?;
+    if !args.quiet {
+        println!("{}", loaded.note);
+        if let Some(note) = &device.note {
+            println!("{note}");
+        }
+        println!(
+            "wrote {} ({} × {})",
+            out.display(),
+            img.width(),
+            img.height()
+        );
+    }
+    Ok(())
+}
+
+fn plot(args: PlotArgs) -> anyhow::Result<()> {
+    let files = oncolattice::output::plot::plot_run(&args.run_dir, args.out.as_deref())?;
+    if !args.quiet {
+        for f in &files {
+            println!("wrote {}", f.display());
+        }
     }
     Ok(())
 }

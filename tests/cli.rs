@@ -85,8 +85,23 @@ impl Csv {
             .split(',')
             .map(str::to_string)
             .collect();
+        // Therapy scenes add text columns and empty scan cells: those read as NaN; every
+        // other value must be a number.
+        let text_column = |i: usize| matches!(header[i].as_str(), "status" | "scan_response");
         let rows: Vec<Vec<f64>> = lines
-            .map(|l| l.split(',').map(|v| v.parse::<f64>().unwrap()).collect())
+            .map(|l| {
+                l.split(',')
+                    .enumerate()
+                    .map(|(i, v)| {
+                        if text_column(i) || (v.is_empty() && header[i] == "scan_mm") {
+                            f64::NAN
+                        } else {
+                            v.parse::<f64>()
+                                .unwrap_or_else(|e| panic!("{}: {v:?}: {e}", header[i]))
+                        }
+                    })
+                    .collect()
+            })
             .collect();
         for row in &rows {
             assert_eq!(row.len(), header.len());
@@ -109,6 +124,17 @@ fn files_in(dir: &Path) -> Vec<String> {
     names
 }
 
+/// The frames of a frames/ folder (`frame_*.png`), without the contact sheet.
+fn frame_files(dir: &Path) -> Vec<String> {
+    let mut names = files_in(dir);
+    names.retain(|n| n.starts_with("frame_"));
+    assert!(
+        dir.join("contact_sheet.png").is_file(),
+        "frames/contact_sheet.png"
+    );
+    names
+}
+
 #[test]
 fn run_writes_a_complete_run_directory() {
     let tmp = tempfile::tempdir().unwrap();
@@ -123,7 +149,10 @@ fn run_writes_a_complete_run_directory() {
         files_in(&out),
         [
             "frames",
+            "performance.json",
+            "plots",
             "scene.resolved.toml",
+            "snapshots",
             "summary.json",
             "timeseries.csv"
         ]
@@ -180,9 +209,22 @@ fn run_writes_a_complete_run_directory() {
     assert_eq!(summary["ticks"], 48);
     assert_eq!(summary["simulated_days"], 2.0);
     assert_eq!(summary["frames"], 5);
-    assert!(summary["wall_seconds"].as_f64().unwrap() > 0.0);
-    assert!(summary["ticks_per_s"].as_f64().unwrap() > 0.0);
-    assert!(summary["site_updates_per_s"].as_f64().unwrap() > 0.0);
+    // Wall-clock figures live in performance.json, so summary.json depends on the
+    // simulation alone.
+    assert!(summary.get("wall_seconds").is_none());
+    let perf: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("performance.json")).unwrap())
+            .unwrap();
+    assert!(perf["wall_seconds"].as_f64().unwrap() > 0.0);
+    assert!(perf["ticks_per_s"].as_f64().unwrap() > 0.0);
+    assert!(perf["site_updates_per_s"].as_f64().unwrap() > 0.0);
+    assert_eq!(perf["start_tick"], 0);
+    assert_eq!(perf["end_tick"], 48);
+    // The final snapshot.
+    assert_eq!(
+        files_in(&out.join("snapshots")),
+        ["snapshot_00000048.olsnap"]
+    );
     assert_eq!(summary["initial_solve"]["converged"], true);
     assert!(summary["sweeps_per_tick"]["max"].as_u64().unwrap() >= 1);
     let peak = summary["peak_tumor_live"]["cells"].as_f64().unwrap();
@@ -198,12 +240,12 @@ fn run_writes_a_complete_run_directory() {
     // Frames at ticks 0, 12, 24, 36 and 48, 15 px per site (600 px), decodable.
     let frames = out.join("frames");
     assert_eq!(
-        files_in(&frames),
+        frame_files(&frames),
         (0..5)
             .map(|i| format!("frame_{i:06}.png"))
             .collect::<Vec<_>>()
     );
-    for name in files_in(&frames) {
+    for name in frame_files(&frames) {
         let img = image::open(frames.join(&name)).unwrap();
         assert_eq!((img.width(), img.height()), (600, 600), "{name}");
     }
@@ -238,7 +280,7 @@ fn days_option_overrides_the_duration() {
     let resolved = std::fs::read_to_string(out.join("scene.resolved.toml")).unwrap();
     assert!(resolved.contains("duration_days = 0.5"), "{resolved}");
     // Frames at tick 0 and the final state (tick 12 is also a frame tick).
-    assert_eq!(files_in(&out.join("frames")).len(), 2);
+    assert_eq!(frame_files(&out.join("frames")).len(), 2);
 }
 
 #[test]
@@ -248,7 +290,7 @@ fn the_final_state_gets_a_frame_off_the_frame_interval() {
     let out = tmp.path().join("run");
     run_ok(tmp.path(), &scene, &out, &["--days", "0.75", "--quiet"]);
     // Ticks 0 and 12, then the final tick 18.
-    assert_eq!(files_in(&out.join("frames")).len(), 3);
+    assert_eq!(frame_files(&out.join("frames")).len(), 3);
     let csv = Csv::read(&out.join("timeseries.csv"));
     assert_eq!(csv.col("tick"), [0.0, 6.0, 12.0, 18.0]);
 }

@@ -135,8 +135,7 @@ fn gpu_same_seed_same_run() {
     use std::sync::Arc;
     let ctx = Arc::new(GpuContext::new(true).expect("a GPU adapter (software is fine)"));
     eprintln!("GPU determinism on {}", ctx.describe());
-    // Shorter runs with fewer sweeps per tick: a software adapter dispatches every
-    // sweep of the cap, converged or not.
+    // Shorter runs with a lower sweep cap keep this quick on a software adapter.
     for mut s in scenes() {
         s.time.duration_days = 1.0;
         s.oxygen.max_sweeps_per_tick = 60;

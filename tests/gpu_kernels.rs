@@ -14,13 +14,16 @@
 mod gpu_common;
 
 use gpu_common::{
-    context, first_diff, garbage_sites, lattice_scene, random_oxygen, random_sites, random_wishes,
-    Rand,
+    context, first_diff, garbage_sites, lattice_scene, random_drug_levels, random_oxygen,
+    random_sites, random_wishes, Rand, PLASMA_UM,
 };
-use oncolattice::engine::cpu::{self, CpuBackend};
+use oncolattice::engine::cpu::{self, CellInputs, CpuBackend};
 use oncolattice::engine::gpu::GpuBackend;
-use oncolattice::engine::{Backend, EngineError, KernelIo, Pass, Simulation, TickReport};
+use oncolattice::engine::{
+    Backend, EngineError, HostState, KernelIo, Pass, Simulation, TickReport,
+};
 use oncolattice::model::census::Census;
+use oncolattice::model::drug_params::{pd_tables, DrugSet};
 use oncolattice::model::params::{FieldParams, SimParams, SweepParams};
 use oncolattice::model::rng;
 use oncolattice::model::site::{Kind, Site};
@@ -39,7 +42,11 @@ const LATTICES: [(u32, u32, u32, bool); 4] = [
 struct Case {
     name: String,
     sim: SimParams,
-    field: FieldParams,
+    /// Oxygen, then the three test drugs at `PLASMA_UM`.
+    fields: Vec<FieldParams>,
+    drugs: DrugSet,
+    pd_tables: Vec<u32>,
+    ic50_um: Vec<f64>,
     n: usize,
     cpu: CpuBackend,
     gpu: GpuBackend,
@@ -52,16 +59,27 @@ fn cases(boundary: Option<f64>) -> impl Iterator<Item = Case> {
         // More apoptosis and a short anoxic fuse, so every branch of `cells` is taken.
         sim.apoptosis_threshold = rng::threshold(0.08);
         sim.anoxic_ticks = 3;
-        let gpu = GpuBackend::new(context(), &scene).expect("GPU backend");
+        let mut gpu = GpuBackend::new(context(), &scene).expect("GPU backend");
+        let mut cpu = CpuBackend::new();
+        let mut drugs = DrugSet::from_scene(&scene);
+        // Frequent persister entry and exit, so both transitions are compared.
+        drugs.persister_entry_threshold = rng::threshold(0.3);
+        drugs.persister_exit_threshold = rng::threshold(0.3);
+        let tables = pd_tables(&scene);
+        cpu.configure_drugs(&drugs, &tables).expect("cpu drugs");
+        gpu.configure_drugs(&drugs, &tables).expect("gpu drugs");
         Case {
             name: format!(
                 "{nx}×{ny}×{nz} {} boundary {boundary:?}",
                 if moore { "moore" } else { "von_neumann" }
             ),
-            field: FieldParams::oxygen(&scene),
+            fields: FieldParams::all(&scene, &PLASMA_UM),
+            drugs,
+            pd_tables: tables,
+            ic50_um: scene.drugs.iter().map(|d| d.ic50_um).collect(),
             n: scene.site_count() as usize,
             sim,
-            cpu: CpuBackend::new(),
+            cpu,
             gpu,
         }
     })
@@ -72,12 +90,37 @@ impl Case {
     fn run(&mut self, pass: Pass, sweep: SweepParams, io: &KernelIo) -> (KernelIo, KernelIo) {
         let (mut c, mut g) = (io.clone(), io.clone());
         self.cpu
-            .run_pass(pass, &self.sim, &self.field, &sweep, &mut c)
+            .run_pass(pass, &self.sim, &self.fields, &sweep, &mut c)
             .expect("cpu pass");
         self.gpu
-            .run_pass(pass, &self.sim, &self.field, &sweep, &mut g)
+            .run_pass(pass, &self.sim, &self.fields, &sweep, &mut g)
             .expect("gpu pass");
         (c, g)
+    }
+
+    /// Residual slots of every field (`max_sweeps` each).
+    fn slots(&self) -> usize {
+        self.fields[0].max_sweeps as usize * self.fields.len()
+    }
+
+    /// Oxygen followed by every drug's levels.
+    fn conc(&self, r: &mut Rand) -> Vec<f32> {
+        let mut conc = random_oxygen(r, self.n, &self.sim);
+        conc.extend(random_drug_levels(r, self.n, &self.ic50_um));
+        conc
+    }
+
+    /// Exposure counters, some close to saturation.
+    fn exposure(&self, r: &mut Rand) -> Vec<u32> {
+        (0..self.n * self.ic50_um.len())
+            .map(|_| {
+                if r.chance(0.05) {
+                    u32::MAX - r.below(64)
+                } else {
+                    r.below(1 << 20)
+                }
+            })
+            .collect()
     }
 }
 
@@ -88,6 +131,7 @@ fn assert_discrete_equal(ctx: &str, cpu: &KernelIo, gpu: &KernelIo, field: bool)
         first_diff("dst", &cpu.dst, &gpu.dst),
         first_diff("wish", &cpu.wish, &gpu.wish),
         first_diff("census", &[cpu.census], &[gpu.census]),
+        first_diff("exposure", &cpu.exposure, &gpu.exposure),
     ]
     .into_iter()
     .flatten()
@@ -109,25 +153,27 @@ fn worst_relative(cpu: &[f32], gpu: &[f32]) -> (f32, usize) {
         .fold((0.0, 0), |a, b| if b.0 > a.0 { b } else { a })
 }
 
-fn field_input(r: &mut Rand, case: &Case, index: u32, previous: f32) -> KernelIo {
+fn field_input(r: &mut Rand, case: &Case, slot: usize, previous: f32) -> KernelIo {
     let n = case.n;
-    let slots = case.field.max_sweeps as usize;
-    let mut residual = vec![0u32; slots];
-    for slot in residual.iter_mut().take(index as usize) {
-        *slot = r.f32_in(0.5, 5.0).to_bits();
+    let mut residual = vec![0u32; case.slots()];
+    for v in residual.iter_mut() {
+        *v = r.f32_in(0.5, 5.0).to_bits();
     }
-    if index > 0 {
-        residual[index as usize - 1] = previous.to_bits();
+    if slot > 0 {
+        residual[slot - 1] = previous.to_bits();
     }
     // This slot may already hold the other colour's maximum.
-    residual[index as usize] = r.f32_in(0.0, 1e-3).to_bits();
+    residual[slot] = r.f32_in(0.0, 1e-6).to_bits();
+    let mut conc: Vec<f32> = (0..n).map(|_| r.f32_in(0.0, 60.0)).collect();
+    conc.extend(random_drug_levels(r, n, &case.ic50_um));
     KernelIo {
         src: random_sites(r, n, case.sim.anoxic_ticks),
         dst: garbage_sites(r, n),
         wish: (0..n).map(|_| r.u32()).collect(),
-        conc: (0..n).map(|_| r.f32_in(0.0, 60.0)).collect(),
+        conc,
         residual,
         census: Census::CLEARED,
+        exposure: case.exposure(r),
     }
 }
 
@@ -137,50 +183,59 @@ fn field_sweep_matches_cpu_within_tolerance() {
     let mut worst = 0.0f32;
     for boundary in [None, Some(20.0)] {
         for mut case in cases(boundary) {
-            let tol = case.field.tolerance;
-            // (index, residual of the previous sweep): first sweep, a later sweep that
-            // runs, and a later sweep that exits early because the previous one converged.
-            for (index, previous) in [(0, 0.0), (3, 10.0 * tol), (3, 0.5 * tol), (7, tol)] {
-                for colour in 0..2 {
-                    let ctx = format!(
-                        "{} index {index} colour {colour} previous {previous}",
-                        case.name
-                    );
-                    let io = field_input(&mut r, &case, index, previous);
-                    let sweep = SweepParams {
-                        colour,
-                        index,
-                        _pad: [0; 2],
-                    };
-                    let (c, g) = case.run(Pass::FieldSweep, sweep, &io);
-                    assert_discrete_equal(&ctx, &c, &g, true);
-                    let skipped = index > 0 && previous < tol;
-                    if skipped {
-                        assert_eq!(c.conc, io.conc, "{ctx}: cpu should exit early");
-                        assert_eq!(g.conc, io.conc, "{ctx}: gpu should exit early");
-                        assert_eq!(g.residual, io.residual, "{ctx}: gpu residual touched");
-                        continue;
-                    }
-                    let changed = c.conc.iter().zip(&io.conc).filter(|(a, b)| a != b).count();
-                    assert!(changed > case.n / 4, "{ctx}: only {changed} sites relaxed");
-                    let (rel, at) = worst_relative(&c.conc, &g.conc);
-                    worst = worst.max(rel);
-                    assert!(
-                        rel <= REL_TOL,
-                        "{ctx}: site {at} cpu {} gpu {} (relative {rel:e})",
-                        c.conc[at],
-                        g.conc[at]
-                    );
-                    let scale = c.conc.iter().fold(1.0f32, |m, v| m.max(v.abs()));
-                    for (k, (a, b)) in c.residual.iter().zip(&g.residual).enumerate() {
-                        let (a, b) = (f32::from_bits(*a), f32::from_bits(*b));
-                        if k == index as usize {
-                            assert!(
-                                (a - b).abs() <= REL_TOL * scale,
-                                "{ctx}: residual cpu {a} gpu {b}"
-                            );
-                        } else {
-                            assert_eq!(a.to_bits(), b.to_bits(), "{ctx}: residual slot {k}");
+            for field in 0..case.fields.len() as u32 {
+                let tol = case.fields[field as usize].tolerance;
+                let cap = case.fields[0].max_sweeps;
+                // (index, residual of the previous sweep): first sweep, a later sweep that
+                // runs, and a later sweep that exits early because the previous one converged.
+                for (index, previous) in [(0, 0.0), (3, 10.0 * tol), (3, 0.5 * tol), (7, tol)] {
+                    for colour in 0..2 {
+                        let ctx = format!(
+                            "{} field {field} index {index} colour {colour} previous {previous}",
+                            case.name
+                        );
+                        let slot = field * cap + index;
+                        let io = field_input(&mut r, &case, slot as usize, previous);
+                        let sweep = SweepParams {
+                            colour,
+                            index,
+                            field,
+                            residual_slot: slot,
+                        };
+                        let (c, g) = case.run(Pass::FieldSweep, sweep, &io);
+                        assert_discrete_equal(&ctx, &c, &g, true);
+                        let skipped = index > 0 && previous < tol;
+                        if skipped {
+                            assert_eq!(c.conc, io.conc, "{ctx}: cpu should exit early");
+                            assert_eq!(g.conc, io.conc, "{ctx}: gpu should exit early");
+                            assert_eq!(g.residual, io.residual, "{ctx}: gpu residual touched");
+                            continue;
+                        }
+                        let changed = c.conc.iter().zip(&io.conc).filter(|(a, b)| a != b).count();
+                        let mut untouched = c.conc.clone();
+                        let range = field as usize * case.n..(field as usize + 1) * case.n;
+                        untouched[range.clone()].copy_from_slice(&io.conc[range]);
+                        assert_eq!(untouched, io.conc, "{ctx}: other fields touched");
+                        assert!(changed > case.n / 4, "{ctx}: only {changed} sites relaxed");
+                        let (rel, at) = worst_relative(&c.conc, &g.conc);
+                        worst = worst.max(rel);
+                        assert!(
+                            rel <= REL_TOL,
+                            "{ctx}: site {at} cpu {} gpu {} (relative {rel:e})",
+                            c.conc[at],
+                            g.conc[at]
+                        );
+                        let scale = c.conc.iter().fold(1.0f32, |m, v| m.max(v.abs()));
+                        for (k, (a, b)) in c.residual.iter().zip(&g.residual).enumerate() {
+                            let (a, b) = (f32::from_bits(*a), f32::from_bits(*b));
+                            if k == slot as usize {
+                                assert!(
+                                    (a - b).abs() <= REL_TOL * scale,
+                                    "{ctx}: residual cpu {a} gpu {b}"
+                                );
+                            } else {
+                                assert_eq!(a.to_bits(), b.to_bits(), "{ctx}: residual slot {k}");
+                            }
                         }
                     }
                 }
@@ -195,15 +250,17 @@ fn cells_match_cpu_exactly() {
     let mut r = Rand(2);
     for mut case in cases(None) {
         let (mut wishes, mut apoptosis, mut necrosis, mut quiescent) = (0, 0, 0, 0);
+        let (mut persisters_in, mut persisters_out) = (0, 0);
         for round in 0..3 {
             let n = case.n;
             let src = random_sites(&mut r, n, case.sim.anoxic_ticks);
             let io = KernelIo {
-                conc: random_oxygen(&mut r, n, &case.sim),
+                conc: case.conc(&mut r),
                 dst: garbage_sites(&mut r, n),
                 wish: (0..n).map(|_| r.u32()).collect(),
-                residual: vec![0; case.field.max_sweeps as usize],
+                residual: vec![0; case.slots()],
                 census: Census::CLEARED,
+                exposure: case.exposure(&mut r),
                 src,
             };
             case.sim = case.sim.at_tick(round as u64, 5 + round);
@@ -215,15 +272,21 @@ fn cells_match_cpu_exactly() {
                     apoptosis += (after.kind() == Kind::Empty) as u32;
                     necrosis += (after.kind() == Kind::Necrotic) as u32;
                     quiescent += (after.is_quiescent() && !before.is_quiescent()) as u32;
+                    if after.kind() == Kind::Tumour {
+                        persisters_in += (after.is_persister() && !before.is_persister()) as u32;
+                        persisters_out += (!after.is_persister() && before.is_persister()) as u32;
+                    }
                 }
             }
         }
         // The inputs must exercise every branch, or equality proves little.
         for (what, count) in [
             ("wishes", wishes),
-            ("apoptosis", apoptosis),
+            ("apoptosis or drug kills", apoptosis),
             ("necrosis", necrosis),
             ("quiescence", quiescent),
+            ("persister entry", persisters_in),
+            ("persister exit", persisters_out),
         ] {
             assert!(count > 0, "{}: no {what} in the inputs", case.name);
         }
@@ -238,11 +301,19 @@ fn resolve_matches_cpu_exactly() {
         let mut contested = 0;
         for variant in ["after cpu cells", "random wishes"] {
             let pre = random_sites(&mut r, n, case.sim.anoxic_ticks);
-            let conc = random_oxygen(&mut r, n, &case.sim);
+            let conc = case.conc(&mut r);
+            let mut exposure = case.exposure(&mut r);
             let (src, wish) = if variant == "after cpu cells" {
                 let mut post = vec![Site::EMPTY; n];
                 let mut wish = vec![0; n];
-                cpu::cells(&case.sim, &pre, &conc, &mut post, &mut wish);
+                let input = CellInputs {
+                    sim: &case.sim,
+                    drugs: &case.drugs,
+                    pd_table: &case.pd_tables,
+                    src: &pre,
+                    conc: &conc,
+                };
+                cpu::cells(&input, &mut post, &mut wish, &mut exposure);
                 (post, wish)
             } else {
                 let wish = random_wishes(&mut r, &case.sim, &pre);
@@ -258,8 +329,9 @@ fn resolve_matches_cpu_exactly() {
                 dst: garbage_sites(&mut r, n),
                 wish,
                 conc,
-                residual: vec![0; case.field.max_sweeps as usize],
+                residual: vec![0; case.slots()],
                 census: Census::CLEARED,
+                exposure,
             };
             let (c, g) = case.run(Pass::Resolve, SweepParams::default(), &io);
             assert_discrete_equal(&format!("{} {variant}", case.name), &c, &g, false);
@@ -288,24 +360,29 @@ fn census_matches_cpu_exactly() {
         partial.min = [1, 2, 0];
         partial.max = [3, 3, 0];
         for start in [Census::CLEARED, partial] {
-            let mut conc = random_oxygen(&mut r, n, &case.sim);
+            let mut conc = case.conc(&mut r);
             // A few sites past the per-site cap of the fixed-point sum.
             for k in 0..8 {
                 conc[(k * 97) % n] = 20_000.0 + k as f32;
+                conc[n + (k * 89) % n] = 300.0 + k as f32;
             }
             let io = KernelIo {
                 src: random_sites(&mut r, n, case.sim.anoxic_ticks),
                 dst: garbage_sites(&mut r, n),
                 wish: (0..n).map(|_| r.u32()).collect(),
                 conc,
-                residual: vec![0; case.field.max_sweeps as usize],
+                residual: vec![0; case.slots()],
                 census: start,
+                exposure: case.exposure(&mut r),
             };
             let (c, g) = case.run(Pass::Census, SweepParams::default(), &io);
             assert_discrete_equal(&format!("{} start {start:?}", case.name), &c, &g, false);
             assert_eq!(
                 g.census.o2_sum(),
-                start.o2_sum() + cpu::census(&case.sim, &io.src, &io.conc).o2_sum()
+                start.o2_sum() + cpu::census(&case.sim, &case.drugs, &io.src, &io.conc).o2_sum()
+            );
+            assert!(
+                c.census.drug_sum(0) > 0 && c.census.trait_efflux > 0 && c.census.persister > 0
             );
         }
     }
@@ -320,19 +397,25 @@ fn census_oxygen_sum_of_a_saturated_workgroup() {
     let sim = SimParams::from_scene(&scene);
     let mut gpu = GpuBackend::new(context(), &scene).expect("GPU backend");
     let n = 256;
+    let drugs = DrugSet::from_scene(&scene);
+    gpu.configure_drugs(&drugs, &pd_tables(&scene))
+        .expect("drugs");
+    let mut conc = vec![1.0e5; n];
+    conc.extend(vec![0.0; 3 * n]);
     let mut io = KernelIo {
         src: vec![Site::EMPTY; n],
         dst: vec![Site::EMPTY; n],
         wish: vec![0; n],
-        conc: vec![1.0e5; n],
+        conc,
         residual: vec![0; 8],
         census: Census::CLEARED,
+        exposure: vec![0; 3 * n],
     };
-    let expected = cpu::census(&sim, &io.src, &io.conc);
+    let expected = cpu::census(&sim, &drugs, &io.src, &io.conc);
     gpu.run_pass(
         Pass::Census,
         &sim,
-        &FieldParams::oxygen(&scene),
+        &FieldParams::all(&scene, &PLASMA_UM),
         &SweepParams::default(),
         &mut io,
     )
@@ -341,17 +424,21 @@ fn census_oxygen_sum_of_a_saturated_workgroup() {
 }
 
 fn tick_scene(three_d: bool) -> Scene {
+    gpu_common::scene(&tick_scene_text(three_d))
+}
+
+fn tick_scene_text(three_d: bool) -> String {
     let lattice = if three_d {
         "nx = 24\nny = 24\nnz = 24"
     } else {
         "nx = 64\nny = 64"
     };
     let radius = if three_d { 200.0 } else { 300.0 };
-    gpu_common::scene(&format!(
+    format!(
         "seed = 2024\n[lattice]\n{lattice}\n[time]\nduration_days = 2\nreport_every_h = 1\n\
          [tumour]\nradius_um = {radius}\n[vessels]\nlayout = \"random\"\ndensity = 0.01\n\
          [cells]\napoptosis_per_h = 0.01\nanoxic_duration_h = 4\ncycle_mean_h = 12\n"
-    ))
+    )
 }
 
 const TICKS: u64 = 30;
@@ -365,6 +452,10 @@ fn run(
     let mut sim = Simulation::new(scene.clone(), backend)?;
     let mut reports = Vec::new();
     for t in 0..TICKS {
+        // Drugs (if the scene has any) reach the blood from tick 5 on.
+        if t == 5 {
+            sim.set_plasma_um(&PLASMA_UM);
+        }
         sim.step()?;
         if t % 7 == 6 {
             reports.extend(sim.poll(false)?);
@@ -431,8 +522,13 @@ fn assert_runs_agree(name: &str, cpu: &[TickReport], gpu: &[TickReport], n_sites
 }
 
 fn full_ticks(three_d: bool) {
-    let scene = tick_scene(three_d);
-    let name = if three_d { "3D 24³" } else { "2D 64²" };
+    full_ticks_of(
+        tick_scene(three_d),
+        if three_d { "3D 24³" } else { "2D 64²" },
+    );
+}
+
+fn full_ticks_of(scene: Scene, name: &str) {
     let t0 = std::time::Instant::now();
     let (cpu, cpu_state) = run(Box::new(CpuBackend::new()), &scene).expect("cpu run");
     let t1 = std::time::Instant::now();
@@ -443,12 +539,17 @@ fn full_ticks(three_d: bool) {
         t1 - t0,
         t1.elapsed()
     );
-    // The run must exercise division, hypoxia and necrosis, or agreement proves little.
-    let last = cpu[cpu.len() - 1].census;
+    // The run must exercise division, hypoxia and necrosis (and with drugs, killing),
+    // or agreement proves little.
+    let (first, last) = (cpu[0].census, cpu[cpu.len() - 1].census);
+    let lively = if scene.drugs.is_empty() {
+        last.tumour_sites() > first.tumour_sites() && last.hypoxic > 0 && last.necrotic > 0
+    } else {
+        last.tumour_live < first.tumour_live / 2 && last.persister > 0
+    };
     assert!(
-        last.tumour_sites() > cpu[0].census.tumour_sites() && last.hypoxic > 0 && last.necrotic > 0,
-        "{name}: scene too tame: first {:?} last {last:?}",
-        cpu[0].census
+        lively,
+        "{name}: scene too tame: first {first:?} last {last:?}"
     );
     assert_runs_agree(name, &cpu, &gpu, scene.site_count());
     assert_eq!(cpu_state.sites.len(), gpu_state.sites.len());
@@ -480,21 +581,47 @@ fn full_ticks_3d_agree_with_cpu_and_repeat_exactly() {
     full_ticks(true);
 }
 
+/// The 2D run with three drugs dosed from tick 5 and a mix of resistant clones: the
+/// drug paths of every kernel in a real run, on both backends.
+#[test]
+fn full_ticks_with_drugs_agree_with_cpu_and_repeat_exactly() {
+    let text = format!(
+        "{}{}[[clones]]\nfraction = 0.6\n[[clones]]\nfraction = 0.2\ntraits = [\"efflux\"]\n\
+         [[clones]]\nfraction = 0.2\ntraits = [\"target:tki\", \"slow_cycle\"]\n\
+         [resistance]\npersister_entry_per_h = 0.05\n",
+        tick_scene_text(false),
+        gpu_common::DRUGS
+    );
+    let scene = gpu_common::scene(&text);
+    full_ticks_of(scene.clone(), "2D 64² with drugs");
+    // The drugs reached the tumour and acted.
+    let (reports, state) = run(Box::new(CpuBackend::new()), &scene).expect("cpu run");
+    let last = reports[reports.len() - 1].census;
+    assert!(last.drug_sum(0) > 0 && last.drug_sum(2) > 0, "{last:?}");
+    assert!(
+        last.trait_efflux > 0 && last.trait_target > 0 && last.persister > 0,
+        "{last:?}"
+    );
+    assert!(state.exposure.iter().any(|&e| e > 0));
+}
+
 /// More report ticks in flight than staging slots: the ring waits for the oldest, and
 /// every report still arrives once, in order.
 #[test]
 fn report_ring_overflow_keeps_every_report_in_order() {
     let scene = lattice_scene(37, 29, 1, true, None);
     let sim = SimParams::from_scene(&scene);
-    let field = FieldParams::oxygen(&scene);
+    let fields = FieldParams::all(&scene, &PLASMA_UM);
     let mut gpu = GpuBackend::new(context(), &scene).expect("GPU backend");
+    gpu.configure_drugs(&DrugSet::from_scene(&scene), &pd_tables(&scene))
+        .expect("drugs");
     let sites = oncolattice::model::setup::initial_sites(&scene);
     let oxygen = vec![0.0; sites.len()];
-    gpu.upload(&oncolattice::engine::HostState { sites, oxygen })
+    gpu.upload(&HostState::new(sites, oxygen, 3))
         .expect("upload");
     let n = 3 * oncolattice::engine::gpu::RING_SLOTS as u32 + 1;
     for t in 0..n {
-        gpu.tick(&sim.at_tick(scene.seed, t), &field, t % 3 != 1)
+        gpu.tick(&sim.at_tick(scene.seed, t), &fields, t % 3 != 1)
             .expect("tick");
     }
     let ticks: Vec<u64> = gpu

@@ -8,6 +8,7 @@ use naga::proc::Layouter;
 use oncolattice::engine::gpu::probe::Probe;
 use oncolattice::engine::gpu::{group_entries, shaders};
 use oncolattice::model::census::Census;
+use oncolattice::model::drug_params::{DrugParams, DrugSet};
 use oncolattice::model::params::{FieldParams, SimParams, SweepParams};
 use oncolattice::model::site::Site;
 use std::collections::BTreeMap;
@@ -59,15 +60,30 @@ fn expected() -> BTreeMap<&'static str, (usize, Members)> {
             4,
         ),
     ]);
-    let mut sweep = members!(SweepParams { "colour" => colour, "index" => index });
-    sweep.extend(padding("_pad", offset_of!(SweepParams, _pad), 2));
+    let sweep = members!(SweepParams {
+        "colour" => colour, "index" => index, "field" => field, "residual_slot" => residual_slot,
+    });
     let site = members!(Site { "w0" => w0, "w1" => w1, "w2" => w2, "w3" => w3 });
-    let mut census = members!(Census {
+    let census = members!(Census {
         "tumour_live" => tumour_live, "quiescent" => quiescent, "necrotic" => necrotic,
         "vessel" => vessel, "hypoxic" => hypoxic, "perfused_vessel" => perfused_vessel,
         "o2_sum_lo" => o2_sum_lo, "o2_sum_hi" => o2_sum_hi, "min_xyz" => min, "max_xyz" => max,
+        "persister" => persister, "trait_target" => trait_target,
+        "trait_efflux" => trait_efflux, "trait_slow_cycle" => trait_slow_cycle,
+        "drug_sum" => drug_sum, "_pad" => _pad,
     });
-    census.extend(padding("_pad", offset_of!(Census, _pad), 2));
+    let drug_set = members!(DrugSet {
+        "n_drugs" => n_drugs, "efflux_fraction" => efflux_fraction,
+        "inv_target_factor" => inv_target_factor, "inv_persister_factor" => inv_persister_factor,
+        "persister_entry_threshold" => persister_entry_threshold,
+        "persister_exit_threshold" => persister_exit_threshold, "s_g2_m_ticks" => s_g2_m_ticks,
+        "auc_per_um_tick" => auc_per_um_tick, "cycle_factor_fx8" => cycle_factor_fx8,
+        "drugs" => drugs,
+    });
+    let mut drug = members!(DrugParams {
+        "drug_class" => drug_class, "efflux_substrate" => efflux_substrate, "exposure_um" => exposure_um,
+    });
+    drug.extend(padding("_pad", offset_of!(DrugParams, _pad), 1));
     let mut probe = members!(Probe {
         "key" => key, "stream" => stream, "cycle_mean_fx8" => cycle_mean_fx8,
         "cycle_sd_coef" => cycle_sd_coef, "count" => count,
@@ -78,6 +94,8 @@ fn expected() -> BTreeMap<&'static str, (usize, Members)> {
         ("FieldParams", (size_of::<FieldParams>(), field)),
         ("SweepParams", (size_of::<SweepParams>(), sweep)),
         ("Site", (size_of::<Site>(), site)),
+        ("DrugSet", (size_of::<DrugSet>(), drug_set)),
+        ("DrugParams", (size_of::<DrugParams>(), drug)),
         ("Census", (size_of::<Census>(), census)),
         ("Probe", (size_of::<Probe>(), probe)),
     ])

@@ -250,10 +250,7 @@ sor_omega = 1.8
     );
     let sites = initial_sites(&s);
     let n = sites.len();
-    let state = oncolattice::engine::HostState {
-        sites,
-        oxygen: vec![0.0; n],
-    };
+    let state = oncolattice::engine::HostState::new(sites, vec![0.0; n], 0);
     let (solved, stats) = solve_field(&s, &state);
     assert!(
         stats.residual < 2e-4,

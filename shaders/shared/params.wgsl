@@ -37,8 +37,8 @@ struct FieldParams {
 struct SweepParams {
     colour: u32,
     index: u32,
-    _pad0: u32,
-    _pad1: u32,
+    field: u32,
+    residual_slot: u32,
 }
 
 const WORKGROUP_SIZE: u32 = 256u;

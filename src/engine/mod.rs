@@ -7,10 +7,12 @@
 pub mod cpu;
 pub mod gpu;
 mod simulation;
+pub mod therapy;
 
 pub use simulation::{Simulation, SolveStats};
 
 use crate::model::census::Census;
+use crate::model::drug_params::DrugSet;
 use crate::model::params::{FieldParams, SimParams, SweepParams};
 use crate::model::site::Site;
 
@@ -29,6 +31,8 @@ pub enum EngineError {
     NonFinite { tick: u64 },
     #[error(transparent)]
     Shader(#[from] gpu::shaders::ShaderError),
+    #[error("therapy: {0}")]
+    Therapy(String),
 }
 
 /// Which backend to use.
@@ -69,10 +73,13 @@ pub struct KernelIo {
     pub src: Vec<Site>,
     pub dst: Vec<Site>,
     pub wish: Vec<u32>,
+    /// Every field, `src.len()` values each: oxygen, then each drug.
     pub conc: Vec<f32>,
-    /// One slot per sweep of a tick (`FieldParams::max_sweeps`), max |Δc| as f32 bits.
+    /// Residual slots (max |Δc| as f32 bits); a sweep uses `SweepParams::residual_slot`.
     pub residual: Vec<u32>,
     pub census: Census,
+    /// Exposure counters, `src.len()` per drug.
+    pub exposure: Vec<u32>,
 }
 
 /// The census of a report tick and the field solver's statistics for that tick.
@@ -88,7 +95,56 @@ pub struct TickReport {
 #[derive(Debug, Clone, PartialEq)]
 pub struct HostState {
     pub sites: Vec<Site>,
+    /// pO2 in mmHg, one per site.
     pub oxygen: Vec<f32>,
+    /// Each drug's level in µM: `sites.len()` values per drug, drug after drug.
+    pub drugs: Vec<f32>,
+    /// Each live cell's cumulative intracellular exposure (AUC) per drug, in
+    /// 1/1024 µM·h (`model::drug_params::AUC_SCALE_PER_UM_H`), laid out like `drugs`.
+    pub exposure: Vec<u32>,
+}
+
+impl HostState {
+    /// A state with `n_drugs` drug fields and exposure counters, all zero.
+    pub fn new(sites: Vec<Site>, oxygen: Vec<f32>, n_drugs: usize) -> HostState {
+        let n = sites.len();
+        HostState {
+            sites,
+            oxygen,
+            drugs: vec![0.0; n * n_drugs],
+            exposure: vec![0; n * n_drugs],
+        }
+    }
+
+    pub fn n_drugs(&self) -> usize {
+        self.drugs.len().checked_div(self.sites.len()).unwrap_or(0)
+    }
+
+    /// Every field in one array (oxygen, then each drug), as the kernels see them.
+    pub fn fields(&self) -> Vec<f32> {
+        let mut out = Vec::with_capacity(self.oxygen.len() + self.drugs.len());
+        out.extend_from_slice(&self.oxygen);
+        out.extend_from_slice(&self.drugs);
+        out
+    }
+
+    /// Checks that the arrays agree with each other (one value per site and drug).
+    pub fn check(&self) -> Result<(), EngineError> {
+        let n = self.sites.len();
+        let ok = self.oxygen.len() == n
+            && (n == 0 || self.drugs.len() % n == 0)
+            && self.exposure.len() == self.drugs.len();
+        if ok {
+            Ok(())
+        } else {
+            Err(EngineError::Gpu(format!(
+                "inconsistent state: {n} sites, {} oxygen values, {} drug values, {} exposure counters",
+                self.oxygen.len(),
+                self.drugs.len(),
+                self.exposure.len()
+            )))
+        }
+    }
 }
 
 /// What every backend provides. Implementations hold the state between ticks; the
@@ -96,18 +152,23 @@ pub struct HostState {
 pub trait Backend {
     fn info(&self) -> BackendInfo;
 
+    /// Sets the drugs' kernel parameters and PD tables (`drug_params::pd_tables`),
+    /// once per run, before `upload`.
+    fn configure_drugs(&mut self, set: &DrugSet, pd_tables: &[u32]) -> Result<(), EngineError>;
+
     /// Replaces the whole state.
     fn upload(&mut self, state: &HostState) -> Result<(), EngineError>;
 
     /// Reads the whole state back (blocking).
     fn download(&mut self) -> Result<HostState, EngineError>;
 
-    /// Solves the oxygen field to tolerance (up to `field.max_sweeps` sweeps) and
-    /// returns its statistics, blocking. Used before the first tick.
+    /// Solves every field (`fields[0]` oxygen, then each drug) up to its tolerance or
+    /// `max_sweeps` sweeps and returns the oxygen solve's statistics, blocking. Used
+    /// before the first tick.
     fn solve_blocking(
         &mut self,
         sim: &SimParams,
-        field: &FieldParams,
+        fields: &[FieldParams],
     ) -> Result<SolveStats, EngineError>;
 
     /// Runs one tick: fields, cells, resolve; and the census when `report` is set.
@@ -115,7 +176,7 @@ pub trait Backend {
     fn tick(
         &mut self,
         sim: &SimParams,
-        field: &FieldParams,
+        fields: &[FieldParams],
         report: bool,
     ) -> Result<(), EngineError>;
 
@@ -123,12 +184,13 @@ pub trait Backend {
     /// reports have arrived.
     fn poll_reports(&mut self, wait: bool) -> Result<Vec<TickReport>, EngineError>;
 
-    /// Runs a single pass on `io` (uploads it, runs, reads it all back).
+    /// Runs a single pass on `io` (uploads it, runs, reads it all back). A field sweep
+    /// works on field `sweep.field` with `fields[sweep.field]`.
     fn run_pass(
         &mut self,
         pass: Pass,
         sim: &SimParams,
-        field: &FieldParams,
+        fields: &[FieldParams],
         sweep: &SweepParams,
         io: &mut KernelIo,
     ) -> Result<(), EngineError>;

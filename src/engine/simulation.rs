@@ -2,7 +2,9 @@
 //! per-tick uniform (tick and RNG key); everything else stays on the backend, and
 //! only reports travel back, asynchronously.
 
+use super::therapy::{measurement, TherapyHost, TherapyTick};
 use super::{cpu, Backend, BackendInfo, EngineError, HostState, TickReport};
+use crate::model::drug_params::{pd_tables, DrugSet};
 use crate::model::params::{FieldParams, SimParams};
 use crate::model::setup;
 use crate::scene::Scene;
@@ -24,7 +26,13 @@ pub struct Simulation {
     scene: Scene,
     backend: Box<dyn Backend>,
     sim: SimParams,
-    field: FieldParams,
+    drugs: DrugSet,
+    /// Blood level of each drug (µM) in the coming tick; the vessel source of its field.
+    plasma_um: Vec<f64>,
+    /// Pharmacokinetics and protocol, when the scene has a therapy.
+    therapy: Option<TherapyHost>,
+    /// What the host pass did, one entry per tick run.
+    therapy_log: Vec<TherapyTick>,
     tick: u64,
     total_ticks: u64,
     report_every: u64,
@@ -36,7 +44,8 @@ impl Simulation {
     pub fn new(scene: Scene, backend: Box<dyn Backend>) -> Result<Simulation, EngineError> {
         let sites = setup::initial_sites(&scene);
         let oxygen = vec![0.0f32; sites.len()];
-        Simulation::from_state(scene, backend, HostState { sites, oxygen }, 0)
+        let n_drugs = scene.drugs.len();
+        Simulation::from_state(scene, backend, HostState::new(sites, oxygen, n_drugs), 0)
     }
 
     /// Starts from a given state at tick `tick` (its field is solved again to tolerance).
@@ -46,14 +55,17 @@ impl Simulation {
         state: HostState,
         tick: u64,
     ) -> Result<Simulation, EngineError> {
+        let drugs = DrugSet::from_scene(&scene);
+        backend.configure_drugs(&drugs, &pd_tables(&scene))?;
         backend.upload(&state)?;
         let sim = SimParams::from_scene(&scene);
-        let field = FieldParams::oxygen(&scene);
+        let plasma_um = vec![0.0; scene.drugs.len()];
+        let fields = FieldParams::all(&scene, &plasma_um);
         let at = sim.at_tick(scene.seed, tick as u32);
         let mut stats = crate::engine::SolveStats::default();
         let mut sweeps = 0;
         for _ in 0..INITIAL_SOLVE_ROUNDS {
-            stats = backend.solve_blocking(&at, &field)?;
+            stats = backend.solve_blocking(&at, &fields)?;
             sweeps += stats.sweeps;
             if stats.converged || !stats.residual.is_finite() {
                 break;
@@ -63,16 +75,78 @@ impl Simulation {
             return Err(EngineError::NonFinite { tick });
         }
         stats.sweeps = sweeps;
-        Ok(Simulation {
+        Simulation {
             total_ticks: scene.total_ticks(),
             report_every: scene.report_every_ticks(),
             scene,
             backend,
             sim,
-            field,
+            drugs,
+            plasma_um,
+            therapy: None,
+            therapy_log: Vec::new(),
             tick,
             initial_solve: stats,
-        })
+        }
+        .with_therapy()
+    }
+
+    /// Continues from a snapshot's state at tick `tick`. Unlike `from_state` it does not
+    /// solve the field again: the next tick starts from the stored field, as it did in
+    /// the run that wrote the snapshot, so the continuation is the same run.
+    /// `initial_solve` is the original run's first solve (reported, not repeated).
+    pub fn resume(
+        scene: Scene,
+        mut backend: Box<dyn Backend>,
+        state: &HostState,
+        tick: u64,
+        initial_solve: SolveStats,
+    ) -> Result<Simulation, EngineError> {
+        let drugs = DrugSet::from_scene(&scene);
+        backend.configure_drugs(&drugs, &pd_tables(&scene))?;
+        backend.upload(state)?;
+        let sim = Simulation {
+            total_ticks: scene.total_ticks(),
+            report_every: scene.report_every_ticks(),
+            sim: SimParams::from_scene(&scene),
+            drugs,
+            plasma_um: vec![0.0; scene.drugs.len()],
+            therapy: None,
+            therapy_log: Vec::new(),
+            scene,
+            backend,
+            tick,
+            initial_solve,
+        };
+        sim.with_therapy()
+    }
+
+    /// Attaches the scene's therapy (fresh: before any tick of it has run).
+    fn with_therapy(mut self) -> Result<Simulation, EngineError> {
+        self.therapy = TherapyHost::new(&self.scene)?;
+        Ok(self)
+    }
+
+    /// The therapy's state (PK and protocol), for snapshots.
+    pub fn therapy_state(&self) -> Option<&TherapyHost> {
+        self.therapy.as_ref()
+    }
+
+    /// Replaces the therapy's state and the plasma levels of the coming tick (resume).
+    pub fn restore_therapy(
+        &mut self,
+        host: Option<TherapyHost>,
+        plasma_um: &[f64],
+        log: Vec<TherapyTick>,
+    ) {
+        self.therapy = host;
+        self.set_plasma_um(plasma_um);
+        self.therapy_log = log;
+    }
+
+    /// What the host pass did in every tick so far.
+    pub fn therapy_log(&self) -> &[TherapyTick] {
+        &self.therapy_log
     }
 
     pub fn scene(&self) -> &Scene {
@@ -111,16 +185,18 @@ impl Simulation {
         let sim = self.sim.at_tick(self.scene.seed, self.tick as u32);
         Ok(TickReport {
             tick: self.tick,
-            census: cpu::census(&sim, &state.sites, &state.oxygen),
+            census: cpu::census(&sim, &self.drugs, &state.sites, &state.fields()),
             solve: self.initial_solve,
         })
     }
 
     /// Advances one tick. Its report, if it is a report tick, arrives via `poll`.
     pub fn step(&mut self) -> Result<(), EngineError> {
+        self.host_pass()?;
         let report = self.is_report_tick(self.tick + 1);
         let sim = self.sim.at_tick(self.scene.seed, self.tick as u32);
-        self.backend.tick(&sim, &self.field, report)?;
+        let fields = FieldParams::all(&self.scene, &self.plasma_um);
+        self.backend.tick(&sim, &fields, report)?;
         self.tick += 1;
         Ok(())
     }
@@ -132,6 +208,42 @@ impl Simulation {
             return Err(EngineError::NonFinite { tick: bad.tick });
         }
         Ok(reports)
+    }
+
+    /// Pass 1 of the tick: the protocol reads a scan when one is due (the census of the
+    /// current state, read back synchronously: scans are rare), decides the doses, and
+    /// pharmacokinetics set this tick's plasma levels.
+    fn host_pass(&mut self) -> Result<(), EngineError> {
+        let tick = self.tick;
+        let scan_due = self.therapy.as_ref().is_some_and(|t| t.scan_due(tick));
+        let scan = if scan_due {
+            let census = self.report_now()?.census;
+            Some(measurement(
+                &self.scene,
+                &census,
+                tick as f64 * self.scene.time.tick_h,
+            ))
+        } else {
+            None
+        };
+        if let Some(therapy) = &mut self.therapy {
+            let record = therapy.begin_tick(tick, scan.as_ref())?;
+            self.plasma_um.clone_from(&record.plasma_um);
+            self.therapy_log.push(record);
+        }
+        Ok(())
+    }
+
+    /// Sets each drug's blood level (µM) for the ticks that follow; the protocol and
+    /// pharmacokinetics call this every tick.
+    pub fn set_plasma_um(&mut self, levels: &[f64]) {
+        for (slot, &v) in self.plasma_um.iter_mut().zip(levels) {
+            *slot = v;
+        }
+    }
+
+    pub fn plasma_um(&self) -> &[f64] {
+        &self.plasma_um
     }
 
     /// The whole state (blocking).

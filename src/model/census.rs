@@ -27,8 +27,20 @@ pub struct Census {
     /// Bounding box of tumour sites (live or necrotic); min = u32::MAX when there are none.
     pub min: [u32; 3],
     pub max: [u32; 3],
-    pub _pad: [u32; 2],
+    /// Live tumour cells in the drug-tolerant persister state.
+    pub persister: u32,
+    /// Live tumour cells carrying an altered drug target (any drug).
+    pub trait_target: u32,
+    pub trait_efflux: u32,
+    pub trait_slow_cycle: u32,
+    /// Σ over live tumour cells of round(level · 65536) per drug (µM), 64-bit as
+    /// (lo, hi) pairs.
+    pub drug_sum: [u32; 8],
+    pub _pad: [u32; 6],
 }
+
+/// Fixed-point scale of the drug sums: 1/65536 µM per unit.
+pub const DRUG_SUM_SCALE: f64 = 65536.0;
 
 impl Census {
     /// The value the census buffer holds before a reduction.
@@ -43,18 +55,46 @@ impl Census {
         o2_sum_hi: 0,
         min: [u32::MAX; 3],
         max: [0; 3],
-        _pad: [0; 2],
+        persister: 0,
+        trait_target: 0,
+        trait_efflux: 0,
+        trait_slow_cycle: 0,
+        drug_sum: [0; 8],
+        _pad: [0; 6],
     };
 
     /// Fixed-point value of one site's pO2 in the oxygen sum.
     #[inline]
     pub fn o2_fixed(c: f32) -> u32 {
-        let v = (c.max(0.0) * O2_SUM_SCALE as f32 + 0.5).floor();
+        Census::fixed(c, O2_SUM_SCALE as f32)
+    }
+
+    /// Fixed-point value of a level (`fixed` in shaders/census.wgsl).
+    #[inline]
+    pub fn fixed(c: f32, scale: f32) -> u32 {
+        let v = (c.max(0.0) * scale + 0.5).floor();
         if v >= O2_SITE_CAP as f32 {
             O2_SITE_CAP
         } else {
             v as u32
         }
+    }
+
+    pub fn drug_sum(&self, d: usize) -> u64 {
+        (self.drug_sum[2 * d + 1] as u64) << 32 | self.drug_sum[2 * d] as u64
+    }
+
+    pub fn set_drug_sum(&mut self, d: usize, sum: u64) {
+        self.drug_sum[2 * d] = sum as u32;
+        self.drug_sum[2 * d + 1] = (sum >> 32) as u32;
+    }
+
+    /// Mean level of drug `d` (µM) over the live tumour cells' sites (0 without cells).
+    pub fn drug_mean_um(&self, d: usize) -> f64 {
+        if self.tumour_live == 0 {
+            return 0.0;
+        }
+        self.drug_sum(d) as f64 / DRUG_SUM_SCALE / self.tumour_live as f64
     }
 
     pub fn o2_sum(&self) -> u64 {

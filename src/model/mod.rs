@@ -3,8 +3,13 @@
 //! No GPU, no files.
 
 pub mod census;
+pub mod drug_params;
+pub mod failure;
 pub mod lattice;
 pub mod params;
+pub mod pd;
+pub mod pk;
+pub mod protocol;
 pub mod rng;
 pub mod setup;
 pub mod site;

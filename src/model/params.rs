@@ -43,7 +43,7 @@ pub struct FieldParams {
     pub decay: f32,
     /// Vmax·h²/D, in the field's unit.
     pub uptake_vmax: f32,
-    /// Km in the field's unit.
+    /// Km in the field's unit; 0 makes uptake first order (vmax·c).
     pub uptake_km: f32,
     /// Vessel exchange rate·h²/D for a fully perfused site.
     pub vessel_exchange: f32,
@@ -61,15 +61,31 @@ pub struct FieldParams {
     pub sweep_groups: [u32; 2],
 }
 
-/// Which half of the red-black sweep and which sweep of the tick (dynamic uniform).
-/// Keep in sync with `struct SweepParams` in shaders/shared/params.wgsl.
+/// Which half of the red-black sweep, which sweep of the tick and which field
+/// (dynamic uniform). Keep in sync with `struct SweepParams` in shaders/shared/params.wgsl.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Default, Pod, Zeroable)]
 pub struct SweepParams {
     pub colour: u32,
     pub index: u32,
-    pub _pad: [u32; 2],
+    /// 0 = oxygen, 1 + d = drug d.
+    pub field: u32,
+    /// Slot of this sweep in the residual buffer; the previous sweep of the same
+    /// field uses the slot before it.
+    pub residual_slot: u32,
 }
+
+/// Fields a scene can have: oxygen and up to `MAX_DRUGS` drugs.
+pub const MAX_FIELDS: usize = 1 + crate::scene::MAX_DRUGS;
+
+/// Capillary radius for the vessel wall area per site: a vessel site holds a capillary
+/// segment of radius 5 µm along its length h, so S/V = 2π·r/h² (capillary diameters
+/// are 5–10 µm; Secomb et al. 2004, Ann Biomed Eng 32:1519).
+pub const CAPILLARY_RADIUS_UM: f64 = 5.0;
+
+/// Drug fields are solved to this fraction of the drug's IC50: far finer than the
+/// PD tables resolve.
+pub const DRUG_TOLERANCE_OF_IC50: f64 = 1e-3;
 
 /// Standard deviation of the centred, shifted Irwin–Hall sum used in `cycle_len`:
 /// four 16-bit uniforms summed, minus their mean, shifted right by 4.
@@ -126,6 +142,41 @@ impl FieldParams {
             max_sweeps: o.max_sweeps_per_tick,
             sweep_groups: [0; 2],
         }
+    }
+}
+
+impl FieldParams {
+    /// Drug `d` in µM, with blood at `plasma_um`: first-order uptake by live tumour
+    /// cells, exchange through perfused vessel walls at permeability × S/V.
+    pub fn drug(scene: &Scene, d: usize, plasma_um: f64) -> FieldParams {
+        let drug = &scene.drugs[d];
+        let h = scene.lattice.site_size_um;
+        let scale = h * h / drug.diffusion_um2_per_min;
+        let surface_per_volume = 2.0 * std::f64::consts::PI * CAPILLARY_RADIUS_UM / (h * h);
+        FieldParams {
+            decay: (drug.decay_per_min * scale) as f32,
+            uptake_vmax: (drug.cell_uptake_per_min * scale) as f32,
+            uptake_km: 0.0,
+            vessel_exchange: (drug.vessel_permeability_um_per_min * surface_per_volume * scale)
+                as f32,
+            vessel_level: plasma_um as f32,
+            boundary_level: 0.0,
+            fixed_boundary: 0,
+            omega: scene.oxygen.sor_omega as f32,
+            tolerance: (drug.ic50_um * DRUG_TOLERANCE_OF_IC50) as f32,
+            max_sweeps: scene.oxygen.max_sweeps_per_tick,
+            sweep_groups: [0; 2],
+        }
+    }
+
+    /// Every field of a scene at the given plasma levels (µM, one per drug).
+    pub fn all(scene: &Scene, plasma_um: &[f64]) -> Vec<FieldParams> {
+        let mut out = vec![FieldParams::oxygen(scene)];
+        out.extend(
+            (0..scene.drugs.len())
+                .map(|d| FieldParams::drug(scene, d, plasma_um.get(d).copied().unwrap_or(0.0))),
+        );
+        out
     }
 }
 

@@ -51,10 +51,14 @@ pub mod stream {
     pub const PRIORITY: u32 = 2;
     pub const CYCLE_A: u32 = 3;
     pub const CYCLE_B: u32 = 4;
+    pub const PERSISTER: u32 = 5;
+    /// Drug d uses stream DRUG0 + d.
+    pub const DRUG0: u32 = 8;
     /// Setup only.
     pub const PLACEMENT: u32 = 16;
     pub const PERFUSION: u32 = 17;
     pub const INITIAL_PHASE: u32 = 18;
+    pub const CLONE: u32 = 19;
 }
 
 #[cfg(test)]

@@ -1,10 +1,12 @@
 //! The initial lattice: vessels from the scene's layout, then the tumour around its centre.
 
+use crate::model::drug_params::{DrugSet, TRAIT_EFFLUX, TRAIT_SLOW_CYCLE};
 use crate::model::lattice::Grid;
 use crate::model::params::{cycle_len, SimParams};
 use crate::model::rng::{self, stream};
 use crate::model::site::{Kind, Site};
-use crate::scene::{Axis, Scene, VesselLayout};
+use crate::scene::drugs::parse_trait;
+use crate::scene::{Arrangement, Axis, Scene, TraitName, VesselLayout};
 
 /// Builds the initial lattice. Deterministic in the scene (and its seed) alone.
 pub fn initial_sites(scene: &Scene) -> Vec<Site> {
@@ -91,11 +93,65 @@ fn place_tumour(scene: &Scene, grid: &Grid, key: u32, sites: &mut [Site]) {
         (None, Some(n)) => nearest_free(grid, centre, n as usize, sites),
         (None, None) => Vec::new(),
     };
+    let drugs = DrugSet::from_scene(scene);
+    let clone_traits = initial_clone_traits(scene);
     for i in chosen {
-        let len = cycle_len(&params, i).min(0xffff);
+        let clone = pick_clone(scene, grid, centre, key, i);
+        let traits = clone_traits[clone];
+        let len = drugs.scale_cycle(cycle_len(&params, i), traits);
         let phase = rng::draw(key, i, stream::INITIAL_PHASE) % len;
-        sites[i as usize] = Site::tumour(0, phase as u16, len as u16);
+        let mut site = Site::tumour(clone as u16, phase as u16, len as u16);
+        site.w3 = traits;
+        sites[i as usize] = site;
     }
+}
+
+/// Trait bits of each `[[clones]]` entry (one clone without traits when none are given).
+pub fn initial_clone_traits(scene: &Scene) -> Vec<u32> {
+    if scene.clones.is_empty() {
+        return vec![0];
+    }
+    scene
+        .clones
+        .iter()
+        .map(|c| {
+            c.traits.iter().fold(0u32, |bits, t| {
+                bits | match parse_trait(t, &scene.drugs) {
+                    Ok(TraitName::Efflux) => TRAIT_EFFLUX,
+                    Ok(TraitName::SlowCycle) => TRAIT_SLOW_CYCLE,
+                    Ok(TraitName::Target(d)) => 1 << d,
+                    // Validation has refused unknown traits already.
+                    Err(_) => 0,
+                }
+            })
+        })
+        .collect()
+}
+
+/// The initial clone of a tumour cell at site `i`: by an independent draw (`mixed`) or
+/// by the wedge of directions around the centre that the clone's fraction spans
+/// (`patches`, angle measured in the x–y plane).
+fn pick_clone(scene: &Scene, grid: &Grid, centre: [f64; 3], key: u32, i: u32) -> usize {
+    if scene.clones.len() <= 1 {
+        return 0;
+    }
+    let u = match scene.tumour.arrangement {
+        Arrangement::Mixed => rng::draw(key, i, stream::CLONE) as f64 / 4_294_967_296.0,
+        Arrangement::Patches => {
+            let c = grid.coords(i);
+            let dx = c[0] as f64 + 0.5 - centre[0];
+            let dy = c[1] as f64 + 0.5 - centre[1];
+            (dy.atan2(dx) + std::f64::consts::PI) / std::f64::consts::TAU
+        }
+    };
+    let mut cumulative = 0.0;
+    for (k, c) in scene.clones.iter().enumerate() {
+        cumulative += c.fraction;
+        if u < cumulative {
+            return k;
+        }
+    }
+    scene.clones.len() - 1
 }
 
 /// Site indices inside the cube of half-width `r` around `centre`, clipped to the lattice.

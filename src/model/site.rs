@@ -1,11 +1,13 @@
 //! The packed per-site record. Keep in sync with shaders/shared/site.wgsl.
 //!
 //! 16 bytes per site:
-//! - `w0`: bits 0–1 kind, bit 2 quiescent, bits 16–31 clone id;
+//! - `w0`: bits 0–1 kind, bit 2 quiescent, bit 3 persister (drug-tolerant state),
+//!   bits 16–31 clone id;
 //! - `w1`: tumour: bits 0–15 ticks into the cycle, 16–31 this cycle's length in ticks;
 //!   vessel: bits 0–15 perfusion × 65535;
-//! - `w2`: bits 0–15 consecutive anoxic ticks; 16–31 reserved;
-//! - `w3`: reserved for heritable traits.
+//! - `w2`: bits 0–15 consecutive anoxic ticks; 16–31 ticks spent quiescent or
+//!   persistent while a cycle-specific drug was above its IC50 in the cell;
+//! - `w3`: heritable traits (`model::drug_params::TRAIT_*`).
 
 use bytemuck::{Pod, Zeroable};
 
@@ -20,6 +22,7 @@ pub enum Kind {
 
 pub const KIND_MASK: u32 = 0x3;
 pub const QUIESCENT_BIT: u32 = 1 << 2;
+pub const PERSISTER_BIT: u32 = 1 << 3;
 pub const CLONE_SHIFT: u32 = 16;
 pub const LOW16: u32 = 0xffff;
 
@@ -86,6 +89,19 @@ impl Site {
 
     pub fn anoxic_ticks(&self) -> u16 {
         (self.w2 & LOW16) as u16
+    }
+
+    pub fn is_persister(&self) -> bool {
+        self.w0 & PERSISTER_BIT != 0
+    }
+
+    /// Ticks spent quiescent or persistent under a cycle-specific drug.
+    pub fn sanctuary_ticks(&self) -> u16 {
+        (self.w2 >> 16) as u16
+    }
+
+    pub fn traits(&self) -> u32 {
+        self.w3
     }
 
     /// Perfusion of a vessel site in 0..=1.

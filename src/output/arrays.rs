@@ -4,7 +4,10 @@
 //! appears everywhere at once.
 
 use crate::engine::HostState;
-use crate::model::site::Site;
+use crate::model::drug_params::{
+    AUC_SCALE_PER_UM_H, TRAIT_EFFLUX, TRAIT_SLOW_CYCLE, TRAIT_TARGET_MASK,
+};
+use crate::model::site::{Kind, Site};
 use crate::scene::Scene;
 
 /// Values of one array, one per site in site order (x fastest, then y, then z).
@@ -55,7 +58,7 @@ pub enum ArrayRole {
 #[derive(Debug, Clone, PartialEq)]
 pub struct NamedArray {
     /// Short name used on the command line and as the array name in exports.
-    pub name: &'static str,
+    pub name: String,
     /// Unit, empty for dimensionless or categorical arrays.
     pub unit: &'static str,
     pub role: ArrayRole,
@@ -71,58 +74,58 @@ fn per_site<T>(sites: &[Site], f: impl Fn(&Site) -> T) -> Vec<T> {
 }
 
 /// Every array of a state, in a fixed order.
-pub fn site_arrays(_scene: &Scene, state: &HostState) -> Vec<NamedArray> {
+pub fn site_arrays(scene: &Scene, state: &HostState) -> Vec<NamedArray> {
     let s = &state.sites;
-    vec![
+    let mut arrays = vec![
         NamedArray {
-            name: "kind",
+            name: "kind".into(),
             unit: "",
             role: ArrayRole::Category,
             description: "0 empty (host tissue), 1 tumour cell, 2 necrotic, 3 vessel",
             data: ArrayData::U8(per_site(s, |x| x.kind() as u8)),
         },
         NamedArray {
-            name: "clone",
+            name: "clone".into(),
             unit: "",
             role: ArrayRole::Category,
             description: "clone id of tumour and necrotic sites (0 elsewhere)",
             data: ArrayData::U16(per_site(s, |x| x.clone_id())),
         },
         NamedArray {
-            name: "quiescent",
+            name: "quiescent".into(),
             unit: "",
             role: ArrayRole::Trait,
             description: "1 where a tumour cell is quiescent (hypoxic arrest)",
             data: ArrayData::U8(per_site(s, |x| x.is_quiescent() as u8)),
         },
         NamedArray {
-            name: "cycle_progress",
+            name: "cycle_progress".into(),
             unit: "tick",
             role: ArrayRole::Trait,
             description: "ticks spent in the current cycle (tumour cells)",
             data: ArrayData::U16(per_site(s, |x| tumour_only(x, x.progress()))),
         },
         NamedArray {
-            name: "cycle_length",
+            name: "cycle_length".into(),
             unit: "tick",
             role: ArrayRole::Trait,
             description: "length of the current cycle (tumour cells)",
             data: ArrayData::U16(per_site(s, |x| tumour_only(x, x.cycle_len()))),
         },
         NamedArray {
-            name: "anoxic_ticks",
+            name: "anoxic_ticks".into(),
             unit: "tick",
             role: ArrayRole::Trait,
             description: "consecutive anoxic ticks (tumour cells)",
             data: ArrayData::U16(per_site(s, |x| x.anoxic_ticks())),
         },
         NamedArray {
-            name: "perfusion",
+            name: "perfusion".into(),
             unit: "",
             role: ArrayRole::Trait,
             description: "perfusion of vessel sites, 0..1 (0 elsewhere)",
             data: ArrayData::F32(per_site(s, |x| {
-                if x.kind() == crate::model::site::Kind::Vessel {
+                if x.kind() == Kind::Vessel {
                     x.perfusion()
                 } else {
                     0.0
@@ -130,17 +133,98 @@ pub fn site_arrays(_scene: &Scene, state: &HostState) -> Vec<NamedArray> {
             })),
         },
         NamedArray {
-            name: "oxygen",
+            name: "oxygen".into(),
             unit: "mmHg",
             role: ArrayRole::Field,
             description: "oxygen partial pressure",
             data: ArrayData::F32(state.oxygen.clone()),
         },
+    ];
+    arrays.extend(trait_arrays(s));
+    arrays.extend(drug_arrays(scene, state));
+    arrays
+}
+
+fn trait_arrays(s: &[Site]) -> Vec<NamedArray> {
+    let live = |x: &Site, bit: u32| (x.kind() == Kind::Tumour && x.w3 & bit != 0) as u8;
+    vec![
+        NamedArray {
+            name: "persister".into(),
+            unit: "",
+            role: ArrayRole::Trait,
+            description: "1 where a tumour cell is in the drug-tolerant persister state",
+            data: ArrayData::U8(per_site(s, |x| {
+                (x.kind() == Kind::Tumour && x.is_persister()) as u8
+            })),
+        },
+        NamedArray {
+            name: "efflux".into(),
+            unit: "",
+            role: ArrayRole::Trait,
+            description: "1 where a tumour cell carries efflux pumps",
+            data: ArrayData::U8(per_site(s, |x| live(x, TRAIT_EFFLUX))),
+        },
+        NamedArray {
+            name: "slow_cycle".into(),
+            unit: "",
+            role: ArrayRole::Trait,
+            description: "1 where a tumour cell cycles slowly",
+            data: ArrayData::U8(per_site(s, |x| live(x, TRAIT_SLOW_CYCLE))),
+        },
+        NamedArray {
+            name: "target_altered".into(),
+            unit: "",
+            role: ArrayRole::Trait,
+            description: "bit d set where a tumour cell carries an altered target of drug d",
+            data: ArrayData::U8(per_site(s, |x| {
+                if x.kind() == Kind::Tumour {
+                    (x.w3 & TRAIT_TARGET_MASK) as u8
+                } else {
+                    0
+                }
+            })),
+        },
+        NamedArray {
+            name: "sanctuary_ticks".into(),
+            unit: "tick",
+            role: ArrayRole::Trait,
+            description:
+                "ticks a tumour cell spent quiescent or persistent under a cycle-specific drug",
+            data: ArrayData::U16(per_site(s, |x| tumour_only(x, x.sanctuary_ticks()))),
+        },
     ]
 }
 
+/// Each drug's field and each cell's exposure to it, named after the drug.
+fn drug_arrays(scene: &Scene, state: &HostState) -> Vec<NamedArray> {
+    let n = state.sites.len();
+    let mut out = Vec::new();
+    for (d, drug) in scene.drugs.iter().enumerate().take(state.n_drugs()) {
+        out.push(NamedArray {
+            name: drug.name.clone(),
+            unit: "µM",
+            role: ArrayRole::Field,
+            description: "drug level in tissue",
+            data: ArrayData::F32(state.drugs[d * n..(d + 1) * n].to_vec()),
+        });
+        out.push(NamedArray {
+            name: format!("{}_auc", drug.name),
+            unit: "µM·h",
+            role: ArrayRole::Trait,
+            description: "the cell's cumulative intracellular exposure (AUC) to the drug",
+            data: ArrayData::F32(
+                state.exposure[d * n..(d + 1) * n]
+                    .iter()
+                    .map(|&e| (e as f64 / AUC_SCALE_PER_UM_H) as f32)
+                    .collect(),
+            ),
+        });
+    }
+    out
+}
+
 fn tumour_only(site: &Site, v: u16) -> u16 {
-    if site.kind() == crate::model::site::Kind::Tumour {
+    if site.kind() == Kind::Tumour {
         v
     } else {
         0
@@ -148,7 +232,7 @@ fn tumour_only(site: &Site, v: u16) -> u16 {
 }
 
 /// Names of the arrays with `role`, for messages listing what is allowed.
-pub fn names_with_role(scene: &Scene, state: &HostState, role: ArrayRole) -> Vec<&'static str> {
+pub fn names_with_role(scene: &Scene, state: &HostState, role: ArrayRole) -> Vec<String> {
     site_arrays(scene, state)
         .into_iter()
         .filter(|a| a.role == role)
@@ -171,7 +255,7 @@ mod tests {
         .unwrap();
         let sites = initial_sites(&scene);
         let oxygen = vec![1.5; sites.len()];
-        let state = HostState { sites, oxygen };
+        let state = HostState::new(sites, oxygen, 0);
         let arrays = site_arrays(&scene, &state);
         for a in &arrays {
             assert_eq!(a.data.len(), 63, "{}", a.name);
@@ -179,6 +263,9 @@ mod tests {
         let kind = arrays.iter().find(|a| a.name == "kind").unwrap();
         let tumour = (0..63).filter(|&i| kind.data.get_f64(i) == 1.0).count();
         assert_eq!(tumour, 5);
-        assert_eq!(names_with_role(&scene, &state, ArrayRole::Field), vec!["oxygen"]);
+        assert_eq!(
+            names_with_role(&scene, &state, ArrayRole::Field),
+            vec!["oxygen"]
+        );
     }
 }

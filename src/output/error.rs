@@ -1,5 +1,6 @@
 //! Why a run did not happen or did not finish.
 
+use super::snapshot::SnapshotError;
 use crate::engine::EngineError;
 use crate::scene::SceneError;
 use std::path::PathBuf;
@@ -20,6 +21,19 @@ pub enum RunError {
     OutDirHoldsCwd(PathBuf),
     #[error("output path {} exists and is not a directory", .0.display())]
     OutDirNotADir(PathBuf),
+    /// A snapshot that cannot be read (missing, damaged, foreign, future version).
+    #[error(transparent)]
+    Snapshot(#[from] SnapshotError),
+    /// A resume that would lose or mix up results (the message says which and why).
+    #[error("{0}")]
+    Resume(String),
+    /// Stopped on request (Ctrl-C) after a whole tick; the state is in `snapshot`.
+    #[error("interrupted at tick {tick}; the state is saved in {}; resume with: oncolattice resume {}", .snapshot.display(), .out_dir.display())]
+    Interrupted {
+        tick: u64,
+        snapshot: PathBuf,
+        out_dir: PathBuf,
+    },
     #[error(transparent)]
     Engine(#[from] EngineError),
     #[error("{}: {source}", .path.display())]
@@ -48,6 +62,8 @@ impl RunError {
                 | RunError::OutDirForeign(_)
                 | RunError::OutDirHoldsCwd(_)
                 | RunError::OutDirNotADir(_)
+                | RunError::Snapshot(_)
+                | RunError::Resume(_)
         )
     }
 

@@ -1,28 +1,24 @@
-//! PNG frames of the lattice: 2D scenes whole, 3D scenes as the mid-plane `z = nz/2`.
-//! Each site becomes a square of `scale` pixels; y points up (row 0 of the image is the
-//! top of the lattice). The bytes depend on the state alone.
+//! PNG frames of a run, drawn by `output::render` like `oncolattice render`: the
+//! `cells` colouring of the whole lattice (2D) or its mid-plane `z = nz/2` (3D), each
+//! site a square of `scale` pixels, y up, with the simulated time, legend and scale
+//! bar stamped over the corners (left out of frames under 120 px). The bytes depend on
+//! the state and tick alone.
 //!
-//! Palette (documented in README.md):
-//! - empty site (host tissue): dark blue at 0 mmHg to near-white at the blood pO2,
-//!   on a square-root scale so the hypoxic range is spread out;
-//! - cycling tumour cell: green; quiescent tumour cell: amber; necrotic: brown;
-//! - vessel: red, darker the less it is perfused.
+//! Palette (documented in README.md): empty sites dark blue at 0 mmHg to near-white at
+//! the blood pO2 on a square-root scale; cycling tumour cells green, quiescent amber,
+//! necrotic brown; vessels red, darker the less they are perfused.
 
+use super::render::{self, RenderInput, RenderOptions, VolumeDevice};
 use super::rundir::write_atomic;
 use super::RunError;
-use crate::engine::HostState;
-use crate::model::site::{Kind, Site};
+use crate::engine::{BackendChoice, HostState};
 use crate::scene::Scene;
-use image::{ImageEncoder, RgbImage};
+use image::RgbImage;
 use std::path::{Path, PathBuf};
 
-pub const CYCLING: [u8; 3] = [46, 184, 76];
-pub const QUIESCENT: [u8; 3] = [250, 190, 40];
-pub const NECROTIC: [u8; 3] = [110, 68, 42];
-pub const VESSEL: [u8; 3] = [215, 30, 40];
-pub const VESSEL_UNPERFUSED: [u8; 3] = [100, 20, 30];
-pub const TISSUE_ANOXIC: [u8; 3] = [18, 26, 70];
-pub const TISSUE_OXYGENATED: [u8; 3] = [236, 238, 246];
+pub use super::render::palette::{
+    CYCLING, NECROTIC, QUIESCENT, TISSUE_ANOXIC, TISSUE_OXYGENATED, VESSEL, VESSEL_UNPERFUSED,
+};
 
 /// Width in pixels that the automatic scale aims for.
 pub const TARGET_PIXELS: u32 = 600;
@@ -45,49 +41,28 @@ pub fn size(scene: &Scene) -> (u32, u32) {
     (scene.lattice.nx * s, scene.lattice.ny * s)
 }
 
-fn lerp(a: [u8; 3], b: [u8; 3], t: f32) -> [u8; 3] {
-    let t = t.clamp(0.0, 1.0);
-    std::array::from_fn(|i| (a[i] as f32 + (b[i] as f32 - a[i] as f32) * t).round() as u8)
-}
-
-/// Colour of one site.
-pub fn colour(site: Site, po2: f32, po2_full: f32) -> [u8; 3] {
-    match site.kind() {
-        Kind::Empty => {
-            let t = if po2.is_finite() { po2 / po2_full } else { 0.0 };
-            lerp(TISSUE_ANOXIC, TISSUE_OXYGENATED, t.clamp(0.0, 1.0).sqrt())
-        }
-        Kind::Tumour if site.is_quiescent() => QUIESCENT,
-        Kind::Tumour => CYCLING,
-        Kind::Necrotic => NECROTIC,
-        Kind::Vessel => lerp(VESSEL_UNPERFUSED, VESSEL, site.perfusion()),
-    }
-}
-
-/// Renders the state (its mid-plane in 3D).
-pub fn render(scene: &Scene, state: &HostState) -> RgbImage {
-    let (nx, ny, nz) = (scene.lattice.nx, scene.lattice.ny, scene.lattice.nz);
-    let s = scale(scene);
-    let z = nz / 2;
-    let po2_full = scene
-        .oxygen
-        .vessel_po2_mmhg
-        .max(scene.oxygen.boundary_mmhg.unwrap_or(0.0));
-    let po2_full = if po2_full > 0.0 { po2_full as f32 } else { 1.0 };
-    let mut img = RgbImage::new(nx * s, ny * s);
-    for y in 0..ny {
-        for x in 0..nx {
-            let i = (x + nx * (y + ny * z)) as usize;
-            let rgb = image::Rgb(colour(state.sites[i], state.oxygen[i], po2_full));
-            let top = (ny - 1 - y) * s;
-            for py in top..top + s {
-                for px in x * s..(x + 1) * s {
-                    img.put_pixel(px, py, rgb);
-                }
-            }
-        }
-    }
-    img
+/// Renders the state at `tick` (its mid-plane in 3D).
+pub fn render(scene: &Scene, state: &HostState, tick: u64) -> Result<RgbImage, RunError> {
+    let input = RenderInput {
+        scene: scene.clone(),
+        state: state.clone(),
+        tick,
+    };
+    let opts = RenderOptions {
+        size: Some(size(scene)),
+        backend: BackendChoice::Cpu,
+        ..RenderOptions::default()
+    };
+    render::render(
+        &input,
+        &opts,
+        &mut VolumeDevice::new(BackendChoice::Cpu),
+        &mut |_, _| {},
+    )
+    .map_err(|e| RunError::Io {
+        path: PathBuf::from("frames"),
+        source: std::io::Error::other(e.to_string()),
+    })
 }
 
 /// `frames/frame_000042.png`: numbered by frame index, zero-padded for video tools.
@@ -95,28 +70,43 @@ pub fn path(frames_dir: &Path, index: u32) -> PathBuf {
     frames_dir.join(format!("frame_{index:06}.png"))
 }
 
-/// Renders the state and writes it as PNG, atomically.
-pub fn write(scene: &Scene, state: &HostState, path: &Path) -> Result<(), RunError> {
-    let img = render(scene, state);
-    let mut bytes = Vec::new();
-    let encoder = image::codecs::png::PngEncoder::new(&mut bytes);
-    encoder
-        .write_image(
-            img.as_raw(),
-            img.width(),
-            img.height(),
-            image::ExtendedColorType::Rgb8,
-        )
-        .map_err(|source| RunError::Frame {
-            path: path.to_path_buf(),
-            source,
-        })?;
+/// Renders the state at `tick` and writes it as PNG, atomically.
+pub fn write(scene: &Scene, state: &HostState, tick: u64, path: &Path) -> Result<(), RunError> {
+    let img = render(scene, state, tick)?;
+    let bytes = render::png_bytes(&img).map_err(|source| RunError::Frame {
+        path: path.to_path_buf(),
+        source,
+    })?;
     write_atomic(path, &bytes)
+}
+
+/// Writes `frames/contact_sheet.png` from frames 0..count, labelled with their times.
+pub fn write_contact_sheet(
+    scene: &Scene,
+    frames_dir: &Path,
+    ticks: &[u64],
+) -> Result<(), RunError> {
+    let frames: Vec<(PathBuf, String)> = ticks
+        .iter()
+        .enumerate()
+        .map(|(i, &t)| {
+            let h = t as f64 * scene.time.tick_h;
+            (path(frames_dir, i as u32), render::figure::time_label(h))
+        })
+        .collect();
+    render::contact::write(frames_dir, &frames).map_err(|e| match e {
+        render::RenderError::Io { path, source } => RunError::Io { path, source },
+        other => RunError::Io {
+            path: frames_dir.join(render::contact::FILE),
+            source: std::io::Error::other(other.to_string()),
+        },
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::site::Site;
 
     fn scene(nx: u32, ny: u32, pixels: u32) -> Scene {
         let text = format!(
@@ -140,11 +130,9 @@ mod tests {
         let sc = scene(3, 4, 1);
         let mut sites = vec![Site::EMPTY; 12];
         sites[0] = Site::vessel(1.0);
-        let state = HostState {
-            sites,
-            oxygen: vec![40.0; 12],
-        };
-        let img = render(&sc, &state);
+        let state = HostState::new(sites, vec![40.0; 12], 0);
+        let img = render(&sc, &state, 0).unwrap();
+        assert_eq!(img.dimensions(), (3, 4));
         assert_eq!(img.get_pixel(0, 3).0, VESSEL);
         assert_eq!(img.get_pixel(0, 0).0, TISSUE_OXYGENATED);
     }

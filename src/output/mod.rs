@@ -2,18 +2,26 @@
 //!
 //! `run` validates a scene and the options, refuses an output directory it must not
 //! touch, then drives a `Simulation` and writes `scene.resolved.toml`, `timeseries.csv`,
-//! `summary.json` and `frames/`. Every file is written to a temporary name in the same
-//! directory and renamed, so a killed run leaves only whole files behind.
+//! `summary.json`, `performance.json`, `frames/` and `snapshots/`. Every file is written
+//! to a temporary name in the same directory and renamed, so a killed run leaves only
+//! whole files behind. `snapshot::resume` continues a run from a snapshot; `export`
+//! converts a snapshot for ParaView (`.vti`) and NumPy (`.npz`).
 
 pub mod arrays;
 mod error;
+pub mod export;
+pub mod failure_report;
 pub mod frames;
+pub mod plot;
+pub mod render;
 mod run;
 pub mod rundir;
+pub mod snapshot;
 pub mod summary;
 pub mod timeseries;
 
 pub use error::RunError;
-pub use run::{run, Observer, Progress, RunOptions, RunStart, Silent};
-pub use summary::Summary;
+pub use run::{run, CancelFlag, Observer, Progress, RunOptions, RunStart, Silent};
+pub use snapshot::resume::{resume, ResumeOptions};
+pub use summary::{Performance, Summary};
 pub use timeseries::Row;

@@ -1,4 +1,7 @@
-//! `summary.json`: what ran, how fast, and the final state with metrics derived from it.
+//! `summary.json`: what ran and the final state with metrics derived from it; and
+//! `performance.json`: how fast. summary.json depends on the simulation alone, so an
+//! uninterrupted run and one resumed from a snapshot write the same bytes; wall-clock
+//! figures live in performance.json.
 
 use super::timeseries::Row;
 use crate::engine::{BackendInfo, SolveStats};
@@ -17,12 +20,6 @@ pub struct Summary {
     pub ticks: u64,
     pub tick_h: f64,
     pub simulated_days: f64,
-    /// From the start of the simulation's set-up to the last file written.
-    pub wall_seconds: f64,
-    /// Ticks per second of the tick loop (set-up and the initial solve excluded).
-    pub ticks_per_s: f64,
-    /// Sites × ticks per second of the tick loop.
-    pub site_updates_per_s: f64,
     pub initial_solve: SolveStats,
     pub sweeps_per_tick: SweepStats,
     pub peak_tumor_live: Peak,
@@ -31,6 +28,36 @@ pub struct Summary {
     pub final_row: Option<Row>,
     pub derived: Option<Derived>,
     pub frames: u32,
+    /// How treatment went and why surviving cells survived (scenes with a therapy).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure: Option<super::failure_report::FailureReport>,
+}
+
+/// The file performance.json.
+pub const PERFORMANCE: &str = "performance.json";
+
+/// `performance.json`: timings of this process's part of the run (a resumed run times
+/// only the ticks it ran).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Performance {
+    pub oncolattice_version: &'static str,
+    pub backend: BackendInfo,
+    /// Ticks completed when this process started ticking: 0, or a snapshot's tick.
+    pub start_tick: u64,
+    /// Ticks completed when it stopped.
+    pub end_tick: u64,
+    /// From the start of set-up to the last file written.
+    pub wall_seconds: f64,
+    /// Seconds in the tick loop (set-up and the initial solve excluded; frames and
+    /// snapshots included).
+    pub loop_seconds: f64,
+    /// Ticks per second of the tick loop.
+    pub ticks_per_s: f64,
+    /// Sites × ticks per second of the tick loop.
+    pub site_updates_per_s: f64,
+    /// Snapshots this process wrote, and the seconds spent writing them.
+    pub snapshots_written: u32,
+    pub snapshot_seconds: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -1,17 +1,48 @@
 //! `timeseries.csv`: one row per report interval, tick 0 included. The whole file is
 //! rewritten atomically after every row, so it is valid CSV at every moment.
+//!
+//! The first columns are always present (`COLUMNS`). A scene with drugs adds, per drug
+//! NAME, `plasma_um_NAME`, `tissue_um_NAME` and `dose_mg_NAME`; a scene with a therapy
+//! adds `line`, `status`, `scan_mm` and `scan_response`.
 
 use super::rundir::write_atomic;
 use super::RunError;
+use crate::engine::therapy::TherapyTick;
 use crate::engine::TickReport;
 use crate::scene::Scene;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
+/// One drug's columns of a row.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct DrugRow {
+    pub name: String,
+    /// Plasma level averaged over the last tick before the row (µM).
+    pub plasma_um: f64,
+    /// Mean level at the live tumour cells' sites (µM).
+    pub tissue_um: f64,
+    /// Amount given since the previous row (mg).
+    pub dose_mg: f64,
+}
+
+/// The therapy's columns of a row.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TherapyRow {
+    /// Current line of therapy, counted from 1; 0 before the first or after the last.
+    pub line: u32,
+    /// `awaiting_baseline`, `on`, `paused`, `holiday`, `observation` or `finished`.
+    pub status: String,
+    /// Longest diameter recorded by the last scan since the previous row (0 = not
+    /// detected), if there was one.
+    pub scan_mm: Option<f64>,
+    /// Its RECIST response (`CR`, `PR`, `SD`, `PD`); empty for a baseline.
+    pub scan_response: Option<String>,
+}
+
 /// One row. Field names are the CSV column names; `summary.json` reuses them for the
 /// final row. Floats are rounded when the row is made, so the CSV and the JSON print
 /// the same numbers.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Row {
     /// Ticks completed.
     pub tick: u64,
@@ -39,10 +70,20 @@ pub struct Row {
     pub tumor_radius_um: f64,
     /// Largest extent of the tumour's bounding box.
     pub tumor_diameter_um: f64,
+    /// Live tumour cells in the drug-tolerant persister state.
+    pub persister: u32,
+    /// Live tumour cells with an altered drug target, efflux pumps, slow cycling.
+    pub trait_target: u32,
+    pub trait_efflux: u32,
+    pub trait_slow_cycle: u32,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub drugs: Vec<DrugRow>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub therapy: Option<TherapyRow>,
 }
 
-/// The CSV header, in column order.
-pub const COLUMNS: [&str; 14] = [
+/// The columns every row has, in order.
+pub const COLUMNS: [&str; 18] = [
     "tick",
     "time_h",
     "tumor_live",
@@ -57,18 +98,73 @@ pub const COLUMNS: [&str; 14] = [
     "perfused_vessel",
     "tumor_radius_um",
     "tumor_diameter_um",
+    "persister",
+    "trait_target",
+    "trait_efflux",
+    "trait_slow_cycle",
 ];
+
+/// Every column of a scene's CSV, in order.
+pub fn columns(scene: &Scene) -> Vec<String> {
+    let mut out: Vec<String> = COLUMNS.iter().map(|c| c.to_string()).collect();
+    for d in &scene.drugs {
+        for prefix in ["plasma_um", "tissue_um", "dose_mg"] {
+            out.push(format!("{prefix}_{}", d.name));
+        }
+    }
+    if scene.therapy.is_some() {
+        out.extend(["line", "status", "scan_mm", "scan_response"].map(String::from));
+    }
+    out
+}
 
 fn round_to(v: f64, decimals: i32) -> f64 {
     let scale = 10f64.powi(decimals);
     (v * scale).round() / scale
 }
 
+/// 6 significant digits: drug levels span many decades.
+fn round_sig(v: f64) -> f64 {
+    if v == 0.0 || !v.is_finite() {
+        return v;
+    }
+    let digits = 5 - v.abs().log10().floor() as i32;
+    round_to(v, digits)
+}
+
 impl Row {
-    pub fn from_report(scene: &Scene, r: &TickReport) -> Row {
+    /// The row of report `r`. `log` is the whole therapy log; the row covers the host
+    /// passes of ticks from `since` (the previous row's tick) up to `r.tick`.
+    pub fn from_report(scene: &Scene, r: &TickReport, log: &[TherapyTick], since: u64) -> Row {
         let c = &r.census;
         let h = scene.lattice.site_size_um;
         let time_h = r.tick as f64 * scene.time.tick_h;
+        let interval: Vec<&TherapyTick> = log
+            .iter()
+            .filter(|t| t.tick >= since && t.tick < r.tick)
+            .collect();
+        let last = interval.last();
+        let drugs = scene
+            .drugs
+            .iter()
+            .enumerate()
+            .map(|(d, drug)| DrugRow {
+                name: drug.name.clone(),
+                plasma_um: round_sig(last.map_or(0.0, |t| t.plasma_um[d])),
+                tissue_um: round_sig(c.drug_mean_um(d)),
+                // `+ 0.0`: an empty float sum is −0.0, which would print as "-0".
+                dose_mg: round_to(interval.iter().map(|t| t.doses_mg[d]).sum::<f64>() + 0.0, 6),
+            })
+            .collect();
+        let therapy = scene.therapy.as_ref().map(|_| {
+            let scan = interval.iter().rev().find_map(|t| t.scan.as_ref());
+            TherapyRow {
+                line: last.and_then(|t| t.line).map_or(0, |l| l as u32 + 1),
+                status: last.map_or("awaiting_baseline".into(), |t| status_name(t.status)),
+                scan_mm: scan.map(|s| round_to(s.recorded_mm, 4)),
+                scan_response: scan.and_then(|s| s.response.map(|r| r.to_string())),
+            }
+        });
         Row {
             tick: r.tick,
             time_h: round_to(time_h, 6),
@@ -84,6 +180,12 @@ impl Row {
             perfused_vessel: c.perfused_vessel,
             tumor_radius_um: round_to(c.equivalent_radius_um(h, scene.is_3d()), 2),
             tumor_diameter_um: round_to(c.diameter_um(h), 2),
+            persister: c.persister,
+            trait_target: c.trait_target,
+            trait_efflux: c.trait_efflux,
+            trait_slow_cycle: c.trait_slow_cycle,
+            drugs,
+            therapy,
         }
     }
 
@@ -94,9 +196,9 @@ impl Row {
 
     fn write_csv(&self, out: &mut String) {
         // Display of f32/f64 is the shortest exact round trip, as serde_json prints it.
-        let _ = writeln!(
+        let _ = write!(
             out,
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
             self.tick,
             self.time_h,
             self.tumor_live,
@@ -111,8 +213,34 @@ impl Row {
             self.perfused_vessel,
             self.tumor_radius_um,
             self.tumor_diameter_um,
+            self.persister,
+            self.trait_target,
+            self.trait_efflux,
+            self.trait_slow_cycle,
         );
+        for d in &self.drugs {
+            let _ = write!(out, ",{},{},{}", d.plasma_um, d.tissue_um, d.dose_mg);
+        }
+        if let Some(t) = &self.therapy {
+            let scan = t.scan_mm.map(|v| v.to_string()).unwrap_or_default();
+            let response = t.scan_response.clone().unwrap_or_default();
+            let _ = write!(out, ",{},{},{scan},{response}", t.line, t.status);
+        }
+        out.push('\n');
     }
+}
+
+fn status_name(s: crate::model::protocol::Status) -> String {
+    use crate::model::protocol::Status;
+    match s {
+        Status::AwaitingBaseline => "awaiting_baseline",
+        Status::On => "on",
+        Status::Paused => "paused",
+        Status::Holiday => "holiday",
+        Status::Observation => "observation",
+        Status::Finished => "finished",
+    }
+    .into()
 }
 
 /// The rows written so far and the file they go to.
@@ -123,14 +251,25 @@ pub struct Timeseries {
 }
 
 impl Timeseries {
-    pub fn new(path: PathBuf) -> Timeseries {
-        let mut text = COLUMNS.join(",");
+    pub fn new(path: PathBuf, scene: &Scene) -> Timeseries {
+        let mut text = columns(scene).join(",");
         text.push('\n');
         Timeseries {
             path,
             text,
             rows: Vec::new(),
         }
+    }
+
+    /// Starts with `rows` already in it (a resumed run) and writes the file once.
+    pub fn with_rows(path: PathBuf, scene: &Scene, rows: Vec<Row>) -> Result<Timeseries, RunError> {
+        let mut t = Timeseries::new(path, scene);
+        for row in &rows {
+            row.write_csv(&mut t.text);
+        }
+        t.rows = rows;
+        write_atomic(&t.path, t.text.as_bytes())?;
+        Ok(t)
     }
 
     /// Appends a row and rewrites the file.
@@ -143,15 +282,19 @@ impl Timeseries {
     pub fn rows(&self) -> &[Row] {
         &self.rows
     }
+
+    /// Tick of the last row (where the next row's interval starts).
+    pub fn last_tick(&self) -> u64 {
+        self.rows.last().map_or(0, |r| r.tick)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn csv_fields_match_the_header() {
-        let row = Row {
+    fn row() -> Row {
+        Row {
             tick: 12,
             time_h: 12.0,
             tumor_live: 3,
@@ -166,15 +309,52 @@ mod tests {
             perfused_vessel: 9,
             tumor_radius_um: 19.54,
             tumor_diameter_um: 40.0,
-        };
+            persister: 0,
+            trait_target: 0,
+            trait_efflux: 2,
+            trait_slow_cycle: 0,
+            drugs: Vec::new(),
+            therapy: None,
+        }
+    }
+
+    #[test]
+    fn csv_fields_match_the_header() {
+        let row = row();
         let mut s = String::new();
         row.write_csv(&mut s);
-        assert_eq!(s, "12,12,3,1,0,9,31.25,0.00097,0.5,30,1,9,19.54,40\n");
+        assert_eq!(
+            s,
+            "12,12,3,1,0,9,31.25,0.00097,0.5,30,1,9,19.54,40,0,0,2,0\n"
+        );
         assert_eq!(s.trim_end().split(',').count(), COLUMNS.len());
-        let json = serde_json::to_value(row).unwrap();
+        let json = serde_json::to_value(&row).unwrap();
         assert_eq!(json.as_object().unwrap().len(), COLUMNS.len());
         for col in COLUMNS {
             assert!(json.get(col).is_some(), "{col}");
         }
+    }
+
+    #[test]
+    fn drug_and_therapy_columns_follow_the_header() {
+        let mut row = row();
+        row.drugs.push(DrugRow {
+            name: "x".into(),
+            plasma_um: 1.5,
+            tissue_um: 0.25,
+            dose_mg: 100.0,
+        });
+        row.therapy = Some(TherapyRow {
+            line: 1,
+            status: "on".into(),
+            scan_mm: Some(0.48),
+            scan_response: Some("SD".into()),
+        });
+        let mut s = String::new();
+        row.write_csv(&mut s);
+        assert!(s.ends_with(",0,0,2,0,1.5,0.25,100,1,on,0.48,SD\n"), "{s}");
+        assert_eq!(s.trim_end().split(',').count(), COLUMNS.len() + 3 + 4);
+        assert_eq!(round_sig(0.000123456789), 0.000123457);
+        assert_eq!(round_sig(1234567.0), 1234570.0);
     }
 }

@@ -106,6 +106,11 @@ pub fn anoxic_duration_h() -> f64 {
 pub fn apoptosis_per_h() -> f64 {
     0.00319
 }
+/// S + G2 + M take ≈ 10–12 h of a ≈ 20–24 h mammalian cycle; G1 takes the rest
+/// (Alberts et al., Molecular Biology of the Cell, 6th ed., ch. 17).
+pub fn s_g2_m_h() -> f64 {
+    10.0
+}
 pub fn frame_every_h() -> f64 {
     24.0
 }
@@ -126,6 +131,7 @@ impl Default for Tumour {
             centre_um: None,
             radius_um: Some(60.0),
             cell_count: None,
+            arrangement: crate::scene::drugs::defaults::arrangement(),
         }
     }
 }
@@ -169,6 +175,7 @@ impl Default for Cells {
             anoxic_mmhg: anoxic_mmhg(),
             anoxic_duration_h: anoxic_duration_h(),
             apoptosis_per_h: apoptosis_per_h(),
+            s_g2_m_h: s_g2_m_h(),
         }
     }
 }

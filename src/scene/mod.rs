@@ -5,12 +5,16 @@
 //! units happens in `model::params`, never here.
 
 mod defaults;
+pub mod drugs;
 pub mod error;
+pub mod therapy;
 mod validate;
+mod validate_drugs;
 
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
+pub use drugs::{Arrangement, Drug, DrugClass, InitialClone, Resistance, TraitName};
 pub use error::SceneError;
 
 /// A whole scene file.
@@ -33,9 +37,29 @@ pub struct Scene {
     pub oxygen: Oxygen,
     #[serde(default)]
     pub cells: Cells,
+    /// Parameters of the resistance traits that clones may carry.
+    #[serde(default)]
+    pub resistance: Resistance,
     #[serde(default)]
     pub output: Output,
+    /// Drugs, each with its own diffusing field (at most `MAX_DRUGS`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub drugs: Vec<Drug>,
+    /// Pre-existing clones of the initial tumour; none means one clone without traits.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub clones: Vec<InitialClone>,
+    /// The patient whose pharmacokinetics the drugs follow.
+    #[serde(default)]
+    pub patient: therapy::PatientSpec,
+    /// The treatment plan; absent means no treatment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub therapy: Option<therapy::Therapy>,
 }
+
+/// Drugs a scene may define (each is a field and a slot in the per-drug kernel data).
+pub const MAX_DRUGS: usize = 4;
+/// Pre-existing clones a scene may define.
+pub const MAX_INITIAL_CLONES: usize = 64;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -83,6 +107,9 @@ pub struct Tumour {
     /// Or place this many cells on the free sites nearest the centre.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cell_count: Option<u32>,
+    /// How `[[clones]]` are laid out: `mixed` or `patches`.
+    #[serde(default = "drugs::defaults::arrangement")]
+    pub arrangement: Arrangement,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -180,6 +207,10 @@ pub struct Cells {
     pub anoxic_duration_h: f64,
     #[serde(default = "defaults::apoptosis_per_h")]
     pub apoptosis_per_h: f64,
+    /// Duration of S, G2 and M at the end of each cycle, the window in which
+    /// cycle-specific drugs kill.
+    #[serde(default = "defaults::s_g2_m_h")]
+    pub s_g2_m_h: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -8,14 +8,14 @@ pub struct Issue {
     pub message: String,
 }
 
-fn issue(key: &str, message: String) -> Result<(), Issue> {
+pub(super) fn issue(key: &str, message: String) -> Result<(), Issue> {
     Err(Issue {
         key: key.to_string(),
         message,
     })
 }
 
-fn positive(key: &str, v: f64) -> Result<(), Issue> {
+pub(super) fn positive(key: &str, v: f64) -> Result<(), Issue> {
     if v.is_finite() && v > 0.0 {
         Ok(())
     } else {
@@ -23,7 +23,7 @@ fn positive(key: &str, v: f64) -> Result<(), Issue> {
     }
 }
 
-fn non_negative(key: &str, v: f64) -> Result<(), Issue> {
+pub(super) fn non_negative(key: &str, v: f64) -> Result<(), Issue> {
     if v.is_finite() && v >= 0.0 {
         Ok(())
     } else {
@@ -31,7 +31,7 @@ fn non_negative(key: &str, v: f64) -> Result<(), Issue> {
     }
 }
 
-fn within(key: &str, v: f64, lo: f64, hi: f64) -> Result<(), Issue> {
+pub(super) fn within(key: &str, v: f64, lo: f64, hi: f64) -> Result<(), Issue> {
     if v.is_finite() && v >= lo && v <= hi {
         Ok(())
     } else {
@@ -94,6 +94,19 @@ pub fn validate(s: &Scene) -> Result<(), Issue> {
     validate_vessels(s)?;
     validate_oxygen(s)?;
     validate_cells(s)?;
+    if !(s.cells.s_g2_m_h.is_finite()
+        && s.cells.s_g2_m_h >= 0.0
+        && s.cells.s_g2_m_h <= s.cells.cycle_mean_h)
+    {
+        return issue(
+            "cells.s_g2_m_h",
+            format!(
+                "must be between 0 and cells.cycle_mean_h ({}) (got {})",
+                s.cells.cycle_mean_h, s.cells.s_g2_m_h
+            ),
+        );
+    }
+    super::validate_drugs::validate_drugs(s)?;
 
     non_negative("output.frame_every_h", s.output.frame_every_h)?;
     if s.output.frame_pixels_per_site > 64 {

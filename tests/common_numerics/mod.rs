@@ -23,10 +23,7 @@ pub fn scene(text: &str) -> Scene {
 /// An all-empty lattice with zero oxygen.
 pub fn empty_state(scene: &Scene) -> HostState {
     let n = scene.site_count() as usize;
-    HostState {
-        sites: vec![Site::EMPTY; n],
-        oxygen: vec![0.0; n],
-    }
+    HostState::new(vec![Site::EMPTY; n], vec![0.0; n], 0)
 }
 
 /// Solves the oxygen field of `state` once on the CPU backend: one `solve_blocking`
@@ -36,7 +33,9 @@ pub fn solve_field(scene: &Scene, state: &HostState) -> (HostState, SolveStats) 
     backend.upload(state).expect("upload");
     let sim = SimParams::from_scene(scene);
     let field = FieldParams::oxygen(scene);
-    let stats = backend.solve_blocking(&sim, &field).expect("solve");
+    let stats = backend
+        .solve_blocking(&sim, std::slice::from_ref(&field))
+        .expect("solve");
     (backend.download().expect("download"), stats)
 }
 

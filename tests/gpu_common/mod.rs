@@ -45,8 +45,35 @@ pub fn lattice_scene(nx: u32, ny: u32, nz: u32, moore: bool, boundary: Option<f6
         .unwrap_or_default();
     scene(&format!(
         "seed = 11\n[lattice]\nnx = {nx}\nny = {ny}\nnz = {nz}\nneighbourhood = \"{hood}\"\n\
-         [oxygen]\nmax_sweeps_per_tick = 8\n{boundary}"
+         [oxygen]\nmax_sweeps_per_tick = 8\n{boundary}{DRUGS}"
     ))
+}
+
+/// Three drugs covering the classes' code paths: a cycle-specific efflux substrate,
+/// a targeted and a cytostatic drug (fields 1, 2 and 3).
+pub const DRUGS: &str = "[[drugs]]\nname = \"taxane\"\nclass = \"cycle_specific\"\n\
+    efflux_substrate = true\nemax_per_h = 0.3\nic50_um = 0.05\n\
+    [[drugs]]\nname = \"tki\"\nclass = \"targeted\"\nemax_per_h = 0.2\nic50_um = 0.2\nhill = 2.0\n\
+    [[drugs]]\nname = \"arrest\"\nclass = \"cytostatic\"\nemax_per_h = 0.5\nic50_um = 1.0\n";
+
+/// Blood levels (µM) of the three test drugs.
+pub const PLASMA_UM: [f64; 3] = [1.0, 0.5, 2.0];
+
+/// Random drug levels for `n` sites and `drugs` drugs: log-uniform over five decades
+/// around each IC50, with exact zeros and values right at the IC50.
+pub fn random_drug_levels(r: &mut Rand, n: usize, ic50_um: &[f64]) -> Vec<f32> {
+    ic50_um
+        .iter()
+        .flat_map(|&ic50| {
+            (0..n)
+                .map(|_| match r.below(10) {
+                    0 => 0.0,
+                    1 => ic50 as f32,
+                    _ => (ic50 * 10f64.powf(r.f32_in(-2.5, 2.5) as f64)) as f32,
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
 }
 
 /// SplitMix64: a tiny deterministic generator for test inputs.
@@ -98,8 +125,9 @@ pub fn random_sites(r: &mut Rand, n: usize, anoxic_ticks: u32) -> Vec<Site> {
                     _ => r.below(len + 1),
                 };
                 let quiescent = if r.chance(0.3) { 4 } else { 0 };
+                let persister = if r.chance(0.2) { 8 } else { 0 };
                 Site {
-                    w0: Kind::Tumour as u32 | quiescent | (r.below(1 << 16) << 16),
+                    w0: Kind::Tumour as u32 | quiescent | persister | (r.below(1 << 16) << 16),
                     w1: progress | (len << 16),
                     w2: r.below(anoxic_ticks.max(1) + 1) | (r.below(4) << 16),
                     w3: r.u32(),

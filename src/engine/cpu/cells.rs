@@ -1,9 +1,13 @@
 //! CPU twins of shaders/cells.wgsl and shaders/resolve.wgsl.
 
+use super::drugs::drug_action;
+use super::shared::SharedSlice;
+use crate::model::drug_params::DrugSet;
 use crate::model::lattice::Grid;
 use crate::model::params::{cycle_len, SimParams};
 use crate::model::rng::{draw, stream};
-use crate::model::site::{Kind, Site, KIND_MASK, LOW16, QUIESCENT_BIT};
+use crate::model::site::{Kind, Site, KIND_MASK, LOW16, PERSISTER_BIT, QUIESCENT_BIT};
+use crate::scene::MAX_DRUGS;
 use rayon::prelude::*;
 
 const HIGH16: u32 = 0xffff_0000;
@@ -42,29 +46,41 @@ fn pick_free_neighbour(
     free().nth(k as usize)
 }
 
-/// Decides each site from its state, its neighbourhood and the oxygen field.
-pub fn cells(sim: &SimParams, src: &[Site], conc: &[f32], dst: &mut [Site], wish: &mut [u32]) {
-    let grid = grid_of(sim);
+/// The read-only inputs of the cells pass.
+pub struct CellInputs<'a> {
+    pub sim: &'a SimParams,
+    pub drugs: &'a DrugSet,
+    pub pd_table: &'a [u32],
+    pub src: &'a [Site],
+    /// Every field: oxygen, then each drug (`n_sites` values each).
+    pub conc: &'a [f32],
+}
+
+/// Decides each site from its state, its neighbourhood and the fields. `exposure`
+/// holds each drug's per-site AUC counters (`n_sites` each), updated in place.
+pub fn cells(input: &CellInputs, dst: &mut [Site], wish: &mut [u32], exposure: &mut [u32]) {
+    let grid = grid_of(input.sim);
     let offsets = grid.cell_offsets();
+    let exposure = SharedSlice::new(exposure);
     dst.par_chunks_mut(CHUNK)
         .zip(wish.par_chunks_mut(CHUNK))
         .enumerate()
         .for_each(|(chunk, (dst, wish))| {
             for (k, (d, w)) in dst.iter_mut().zip(wish.iter_mut()).enumerate() {
                 let i = (chunk * CHUNK + k) as u32;
-                (*d, *w) = cell(sim, &grid, &offsets, src, conc, i);
+                (*d, *w) = cell(input, &grid, &offsets, &exposure, i);
             }
         });
 }
 
 fn cell(
-    sim: &SimParams,
+    input: &CellInputs,
     grid: &Grid,
     offsets: &[[i32; 3]],
-    src: &[Site],
-    conc: &[f32],
+    exposure: &SharedSlice<u32>,
     i: u32,
 ) -> (Site, u32) {
+    let (sim, src, conc) = (input.sim, input.src, input.conc);
     let s = src[i as usize];
     if s.w0 & KIND_MASK != Kind::Tumour as u32 {
         return (s, 0);
@@ -92,10 +108,51 @@ fn cell(
     let mut progress = s.w1 & LOW16;
     let len = s.w1 >> 16;
     let mut wish = 0;
-    if o2 < sim.hypoxic_mmhg {
-        w0 |= QUIESCENT_BIT;
+    let quiescent = o2 < sim.hypoxic_mmhg;
+    w0 = if quiescent {
+        w0 | QUIESCENT_BIT
     } else {
-        w0 &= !QUIESCENT_BIT;
+        w0 & !QUIESCENT_BIT
+    };
+    let outcome = {
+        let n = sim.n_sites as usize;
+        let n_drugs = input.drugs.n_drugs as usize;
+        let mut levels = [0.0f32; MAX_DRUGS];
+        let mut auc = [0u32; MAX_DRUGS];
+        for d in 0..n_drugs {
+            levels[d] = conc[(1 + d) * n + i as usize];
+            // SAFETY: site i's exposure slots are touched only by the thread of site i.
+            auc[d] = unsafe { exposure.get(d * n + i as usize) };
+        }
+        let out = drug_action(
+            sim,
+            input.drugs,
+            input.pd_table,
+            &levels,
+            &mut auc,
+            i,
+            s,
+            quiescent,
+        );
+        for (d, value) in auc.iter().enumerate().take(n_drugs) {
+            // SAFETY: as above.
+            unsafe { exposure.set(d * n + i as usize, *value) };
+        }
+        out
+    };
+    if outcome.killed {
+        return (Site::EMPTY, 0);
+    }
+    w0 = if outcome.persister {
+        w0 | PERSISTER_BIT
+    } else {
+        w0 & !PERSISTER_BIT
+    };
+    let mut sanctuary = s.w2 >> 16;
+    if (quiescent || outcome.persister) && outcome.cycle_drug_present {
+        sanctuary = (sanctuary + 1).min(LOW16);
+    }
+    if !quiescent && !outcome.persister && !outcome.arrested {
         progress = (progress + 1).min(len);
         if progress >= len {
             if let Some(t) = pick_free_neighbour(sim, grid, offsets, src, i) {
@@ -106,7 +163,7 @@ fn cell(
     let next = Site {
         w0,
         w1: (s.w1 & HIGH16) | progress,
-        w2: (s.w2 & HIGH16) | anoxic,
+        w2: (sanctuary << 16) | anoxic,
         w3: s.w3,
     };
     (next, wish)
@@ -142,46 +199,75 @@ fn winner_for(
     best.map(|(n, _)| n)
 }
 
-/// Settles competing divisions; the winning daughter fills its target site.
-pub fn resolve(sim: &SimParams, src: &[Site], wish: &[u32], dst: &mut [Site]) {
+/// Settles competing divisions; the winning daughter fills its target site and
+/// carries on its parent's exposure counters.
+pub fn resolve(
+    sim: &SimParams,
+    drugs: &DrugSet,
+    src: &[Site],
+    wish: &[u32],
+    dst: &mut [Site],
+    exposure: &mut [u32],
+) {
     let grid = grid_of(sim);
     let offsets = grid.cell_offsets();
+    let exposure = SharedSlice::new(exposure);
+    let n = sim.n_sites as usize;
     dst.par_chunks_mut(CHUNK)
         .enumerate()
         .for_each(|(chunk, dst)| {
             for (k, d) in dst.iter_mut().enumerate() {
                 let i = (chunk * CHUNK + k) as u32;
-                *d = resolve_site(sim, &grid, &offsets, src, wish, i);
+                let (site, parent) = resolve_site(sim, drugs, &grid, &offsets, src, wish, i);
+                *d = site;
+                if let Some(p) = parent {
+                    for drug in 0..drugs.n_drugs as usize {
+                        // SAFETY: only site i's thread writes its slots in this pass, and
+                        // the parent's slots (a non-empty site) are written by no thread.
+                        unsafe {
+                            exposure.set(drug * n + i as usize, exposure.get(drug * n + p as usize))
+                        };
+                    }
+                }
             }
         });
 }
 
+/// A fresh cycle (progress 0) whose length suits the cell's traits.
+fn new_cycle(sim: &SimParams, drugs: &DrugSet, site: u32, traits: u32) -> u32 {
+    drugs.scale_cycle(cycle_len(sim, site), traits) << 16
+}
+
+/// The next state of site `i`, and the parent when a daughter was born there.
 fn resolve_site(
     sim: &SimParams,
+    drugs: &DrugSet,
     grid: &Grid,
     offsets: &[[i32; 3]],
     src: &[Site],
     wish: &[u32],
     i: u32,
-) -> Site {
+) -> (Site, Option<u32>) {
     let s = src[i as usize];
     if s.kind() == Kind::Empty {
         if let Some(parent) = winner_for(sim, grid, offsets, wish, i) {
             let p = src[parent as usize];
-            return Site {
+            let daughter = Site {
                 w0: Kind::Tumour as u32 | (p.w0 & HIGH16),
-                w1: cycle_len(sim, i) << 16,
+                w1: new_cycle(sim, drugs, i, p.w3),
                 w2: 0,
                 w3: p.w3,
             };
+            return (daughter, Some(parent));
         }
     } else if wish[i as usize] != 0
         && winner_for(sim, grid, offsets, wish, wish[i as usize] - 1) == Some(i)
     {
-        return Site {
-            w1: cycle_len(sim, i) << 16,
+        let parent = Site {
+            w1: new_cycle(sim, drugs, i, s.w3),
             ..s
         };
+        return (parent, None);
     }
-    s
+    (s, None)
 }

@@ -1,17 +1,20 @@
 //! CPU twin of shaders/census.wgsl.
 
-use crate::model::census::Census;
+use crate::model::census::{Census, DRUG_SUM_SCALE};
+use crate::model::drug_params::{DrugSet, TRAIT_EFFLUX, TRAIT_SLOW_CYCLE, TRAIT_TARGET_MASK};
 use crate::model::params::SimParams;
 use crate::model::site::{Kind, Site};
 use rayon::prelude::*;
 
 use super::cells::grid_of;
 
-/// Integer reductions over the lattice; independent of thread count.
-pub fn census(sim: &SimParams, src: &[Site], conc: &[f32]) -> Census {
+/// Integer reductions over the lattice; independent of thread count. `conc` holds
+/// every field (oxygen first, then each drug, `n_sites` values each).
+pub fn census(sim: &SimParams, drugs: &DrugSet, src: &[Site], conc: &[f32]) -> Census {
     let grid = grid_of(sim);
+    let n = sim.n_sites as usize;
     src.par_iter()
-        .zip(conc.par_iter())
+        .zip(conc[..n].par_iter())
         .enumerate()
         .fold(
             || Census::CLEARED,
@@ -25,6 +28,15 @@ pub fn census(sim: &SimParams, src: &[Site], conc: &[f32]) -> Census {
                         acc.tumour_live += 1;
                         acc.quiescent += s.is_quiescent() as u32;
                         acc.hypoxic += (o2 < sim.hypoxic_mmhg) as u32;
+                        acc.persister += s.is_persister() as u32;
+                        acc.trait_target += (s.w3 & TRAIT_TARGET_MASK != 0) as u32;
+                        acc.trait_efflux += (s.w3 & TRAIT_EFFLUX != 0) as u32;
+                        acc.trait_slow_cycle += (s.w3 & TRAIT_SLOW_CYCLE != 0) as u32;
+                        for d in 0..drugs.n_drugs as usize {
+                            let level = conc[(1 + d) * n + i];
+                            let add = Census::fixed(level, DRUG_SUM_SCALE as f32) as u64;
+                            acc.set_drug_sum(d, acc.drug_sum(d) + add);
+                        }
                     }
                     Kind::Necrotic => acc.necrotic += 1,
                     Kind::Vessel => {
@@ -49,7 +61,7 @@ pub fn census(sim: &SimParams, src: &[Site], conc: &[f32]) -> Census {
 /// Combines two partial censuses (what the GPU does when a census adds into a buffer).
 pub fn merge_census(a: Census, b: Census) -> Census {
     let sum = a.o2_sum() + b.o2_sum();
-    Census {
+    let mut out = Census {
         tumour_live: a.tumour_live + b.tumour_live,
         quiescent: a.quiescent + b.quiescent,
         necrotic: a.necrotic + b.necrotic,
@@ -60,6 +72,15 @@ pub fn merge_census(a: Census, b: Census) -> Census {
         o2_sum_hi: (sum >> 32) as u32,
         min: std::array::from_fn(|k| a.min[k].min(b.min[k])),
         max: std::array::from_fn(|k| a.max[k].max(b.max[k])),
-        _pad: [0; 2],
+        persister: a.persister + b.persister,
+        trait_target: a.trait_target + b.trait_target,
+        trait_efflux: a.trait_efflux + b.trait_efflux,
+        trait_slow_cycle: a.trait_slow_cycle + b.trait_slow_cycle,
+        drug_sum: [0; 8],
+        _pad: [0; 6],
+    };
+    for d in 0..4 {
+        out.set_drug_sum(d, a.drug_sum(d).wrapping_add(b.drug_sum(d)));
     }
+    out
 }

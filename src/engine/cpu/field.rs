@@ -5,8 +5,9 @@ use crate::model::params::{FieldParams, SimParams, SweepParams};
 use crate::model::site::{Kind, Site};
 use rayon::prelude::*;
 
-/// One red-black SOR half-sweep in place; maxes |Δc| into `residual[sweep.index]`.
-/// Does nothing when the previous sweep of this tick already met the tolerance.
+/// One red-black SOR half-sweep in place of field `sweep.field`, whose values are
+/// `conc` (one per site); maxes |Δc| into `residual[sweep.residual_slot]`. Does nothing
+/// when the previous sweep of this tick already met the tolerance.
 pub fn field_sweep(
     sim: &SimParams,
     field: &FieldParams,
@@ -15,7 +16,8 @@ pub fn field_sweep(
     conc: &mut [f32],
     residual: &mut [u32],
 ) {
-    if sweep.index > 0 && f32::from_bits(residual[sweep.index as usize - 1]) < field.tolerance {
+    let slot = sweep.residual_slot as usize;
+    if sweep.index > 0 && f32::from_bits(residual[slot - 1]) < field.tolerance {
         return;
     }
     let rows = (sim.ny * sim.nz) as usize;
@@ -38,14 +40,17 @@ pub fn field_sweep(
             row_max
         })
         .reduce(|| 0.0f32, f32::max);
-    let slot = &mut residual[sweep.index as usize];
-    *slot = (*slot).max(delta.to_bits());
+    residual[slot] = residual[slot].max(delta.to_bits());
 }
 
-/// Whether the sweep after sweep `index` runs: its max |Δc| did not meet the
-/// tolerance (a NaN keeps sweeping). The GPU writes this as an indirect dispatch size.
-pub fn field_guard(field: &FieldParams, residual: &[u32], index: u32) -> bool {
-    !(f32::from_bits(residual[index as usize]) < field.tolerance)
+/// Whether the sweep after the one in residual `slot` runs: its max |Δc| did not meet
+/// the tolerance (a NaN keeps sweeping). The GPU writes this as an indirect dispatch size.
+#[expect(
+    clippy::neg_cmp_op_on_partial_ord,
+    reason = "a NaN residual must count as not converged, as in field_guard.wgsl"
+)]
+pub fn field_guard(field: &FieldParams, residual: &[u32], slot: u32) -> bool {
+    !(f32::from_bits(residual[slot as usize]) < field.tolerance)
 }
 
 /// Gauss–Seidel update of one site with over-relaxation; returns |Δc|.
@@ -95,7 +100,10 @@ unsafe fn relax(
             diag += e;
             rhs += e * field.vessel_level;
         }
-        Kind::Tumour => diag += field.uptake_vmax / (field.uptake_km + c_old.max(0.0)),
+        Kind::Tumour if field.uptake_km > 0.0 => {
+            diag += field.uptake_vmax / (field.uptake_km + c_old.max(0.0))
+        }
+        Kind::Tumour => diag += field.uptake_vmax,
         _ => {}
     }
     let gs = rhs / diag;

@@ -5,18 +5,23 @@
 
 mod cells;
 mod census;
+mod drugs;
 mod field;
 mod shared;
 
-pub use cells::{cells, resolve};
+pub use cells::{cells, resolve, CellInputs};
 pub use census::{census, merge_census};
+pub use drugs::{drug_action, DrugOutcome};
 pub use field::{field_guard, field_sweep};
 
 use super::{
     solve_stats, Backend, BackendInfo, EngineError, HostState, KernelIo, Pass, SolveStats,
     TickReport,
 };
+use crate::model::census::Census;
+use crate::model::drug_params::DrugSet;
 use crate::model::params::{FieldParams, SimParams, SweepParams};
+use crate::model::pd::PD_TABLE_LEN;
 use crate::model::site::Site;
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -25,10 +30,13 @@ pub struct CpuBackend {
     a: Vec<Site>,
     b: Vec<Site>,
     wish: Vec<u32>,
+    /// Every field: oxygen, then each drug.
     conc: Vec<f32>,
+    exposure: Vec<u32>,
     residual: Vec<u32>,
+    drugs: DrugSet,
+    pd_tables: Vec<u32>,
     reports: VecDeque<TickReport>,
-    ticks_done: u64,
     pool: Option<Arc<rayon::ThreadPool>>,
 }
 
@@ -40,9 +48,11 @@ impl CpuBackend {
             b: Vec::new(),
             wish: Vec::new(),
             conc: Vec::new(),
+            exposure: Vec::new(),
             residual: Vec::new(),
+            drugs: DrugSet::default(),
+            pd_tables: vec![0; PD_TABLE_LEN],
             reports: VecDeque::new(),
-            ticks_done: 0,
             pool: None,
         }
     }
@@ -65,39 +75,51 @@ impl CpuBackend {
             .map_or_else(rayon::current_num_threads, |p| p.current_num_threads())
     }
 
-    fn install<R: Send>(&self, f: impl FnOnce() -> R + Send) -> R {
-        match &self.pool {
+    fn install<R: Send>(pool: &Option<Arc<rayon::ThreadPool>>, f: impl FnOnce() -> R + Send) -> R {
+        match pool {
             Some(pool) => pool.install(f),
             None => f(),
         }
     }
 
-    /// The red-black sweeps of one tick, stopping at the tolerance or the cap.
-    fn solve(&mut self, sim: &SimParams, field: &FieldParams) -> SolveStats {
-        let n = field.max_sweeps.max(1) as usize;
+    /// The red-black sweeps of one tick for every field, each stopping at its
+    /// tolerance or its cap; returns the oxygen solve's statistics.
+    fn solve(&mut self, sim: &SimParams, fields: &[FieldParams]) -> SolveStats {
+        let n = self.a.len();
+        let cap = fields
+            .iter()
+            .map(|f| f.max_sweeps.max(1))
+            .max()
+            .unwrap_or(1) as usize;
         self.residual.clear();
-        self.residual.resize(n, 0);
+        self.residual.resize(cap * fields.len(), 0);
         let (a, conc, residual) = (&self.a, &mut self.conc, &mut self.residual);
-        let mut run = move || {
-            for index in 0..n as u32 {
-                if index > 0 && !field_guard(field, residual, index - 1) {
-                    break;
-                }
-                for colour in 0..2 {
-                    let sweep = SweepParams {
-                        colour,
-                        index,
-                        _pad: [0; 2],
-                    };
-                    field_sweep(sim, field, &sweep, a, conc, residual);
+        let run = move || {
+            for (f, field) in fields.iter().enumerate() {
+                let conc = &mut conc[f * n..(f + 1) * n];
+                let base = (f * cap) as u32;
+                for index in 0..field.max_sweeps.max(1) {
+                    if index > 0 && !field_guard(field, residual, base + index - 1) {
+                        break;
+                    }
+                    for colour in 0..2 {
+                        let sweep = SweepParams {
+                            colour,
+                            index,
+                            field: f as u32,
+                            residual_slot: base + index,
+                        };
+                        field_sweep(sim, field, &sweep, a, conc, residual);
+                    }
                 }
             }
         };
-        match &self.pool {
-            Some(pool) => pool.install(run),
-            None => run(),
-        }
-        solve_stats(&self.residual, field.tolerance)
+        Self::install(&self.pool, run);
+        let oxygen = fields.first().map_or(1, |f| f.max_sweeps.max(1)) as usize;
+        solve_stats(
+            &self.residual[..oxygen],
+            fields.first().map_or(0.0, |f| f.tolerance),
+        )
     }
 }
 
@@ -116,42 +138,65 @@ impl Backend for CpuBackend {
         }
     }
 
+    fn configure_drugs(&mut self, set: &DrugSet, pd_tables: &[u32]) -> Result<(), EngineError> {
+        if pd_tables.len() < PD_TABLE_LEN * set.n_drugs as usize {
+            return Err(EngineError::Gpu(format!(
+                "{} PD thresholds for {} drugs",
+                pd_tables.len(),
+                set.n_drugs
+            )));
+        }
+        self.drugs = *set;
+        self.pd_tables = pd_tables.to_vec();
+        Ok(())
+    }
+
     fn upload(&mut self, state: &HostState) -> Result<(), EngineError> {
+        state.check()?;
         self.a = state.sites.clone();
         self.b = state.sites.clone();
         self.wish = vec![0; state.sites.len()];
-        self.conc = state.oxygen.clone();
+        self.conc = state.fields();
+        self.exposure = state.exposure.clone();
         Ok(())
     }
 
     fn download(&mut self) -> Result<HostState, EngineError> {
+        let n = self.a.len();
         Ok(HostState {
             sites: self.a.clone(),
-            oxygen: self.conc.clone(),
+            oxygen: self.conc[..n].to_vec(),
+            drugs: self.conc[n..].to_vec(),
+            exposure: self.exposure.clone(),
         })
     }
 
     fn solve_blocking(
         &mut self,
         sim: &SimParams,
-        field: &FieldParams,
+        fields: &[FieldParams],
     ) -> Result<SolveStats, EngineError> {
-        Ok(self.solve(sim, field))
+        Ok(self.solve(sim, fields))
     }
 
     fn tick(
         &mut self,
         sim: &SimParams,
-        field: &FieldParams,
+        fields: &[FieldParams],
         report: bool,
     ) -> Result<(), EngineError> {
-        let solve = self.solve(sim, field);
-        let (a, b, wish, conc) = (&mut self.a, &mut self.b, &mut self.wish, &self.conc);
-        let census = match &self.pool {
-            Some(pool) => pool.install(|| step(sim, a, b, wish, conc, report)),
-            None => step(sim, a, b, wish, conc, report),
-        };
-        self.ticks_done += 1;
+        let solve = self.solve(sim, fields);
+        let (a, b, wish, conc, exposure) = (
+            &mut self.a,
+            &mut self.b,
+            &mut self.wish,
+            &self.conc,
+            &mut self.exposure,
+        );
+        let (drugs, pd) = (&self.drugs, &self.pd_tables);
+        let census = Self::install(&self.pool, || {
+            step(sim, drugs, pd, a, b, wish, conc, exposure, report)
+        });
         if let Some(census) = census {
             self.reports.push_back(TickReport {
                 tick: sim.tick as u64 + 1,
@@ -170,32 +215,64 @@ impl Backend for CpuBackend {
         &mut self,
         pass: Pass,
         sim: &SimParams,
-        field: &FieldParams,
+        fields: &[FieldParams],
         sweep: &SweepParams,
         io: &mut KernelIo,
     ) -> Result<(), EngineError> {
-        self.install(|| match pass {
+        let (drugs, pd) = (&self.drugs, &self.pd_tables);
+        let n = io.src.len();
+        Self::install(&self.pool, || match pass {
             Pass::FieldSweep => {
-                field_sweep(sim, field, sweep, &io.src, &mut io.conc, &mut io.residual)
+                let f = sweep.field as usize;
+                field_sweep(
+                    sim,
+                    &fields[f],
+                    sweep,
+                    &io.src,
+                    &mut io.conc[f * n..(f + 1) * n],
+                    &mut io.residual,
+                )
             }
-            Pass::Cells => cells(sim, &io.src, &io.conc, &mut io.dst, &mut io.wish),
-            Pass::Resolve => resolve(sim, &io.src, &io.wish, &mut io.dst),
-            Pass::Census => io.census = merge_census(io.census, census(sim, &io.src, &io.conc)),
+            Pass::Cells => {
+                let input = CellInputs {
+                    sim,
+                    drugs,
+                    pd_table: pd,
+                    src: &io.src,
+                    conc: &io.conc,
+                };
+                cells(&input, &mut io.dst, &mut io.wish, &mut io.exposure)
+            }
+            Pass::Resolve => resolve(sim, drugs, &io.src, &io.wish, &mut io.dst, &mut io.exposure),
+            Pass::Census => {
+                io.census = merge_census(io.census, census(sim, drugs, &io.src, &io.conc))
+            }
         });
         Ok(())
     }
 }
 
 /// Cells then resolve (A → B → A), then the census when asked.
+#[allow(clippy::too_many_arguments)]
 fn step(
     sim: &SimParams,
+    drugs: &DrugSet,
+    pd_table: &[u32],
     a: &mut [Site],
     b: &mut [Site],
     wish: &mut [u32],
     conc: &[f32],
+    exposure: &mut [u32],
     report: bool,
-) -> Option<crate::model::census::Census> {
-    cells(sim, a, conc, b, wish);
-    resolve(sim, b, wish, a);
-    report.then(|| census(sim, a, conc))
+) -> Option<Census> {
+    let input = CellInputs {
+        sim,
+        drugs,
+        pd_table,
+        src: a,
+        conc,
+    };
+    cells(&input, b, wish, exposure);
+    resolve(sim, drugs, b, wish, a, exposure);
+    report.then(|| census(sim, drugs, a, conc))
 }

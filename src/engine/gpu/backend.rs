@@ -1,7 +1,7 @@
 //! `GpuBackend`: the tick's passes encoded into one submit per tick, pass for pass what
 //! `engine::cpu::CpuBackend` does; reports come back through the asynchronous ring.
 
-use super::buffers::{Buffers, CENSUS_BYTES};
+use super::buffers::{bytes_per_site, Buffers, Shape, CENSUS_BYTES};
 use super::pipelines::Pipelines;
 use super::readback::{cast_vec, poll, read_blocking, ReportRing};
 use super::GpuContext;
@@ -10,32 +10,43 @@ use crate::engine::{
     TickReport,
 };
 use crate::model::census::Census;
-use crate::model::params::{FieldParams, SimParams, SweepParams};
+use crate::model::drug_params::DrugSet;
+use crate::model::params::{FieldParams, SimParams, SweepParams, MAX_FIELDS};
+use crate::model::pd::PD_TABLE_LEN;
 use crate::scene::Scene;
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-/// The lattice on one device. Memory: `buffers::BYTES_PER_SITE` (40 B) per site plus a
-/// fixed part; lattices past the device's limits are refused up front (`TooLarge`).
+/// The lattice on one device. Memory: `buffers::bytes_per_site` (40 B + 8 B per drug)
+/// per site plus a fixed part; lattices past the device's limits are refused up front
+/// (`TooLarge`).
 pub struct GpuBackend {
     ctx: Arc<GpuContext>,
     pipelines: Pipelines,
     buffers: Buffers,
     ring: ReportRing,
+    /// The grid of a full half-sweep, copied into `next_sweep` before each field's solve.
+    full_args: wgpu::Buffer,
+    /// Drug parameters and PD tables, re-sent whenever the buffers are reallocated.
+    drugs: Option<(DrugSet, Vec<u32>)>,
     /// Reports already off the device, not yet handed out.
     ready: VecDeque<TickReport>,
 }
 
 impl GpuBackend {
     pub fn new(ctx: Arc<GpuContext>, scene: &Scene) -> Result<GpuBackend, EngineError> {
-        let max_sweeps = scene.oxygen.max_sweeps_per_tick.max(1);
+        let shape = Shape {
+            n_sites: scene.site_count(),
+            n_drugs: scene.drugs.len() as u32,
+            sweep_capacity: scene.oxygen.max_sweeps_per_tick.max(1),
+        };
         let device = ctx.device();
         let oom = device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
         let invalid = device.push_error_scope(wgpu::ErrorFilter::Validation);
         let made = (|| {
             let pipelines = Pipelines::new(device)?;
-            let buffers = Buffers::new(&ctx, &pipelines.layouts, scene.site_count(), max_sweeps)?;
-            let ring = ReportRing::new(&ctx, max_sweeps);
+            let buffers = Buffers::new(&ctx, &pipelines.layouts, shape)?;
+            let ring = ReportRing::new(&ctx, shape.sweep_capacity);
             Ok::<_, EngineError>((pipelines, buffers, ring))
         })();
         let invalid = pollster::block_on(invalid.pop());
@@ -45,18 +56,26 @@ impl GpuBackend {
                 "{} ran out of memory for {} sites ({} B/site): {e}",
                 ctx.describe(),
                 scene.site_count(),
-                super::BYTES_PER_SITE
+                bytes_per_site(shape.n_drugs as u64)
             )));
         }
         if let Some(e) = invalid {
             return Err(EngineError::Device(format!("{}: {e}", ctx.describe())));
         }
         let (pipelines, buffers, ring) = made?;
+        let full_args = ctx.device().create_buffer(&wgpu::BufferDescriptor {
+            label: Some("oncolattice.full_sweep_args"),
+            size: 16,
+            usage: wgpu::BufferUsages::COPY_SRC | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
         Ok(GpuBackend {
             ctx,
             pipelines,
             buffers,
             ring,
+            full_args,
+            drugs: None,
             ready: VecDeque::new(),
         })
     }
@@ -65,38 +84,55 @@ impl GpuBackend {
         &self.ctx
     }
 
-    /// Reallocates the lattice buffers for `n_sites` (state is lost; callers upload).
-    fn resize(&mut self, n_sites: u64) -> Result<(), EngineError> {
-        if n_sites != self.buffers.n_sites {
-            self.buffers = Buffers::new(
-                &self.ctx,
-                &self.pipelines.layouts,
-                n_sites,
-                self.buffers.sweep_capacity,
-            )?;
-        }
-        Ok(())
-    }
-
-    /// Makes room for `max_sweeps` sweeps (after collecting reports in flight, whose
-    /// staging slots are sized for the old count).
-    fn ensure_sweeps(&mut self, max_sweeps: u32) -> Result<(), EngineError> {
-        if max_sweeps <= self.buffers.sweep_capacity {
+    /// Reallocates every buffer for `shape` (state is lost; callers upload) after
+    /// collecting reports in flight, and re-sends the drug data.
+    fn reshape(&mut self, shape: Shape) -> Result<(), EngineError> {
+        if shape == self.buffers.shape {
             return Ok(());
         }
         self.ring.harvest(&self.ctx, true, &mut self.ready)?;
-        self.buffers
-            .grow_sweeps(&self.ctx, &self.pipelines.layouts, max_sweeps)?;
-        self.ring = ReportRing::new(&self.ctx, max_sweeps);
+        self.buffers = Buffers::new(&self.ctx, &self.pipelines.layouts, shape)?;
+        if shape.sweep_capacity != self.ring_capacity() {
+            self.ring = ReportRing::new(&self.ctx, shape.sweep_capacity);
+        }
+        self.write_drugs();
         Ok(())
     }
 
-    fn check_shape(&self, sim: &SimParams) -> Result<(), EngineError> {
+    fn ring_capacity(&self) -> u32 {
+        self.ring.residual_capacity()
+    }
+
+    fn write_drugs(&self) {
+        if let Some((set, tables)) = &self.drugs {
+            let q = self.ctx.queue();
+            q.write_buffer(&self.buffers.drug_set, 0, bytemuck::bytes_of(set));
+            if !tables.is_empty() {
+                q.write_buffer(&self.buffers.pd_table, 0, bytemuck::cast_slice(tables));
+            }
+        }
+    }
+
+    fn check_shape(&self, sim: &SimParams, fields: &[FieldParams]) -> Result<(), EngineError> {
         let n = sim.nx as u64 * sim.ny as u64 * sim.nz as u64;
-        if n != sim.n_sites as u64 || n != self.buffers.n_sites {
+        let shape = self.buffers.shape;
+        if n != sim.n_sites as u64 || n != shape.n_sites {
             return Err(EngineError::Gpu(format!(
                 "parameters describe a {}×{}×{} lattice ({} sites) but the device holds {} sites",
-                sim.nx, sim.ny, sim.nz, sim.n_sites, self.buffers.n_sites
+                sim.nx, sim.ny, sim.nz, sim.n_sites, shape.n_sites
+            )));
+        }
+        if fields.len() as u64 != shape.n_fields() {
+            return Err(EngineError::Gpu(format!(
+                "{} field parameters for a device holding {} fields",
+                fields.len(),
+                shape.n_fields()
+            )));
+        }
+        if let Some(f) = fields.iter().find(|f| f.max_sweeps > shape.sweep_capacity) {
+            return Err(EngineError::Gpu(format!(
+                "max_sweeps {} exceeds the {} sweeps the device was created for",
+                f.max_sweeps, shape.sweep_capacity
             )));
         }
         Ok(())
@@ -108,53 +144,58 @@ impl GpuBackend {
             .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(label) })
     }
 
-    /// Writes the uniforms (staged before the next submit) and the first sweep's
-    /// dispatch size; `FieldParams::sweep_groups` gets this lattice's half-sweep grid.
-    fn write_params(&self, sim: &SimParams, field: &FieldParams) {
+    /// Writes the uniforms (staged before the next submit): every field's parameters
+    /// with this lattice's half-sweep grid as `sweep_groups`, and that grid as the full
+    /// indirect size each field's solve starts from.
+    fn write_params(&self, sim: &SimParams, fields: &[FieldParams]) {
         let q = self.ctx.queue();
         let (x, y) = self.buffers.workgroups(&self.ctx, Pass::FieldSweep, sim);
-        let field = FieldParams {
-            sweep_groups: [x, y],
-            ..*field
-        };
+        let mut all = [FieldParams::default(); MAX_FIELDS];
+        for (slot, f) in all.iter_mut().zip(fields) {
+            *slot = FieldParams {
+                sweep_groups: [x, y],
+                ..*f
+            };
+        }
         q.write_buffer(&self.buffers.sim, 0, bytemuck::bytes_of(sim));
-        q.write_buffer(&self.buffers.field, 0, bytemuck::bytes_of(&field));
-        q.write_buffer(
-            &self.buffers.next_sweep,
-            0,
-            bytemuck::cast_slice(&[x, y, 1u32]),
-        );
+        q.write_buffer(&self.buffers.fields, 0, bytemuck::cast_slice(&all));
+        q.write_buffer(&self.full_args, 0, bytemuck::cast_slice(&[x, y, 1u32, 0]));
     }
 
-    /// Clears the residual and records the red-black sweeps of one solve. Each sweep is
-    /// two indirect dispatches whose size `field_guard` wrote after the previous sweep:
-    /// the full grid, or nothing once the tolerance is met (the CPU loop's early exit),
-    /// so converged ticks launch no sweep workgroups.
-    fn encode_solve(&self, encoder: &mut wgpu::CommandEncoder, sweeps: u32) {
+    /// Clears the residual and records the red-black sweeps of every field. Each sweep
+    /// is two indirect dispatches whose size `field_guard` wrote after the previous
+    /// sweep: the full grid, or nothing once the field's tolerance is met (the CPU
+    /// loop's early exit), so converged fields launch no sweep workgroups.
+    fn encode_solve(&self, encoder: &mut wgpu::CommandEncoder, fields: &[FieldParams]) {
         let b = &self.buffers;
         encoder.clear_buffer(&b.residual, 0, None);
-        let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
-            label: Some("oncolattice.pass.fields"),
-            timestamp_writes: None,
-        });
-        pass.set_bind_group(1, &b.a_to_b, &[]);
-        pass.set_bind_group(2, &b.fields_group, &[]);
-        for index in 0..sweeps {
-            pass.set_pipeline(&self.pipelines.field_sweep);
-            for colour in 0..2 {
-                pass.set_bind_group(0, &b.params_group, &[b.sweep_offset(index, colour)]);
-                pass.dispatch_workgroups_indirect(&b.next_sweep, 0);
-            }
-            if index + 1 < sweeps {
-                pass.set_pipeline(&self.pipelines.field_guard);
-                pass.set_bind_group(0, &b.params_group, &[b.sweep_offset(index, 0)]);
-                pass.set_bind_group(3, &b.control_group, &[]);
-                pass.dispatch_workgroups(1, 1, 1);
+        for (f, field) in fields.iter().enumerate() {
+            let f = f as u32;
+            let sweeps = field.max_sweeps.max(1);
+            encoder.copy_buffer_to_buffer(&self.full_args, 0, &b.next_sweep, 0, 12);
+            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                label: Some("oncolattice.pass.fields"),
+                timestamp_writes: None,
+            });
+            pass.set_bind_group(1, &b.a_to_b, &[]);
+            pass.set_bind_group(2, &b.fields_group, &[]);
+            for index in 0..sweeps {
+                pass.set_pipeline(&self.pipelines.field_sweep);
+                for colour in 0..2 {
+                    pass.set_bind_group(0, &b.params_group, &[b.sweep_offset(f, index, colour)]);
+                    pass.dispatch_workgroups_indirect(&b.next_sweep, 0);
+                }
+                if index + 1 < sweeps {
+                    pass.set_pipeline(&self.pipelines.field_guard);
+                    pass.set_bind_group(0, &b.params_group, &[b.sweep_offset(f, index, 0)]);
+                    pass.set_bind_group(3, &b.control_group, &[]);
+                    pass.dispatch_workgroups(1, 1, 1);
+                }
             }
         }
     }
 
-    /// One dispatch of `pass` with src = A, dst = B (or B → A for the tick's resolve).
+    /// One dispatch of `pass` with the given cells group (A → B, or B → A for resolve).
     fn encode_pass(
         &self,
         cpass: &mut wgpu::ComputePass<'_>,
@@ -170,10 +211,6 @@ impl GpuBackend {
         cpass.set_bind_group(2, &b.fields_group, &[]);
         let (x, y) = b.workgroups(&self.ctx, pass, sim);
         cpass.dispatch_workgroups(x, y, 1);
-    }
-
-    fn read_residual(bytes: &[u8], sweeps: u32) -> Vec<u32> {
-        cast_vec(&bytes[..4 * sweeps as usize])
     }
 }
 
@@ -193,20 +230,42 @@ impl Backend for GpuBackend {
         }
     }
 
-    fn upload(&mut self, state: &HostState) -> Result<(), EngineError> {
-        if state.oxygen.len() != state.sites.len() {
+    fn configure_drugs(&mut self, set: &DrugSet, pd_tables: &[u32]) -> Result<(), EngineError> {
+        if pd_tables.len() < PD_TABLE_LEN * set.n_drugs as usize {
             return Err(EngineError::Gpu(format!(
-                "state has {} sites but {} oxygen values",
-                state.sites.len(),
-                state.oxygen.len()
+                "{} PD thresholds for {} drugs",
+                pd_tables.len(),
+                set.n_drugs
             )));
         }
+        self.drugs = Some((*set, pd_tables.to_vec()));
+        let shape = Shape {
+            n_drugs: set.n_drugs,
+            ..self.buffers.shape
+        };
+        if shape == self.buffers.shape {
+            self.write_drugs();
+            Ok(())
+        } else {
+            self.reshape(shape)
+        }
+    }
+
+    fn upload(&mut self, state: &HostState) -> Result<(), EngineError> {
+        state.check()?;
+        self.reshape(Shape {
+            n_sites: state.sites.len() as u64,
+            n_drugs: state.n_drugs() as u32,
+            ..self.buffers.shape
+        })?;
         self.ring.harvest(&self.ctx, true, &mut self.ready)?;
-        self.resize(state.sites.len() as u64)?;
         let (q, b) = (self.ctx.queue(), &self.buffers);
         q.write_buffer(&b.a, 0, bytemuck::cast_slice(&state.sites));
         q.write_buffer(&b.b, 0, bytemuck::cast_slice(&state.sites));
-        q.write_buffer(&b.conc, 0, bytemuck::cast_slice(&state.oxygen));
+        q.write_buffer(&b.conc, 0, bytemuck::cast_slice(&state.fields()));
+        if !state.exposure.is_empty() {
+            q.write_buffer(&b.exposure, 0, bytemuck::cast_slice(&state.exposure));
+        }
         let mut encoder = self.encoder("oncolattice.upload");
         encoder.clear_buffer(&b.wish, 0, None);
         q.submit([encoder.finish()]);
@@ -214,56 +273,66 @@ impl Backend for GpuBackend {
     }
 
     fn download(&mut self) -> Result<HostState, EngineError> {
-        let n = self.buffers.n_sites;
         let b = &self.buffers;
+        let n = b.n_sites;
+        let n_drugs = b.shape.n_drugs as u64;
         let encoder = self.encoder("oncolattice.download");
-        let parts = read_blocking(&self.ctx, encoder, &[(&b.a, 16 * n), (&b.conc, 4 * n)])?;
+        let parts = read_blocking(
+            &self.ctx,
+            encoder,
+            &[
+                (&b.a, 16 * n),
+                (&b.conc, 4 * n * b.shape.n_fields()),
+                (&b.exposure, 4 * n * n_drugs),
+            ],
+        )?;
+        let fields: Vec<f32> = cast_vec(&parts[1]);
         Ok(HostState {
             sites: cast_vec(&parts[0]),
-            oxygen: cast_vec(&parts[1]),
+            oxygen: fields[..n as usize].to_vec(),
+            drugs: fields[n as usize..].to_vec(),
+            exposure: cast_vec(&parts[2]),
         })
     }
 
     fn solve_blocking(
         &mut self,
         sim: &SimParams,
-        field: &FieldParams,
+        fields: &[FieldParams],
     ) -> Result<SolveStats, EngineError> {
-        self.check_shape(sim)?;
-        let sweeps = field.max_sweeps.max(1);
-        self.ensure_sweeps(sweeps)?;
-        self.write_params(sim, field);
+        self.check_shape(sim, fields)?;
+        self.write_params(sim, fields);
         let mut encoder = self.encoder("oncolattice.solve");
-        self.encode_solve(&mut encoder, sweeps);
+        self.encode_solve(&mut encoder, fields);
+        let sweeps = fields[0].max_sweeps.max(1);
         let parts = read_blocking(
             &self.ctx,
             encoder,
             &[(&self.buffers.residual, 4 * sweeps as u64)],
         )?;
         Ok(solve_stats(
-            &Self::read_residual(&parts[0], sweeps),
-            field.tolerance,
+            &cast_vec::<u32>(&parts[0]),
+            fields[0].tolerance,
         ))
     }
 
     fn tick(
         &mut self,
         sim: &SimParams,
-        field: &FieldParams,
+        fields: &[FieldParams],
         report: bool,
     ) -> Result<(), EngineError> {
-        self.check_shape(sim)?;
-        let sweeps = field.max_sweeps.max(1);
-        self.ensure_sweeps(sweeps)?;
+        self.check_shape(sim, fields)?;
+        let sweeps = fields[0].max_sweeps.max(1);
         let slot = if report {
             Some(self.ring.acquire(&self.ctx, &mut self.ready)?)
         } else {
             None
         };
-        self.write_params(sim, field);
+        self.write_params(sim, fields);
         let b = &self.buffers;
         let mut encoder = self.encoder("oncolattice.tick");
-        self.encode_solve(&mut encoder, sweeps);
+        self.encode_solve(&mut encoder, fields);
         if report {
             encoder.copy_buffer_to_buffer(&b.census_clear, 0, &b.census, 0, CENSUS_BYTES);
         }
@@ -279,13 +348,14 @@ impl Backend for GpuBackend {
             }
         }
         if let Some(slot) = slot {
+            // Field 0 (oxygen) owns the first residual slots.
             self.ring
                 .encode_copy(slot, &mut encoder, &b.census, &b.residual, sweeps);
         }
         self.ctx.queue().submit([encoder.finish()]);
         if let Some(slot) = slot {
             self.ring
-                .submitted(slot, sim.tick as u64 + 1, sweeps, field.tolerance);
+                .submitted(slot, sim.tick as u64 + 1, sweeps, fields[0].tolerance);
         }
         self.ctx.check()
     }
@@ -303,42 +373,54 @@ impl Backend for GpuBackend {
         &mut self,
         pass: Pass,
         sim: &SimParams,
-        field: &FieldParams,
+        fields: &[FieldParams],
         sweep: &SweepParams,
         io: &mut KernelIo,
     ) -> Result<(), EngineError> {
         let n = io.src.len();
-        if [io.dst.len(), io.wish.len(), io.conc.len()] != [n; 3] {
+        let n_fields = fields.len().max(1);
+        let n_drugs = n_fields - 1;
+        if [io.dst.len(), io.wish.len()] != [n; 2]
+            || io.conc.len() != n * n_fields
+            || io.exposure.len() != n * n_drugs
+        {
             return Err(EngineError::Gpu(format!(
-                "KernelIo lengths differ: src {n}, dst {}, wish {}, conc {}",
+                "KernelIo lengths differ: src {n}, dst {}, wish {}, conc {} ({n_fields} fields), exposure {}",
                 io.dst.len(),
                 io.wish.len(),
-                io.conc.len()
+                io.conc.len(),
+                io.exposure.len()
             )));
         }
-        self.ring.harvest(&self.ctx, true, &mut self.ready)?;
-        self.resize(n as u64)?;
         let slots = io.residual.len() as u32;
-        self.ensure_sweeps(slots.max(1))?;
-        self.check_shape(sim)?;
-        if pass == Pass::FieldSweep && sweep.index >= slots {
+        let per_field = slots.div_ceil(n_fields as u32).max(1);
+        self.reshape(Shape {
+            n_sites: n as u64,
+            n_drugs: n_drugs as u32,
+            sweep_capacity: self.buffers.shape.sweep_capacity.max(per_field),
+        })?;
+        self.check_shape(sim, fields)?;
+        if pass == Pass::FieldSweep && sweep.residual_slot >= slots {
             return Err(EngineError::Gpu(format!(
-                "sweep index {} but only {slots} residual slots",
-                sweep.index
+                "residual slot {} but only {slots} residual slots",
+                sweep.residual_slot
             )));
         }
-        self.write_params(sim, field);
+        self.write_params(sim, fields);
         let (q, b) = (self.ctx.queue(), &self.buffers);
         q.write_buffer(&b.a, 0, bytemuck::cast_slice(&io.src));
         q.write_buffer(&b.b, 0, bytemuck::cast_slice(&io.dst));
         q.write_buffer(&b.wish, 0, bytemuck::cast_slice(&io.wish));
         q.write_buffer(&b.conc, 0, bytemuck::cast_slice(&io.conc));
+        if !io.exposure.is_empty() {
+            q.write_buffer(&b.exposure, 0, bytemuck::cast_slice(&io.exposure));
+        }
         q.write_buffer(&b.census, 0, bytemuck::bytes_of(&io.census));
         let spare = b.spare_sweep_offset();
         q.write_buffer(&b.sweeps, spare as u64, bytemuck::bytes_of(sweep));
         // Slots past the caller's residual read as "not run yet" (zero).
         let mut residual = io.residual.clone();
-        residual.resize(b.sweep_capacity as usize, 0);
+        residual.resize((b.sweep_capacity as u64 * b.shape.n_fields()) as usize, 0);
         q.write_buffer(&b.residual, 0, bytemuck::cast_slice(&residual));
         let mut encoder = self.encoder("oncolattice.run_pass");
         {
@@ -356,9 +438,10 @@ impl Backend for GpuBackend {
                 (&b.a, 16 * n),
                 (&b.b, 16 * n),
                 (&b.wish, 4 * n),
-                (&b.conc, 4 * n),
+                (&b.conc, 4 * n * n_fields as u64),
                 (&b.residual, 4 * slots as u64),
                 (&b.census, CENSUS_BYTES),
+                (&b.exposure, 4 * n * n_drugs as u64),
             ],
         )?;
         io.src = cast_vec(&parts[0]);
@@ -367,6 +450,7 @@ impl Backend for GpuBackend {
         io.conc = cast_vec(&parts[3]);
         io.residual = cast_vec(&parts[4]);
         io.census = bytemuck::pod_read_unaligned::<Census>(&parts[5]);
+        io.exposure = cast_vec(&parts[6]);
         Ok(())
     }
 }

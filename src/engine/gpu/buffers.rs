@@ -1,32 +1,66 @@
 //! Device memory of a lattice and the bind groups over it.
 //!
-//! Memory per site: sites A and B (2 × 16 B, ping-pong), wish (4 B) and oxygen (4 B),
-//! **40 B per site**; plus a fixed part: the uniforms, one 256-byte-aligned
-//! `SweepParams` slot per (sweep, colour), the residual (4 B per sweep), the census
-//! (64 B) and the readback ring (`readback::RING_SLOTS` × (64 B + 4 B per sweep)).
-//! `download` borrows a staging buffer of 20 B per site while it runs.
+//! Memory per site, with D drugs: sites A and B (2 × 16 B, ping-pong), wish (4 B),
+//! one f32 per field (4 B × (1 + D)) and the exposure counters (4 B × D):
+//! **40 + 8·D bytes per site**; plus a fixed part: the uniforms, one 256-byte-aligned
+//! `SweepParams` slot per (field, sweep, colour), the residual (4 B per field and
+//! sweep), the PD tables (16 KiB per drug), the census (128 B) and the readback ring
+//! (`readback::RING_SLOTS` × (128 B + 4 B per sweep)). `download` borrows staging
+//! buffers as large as what it reads while it runs.
 
 use super::layout::Layouts;
 use super::pipelines::{dispatch_size, threads};
 use super::GpuContext;
 use crate::engine::{EngineError, Pass};
 use crate::model::census::Census;
-use crate::model::params::{FieldParams, SimParams, SweepParams};
+use crate::model::drug_params::DrugSet;
+use crate::model::params::{FieldParams, SimParams, SweepParams, MAX_FIELDS};
+use crate::model::pd::PD_TABLE_LEN;
 use crate::model::site::Site;
 use std::num::NonZeroU64;
 use wgpu::util::DeviceExt;
 
-/// Device bytes per lattice site (see the module docs).
-pub const BYTES_PER_SITE: u64 = 2 * SITE_BYTES + 4 + 4;
 const SITE_BYTES: u64 = std::mem::size_of::<Site>() as u64;
 pub const CENSUS_BYTES: u64 = std::mem::size_of::<Census>() as u64;
+/// The `fields` uniform always holds `MAX_FIELDS` entries (unused ones zero).
+pub const FIELDS_BYTES: u64 = (MAX_FIELDS * std::mem::size_of::<FieldParams>()) as u64;
+
+/// Device bytes per lattice site with `n_drugs` drugs (see the module docs).
+pub const fn bytes_per_site(n_drugs: u64) -> u64 {
+    2 * SITE_BYTES + 4 + 4 * (1 + n_drugs) + 4 * n_drugs
+}
+
+/// Device bytes per lattice site without drugs.
+pub const BYTES_PER_SITE: u64 = bytes_per_site(0);
+
+/// What the buffers are sized for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shape {
+    pub n_sites: u64,
+    pub n_drugs: u32,
+    /// Sweeps per tick and field the sweep slots and the residual hold.
+    pub sweep_capacity: u32,
+}
+
+impl Shape {
+    pub fn n_fields(&self) -> u64 {
+        1 + self.n_drugs as u64
+    }
+
+    /// Slots: one per (field, sweep, colour), plus a spare one that `run_pass` writes.
+    fn sweep_slots(&self) -> u64 {
+        self.n_fields() * 2 * self.sweep_capacity.max(1) as u64 + 1
+    }
+}
 
 /// Refuses a lattice whose buffers exceed the device's limits, naming the numbers.
-pub fn check_fits(ctx: &GpuContext, n_sites: u64, max_sweeps: u32) -> Result<(), EngineError> {
+pub fn check_fits(ctx: &GpuContext, shape: Shape) -> Result<(), EngineError> {
     let limits = ctx.limits();
     let adapter = ctx.describe();
-    let total = n_sites * BYTES_PER_SITE;
-    let largest = n_sites * SITE_BYTES;
+    let n_sites = shape.n_sites;
+    let per_site = bytes_per_site(shape.n_drugs as u64);
+    let total = n_sites * per_site;
+    let largest = (n_sites * SITE_BYTES).max(n_sites * 4 * shape.n_fields());
     for (name, limit) in [
         (
             "max_storage_buffer_binding_size",
@@ -36,16 +70,18 @@ pub fn check_fits(ctx: &GpuContext, n_sites: u64, max_sweeps: u32) -> Result<(),
     ] {
         if largest > limit {
             return Err(EngineError::TooLarge(format!(
-                "the scene has {n_sites} sites; its site buffer needs {largest} bytes \
-                 ({BYTES_PER_SITE} B/site, {total} bytes in all), over the {name} of {limit} \
+                "the scene has {n_sites} sites; its largest buffer needs {largest} bytes \
+                 ({per_site} B/site, {total} bytes in all), over the {name} of {limit} \
                  bytes of {adapter}; use a smaller lattice or --backend cpu"
             )));
         }
     }
-    if n_sites >= u32::MAX as u64 {
+    if n_sites >= u32::MAX as u64 / shape.n_fields() {
         return Err(EngineError::TooLarge(format!(
-            "the scene has {n_sites} sites; site indices are 32-bit, so at most {} sites",
-            u32::MAX - 1
+            "the scene has {n_sites} sites and {} fields; field indices are 32-bit, so at \
+             most {} sites",
+            shape.n_fields(),
+            u32::MAX as u64 / shape.n_fields() - 1
         )));
     }
     let per_dim = limits.max_compute_workgroups_per_dimension;
@@ -55,12 +91,12 @@ pub fn check_fits(ctx: &GpuContext, n_sites: u64, max_sweeps: u32) -> Result<(),
              (max_compute_workgroups_per_dimension of {adapter})"
         )));
     }
-    let sweep_bytes = sweep_stride(ctx) * sweep_slots(max_sweeps);
+    let sweep_bytes = sweep_stride(ctx) * shape.sweep_slots();
     if sweep_bytes > limits.max_buffer_size {
         return Err(EngineError::TooLarge(format!(
-            "max_sweeps_per_tick = {max_sweeps} needs {sweep_bytes} bytes of sweep parameters, \
+            "max_sweeps_per_tick = {} needs {sweep_bytes} bytes of sweep parameters, \
              over the max_buffer_size of {} bytes of {adapter}",
-            limits.max_buffer_size
+            shape.sweep_capacity, limits.max_buffer_size
         )));
     }
     Ok(())
@@ -70,11 +106,6 @@ pub fn check_fits(ctx: &GpuContext, n_sites: u64, max_sweeps: u32) -> Result<(),
 pub fn sweep_stride(ctx: &GpuContext) -> u64 {
     (ctx.limits().min_uniform_buffer_offset_alignment as u64)
         .max(std::mem::size_of::<SweepParams>() as u64)
-}
-
-/// Slots: one per (sweep, colour), plus a spare one that `run_pass` writes.
-fn sweep_slots(max_sweeps: u32) -> u64 {
-    2 * max_sweeps.max(1) as u64 + 1
 }
 
 fn storage(device: &wgpu::Device, label: &str, size: u64) -> wgpu::Buffer {
@@ -89,27 +120,45 @@ fn storage(device: &wgpu::Device, label: &str, size: u64) -> wgpu::Buffer {
     })
 }
 
+fn uniform(device: &wgpu::Device, label: &str, size: u64) -> wgpu::Buffer {
+    device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some(label),
+        size,
+        usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+        mapped_at_creation: false,
+    })
+}
+
 fn whole(buffer: &wgpu::Buffer) -> wgpu::BindingResource<'_> {
     buffer.as_entire_binding()
 }
 
+fn entry(binding: u32, resource: wgpu::BindingResource<'_>) -> wgpu::BindGroupEntry<'_> {
+    wgpu::BindGroupEntry { binding, resource }
+}
+
 /// The lattice's buffers and bind groups.
 pub struct Buffers {
+    pub shape: Shape,
     pub n_sites: u64,
-    /// Sweeps per tick the sweep slots and the residual hold.
     pub sweep_capacity: u32,
     pub sweep_stride: u64,
     pub sim: wgpu::Buffer,
-    pub field: wgpu::Buffer,
+    /// `MAX_FIELDS` × `FieldParams`: oxygen, then each drug.
+    pub fields: wgpu::Buffer,
+    pub drug_set: wgpu::Buffer,
     pub sweeps: wgpu::Buffer,
     pub a: wgpu::Buffer,
     pub b: wgpu::Buffer,
     pub wish: wgpu::Buffer,
+    /// Every field, `n_sites` values each.
     pub conc: wgpu::Buffer,
     pub residual: wgpu::Buffer,
     pub census: wgpu::Buffer,
     /// `Census::CLEARED`, copied into `census` before each census.
     pub census_clear: wgpu::Buffer,
+    pub pd_table: wgpu::Buffer,
+    pub exposure: wgpu::Buffer,
     /// The next sweep's indirect dispatch size, written by `field_guard`.
     pub next_sweep: wgpu::Buffer,
     pub control_group: wgpu::BindGroup,
@@ -122,35 +171,40 @@ pub struct Buffers {
 }
 
 impl Buffers {
-    pub fn new(
-        ctx: &GpuContext,
-        layouts: &Layouts,
-        n_sites: u64,
-        max_sweeps: u32,
-    ) -> Result<Buffers, EngineError> {
-        check_fits(ctx, n_sites, max_sweeps)?;
+    pub fn new(ctx: &GpuContext, layouts: &Layouts, shape: Shape) -> Result<Buffers, EngineError> {
+        check_fits(ctx, shape)?;
         let device = ctx.device();
-        let uniform = |label: &str, size: u64| {
-            device.create_buffer(&wgpu::BufferDescriptor {
-                label: Some(label),
-                size,
-                usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
-                mapped_at_creation: false,
-            })
-        };
+        let n = shape.n_sites;
+        let n_drugs = shape.n_drugs as u64;
+        let stride = sweep_stride(ctx);
+        let cap = shape.sweep_capacity.max(1);
         let sim = uniform(
+            device,
             "oncolattice.sim_params",
             std::mem::size_of::<SimParams>() as u64,
         );
-        let field = uniform(
-            "oncolattice.field_params",
-            std::mem::size_of::<FieldParams>() as u64,
+        let fields = uniform(device, "oncolattice.field_params", FIELDS_BYTES);
+        let drug_set = uniform(
+            device,
+            "oncolattice.drug_set",
+            std::mem::size_of::<DrugSet>() as u64,
         );
-        let a = storage(device, "oncolattice.sites_a", n_sites * SITE_BYTES);
-        let b = storage(device, "oncolattice.sites_b", n_sites * SITE_BYTES);
-        let wish = storage(device, "oncolattice.wish", n_sites * 4);
-        let conc = storage(device, "oncolattice.oxygen", n_sites * 4);
+        let a = storage(device, "oncolattice.sites_a", n * SITE_BYTES);
+        let b = storage(device, "oncolattice.sites_b", n * SITE_BYTES);
+        let wish = storage(device, "oncolattice.wish", n * 4);
+        let conc = storage(device, "oncolattice.fields", n * 4 * shape.n_fields());
+        let residual = storage(
+            device,
+            "oncolattice.residual",
+            4 * cap as u64 * shape.n_fields(),
+        );
         let census = storage(device, "oncolattice.census", CENSUS_BYTES);
+        let pd_table = storage(
+            device,
+            "oncolattice.pd_table",
+            4 * PD_TABLE_LEN as u64 * n_drugs.max(1),
+        );
+        let exposure = storage(device, "oncolattice.exposure", 4 * n * n_drugs);
         let census_clear = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
             label: Some("oncolattice.census_cleared"),
             contents: bytemuck::bytes_of(&Census::CLEARED),
@@ -164,48 +218,68 @@ impl Buffers {
                 | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         });
+        let sweeps = sweep_slots_buffer(ctx, shape, stride);
         let control_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some("oncolattice.control"),
             layout: &layouts.control,
-            entries: &[wgpu::BindGroupEntry {
-                binding: 0,
-                resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+            entries: &[entry(
+                0,
+                wgpu::BindingResource::Buffer(wgpu::BufferBinding {
                     buffer: &next_sweep,
                     offset: 0,
                     size: NonZeroU64::new(12),
                 }),
-            }],
+            )],
+        });
+        let params_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("oncolattice.params"),
+            layout: &layouts.params,
+            entries: &[
+                entry(0, whole(&sim)),
+                entry(1, whole(&fields)),
+                entry(
+                    2,
+                    wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                        buffer: &sweeps,
+                        offset: 0,
+                        size: NonZeroU64::new(std::mem::size_of::<SweepParams>() as u64),
+                    }),
+                ),
+                entry(3, whole(&drug_set)),
+            ],
         });
         let cells_group = |label: &str, src: &wgpu::Buffer, dst: &wgpu::Buffer| {
             device.create_bind_group(&wgpu::BindGroupDescriptor {
                 label: Some(label),
                 layout: &layouts.cells,
                 entries: &[
-                    wgpu::BindGroupEntry {
-                        binding: 0,
-                        resource: whole(src),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: 1,
-                        resource: whole(dst),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: 2,
-                        resource: whole(&wish),
-                    },
+                    entry(0, whole(src)),
+                    entry(1, whole(dst)),
+                    entry(2, whole(&wish)),
                 ],
             })
         };
         let a_to_b = cells_group("oncolattice.cells_a_to_b", &a, &b);
         let b_to_a = cells_group("oncolattice.cells_b_to_a", &b, &a);
-        let (sweeps, residual, params_group, fields_group) =
-            sweep_resources(ctx, layouts, max_sweeps, &sim, &field, &conc, &census);
+        let fields_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("oncolattice.fields"),
+            layout: &layouts.fields,
+            entries: &[
+                entry(0, whole(&conc)),
+                entry(1, whole(&residual)),
+                entry(2, whole(&census)),
+                entry(3, whole(&pd_table)),
+                entry(4, whole(&exposure)),
+            ],
+        });
         Ok(Buffers {
-            n_sites,
-            sweep_capacity: max_sweeps.max(1),
-            sweep_stride: sweep_stride(ctx),
+            shape,
+            n_sites: n,
+            sweep_capacity: cap,
+            sweep_stride: stride,
             sim,
-            field,
+            fields,
+            drug_set,
             sweeps,
             a,
             b,
@@ -214,6 +288,8 @@ impl Buffers {
             residual,
             census,
             census_clear,
+            pd_table,
+            exposure,
             next_sweep,
             control_group,
             params_group,
@@ -223,42 +299,20 @@ impl Buffers {
         })
     }
 
-    /// Makes room for `max_sweeps` sweeps per tick, keeping the lattice state.
-    pub fn grow_sweeps(
-        &mut self,
-        ctx: &GpuContext,
-        layouts: &Layouts,
-        max_sweeps: u32,
-    ) -> Result<(), EngineError> {
-        if max_sweeps <= self.sweep_capacity {
-            return Ok(());
-        }
-        check_fits(ctx, self.n_sites, max_sweeps)?;
-        let (sweeps, residual, params_group, fields_group) = sweep_resources(
-            ctx,
-            layouts,
-            max_sweeps,
-            &self.sim,
-            &self.field,
-            &self.conc,
-            &self.census,
-        );
-        self.sweeps = sweeps;
-        self.residual = residual;
-        self.params_group = params_group;
-        self.fields_group = fields_group;
-        self.sweep_capacity = max_sweeps;
-        Ok(())
+    /// Residual slot of sweep `index` of field `field`.
+    pub fn residual_slot(&self, field: u32, index: u32) -> u32 {
+        field * self.sweep_capacity + index
     }
 
-    /// Dynamic offset of the slot of (sweep `index`, `colour`).
-    pub fn sweep_offset(&self, index: u32, colour: u32) -> u32 {
-        ((2 * index as u64 + colour as u64) * self.sweep_stride) as u32
+    /// Dynamic offset of the slot of (`field`, sweep `index`, `colour`).
+    pub fn sweep_offset(&self, field: u32, index: u32, colour: u32) -> u32 {
+        let slot = 2 * self.residual_slot(field, index) as u64 + colour as u64;
+        (slot * self.sweep_stride) as u32
     }
 
     /// Dynamic offset of the spare slot that `run_pass` fills with its own `SweepParams`.
     pub fn spare_sweep_offset(&self) -> u32 {
-        (2 * self.sweep_capacity as u64 * self.sweep_stride) as u32
+        ((self.shape.sweep_slots() - 1) * self.sweep_stride) as u32
     }
 
     /// Workgroups of a pass on this lattice.
@@ -269,77 +323,31 @@ impl Buffers {
     }
 }
 
-/// The sweep-parameter slots (written once here), the residual, and the two bind
-/// groups that refer to them.
-fn sweep_resources(
-    ctx: &GpuContext,
-    layouts: &Layouts,
-    max_sweeps: u32,
-    sim: &wgpu::Buffer,
-    field: &wgpu::Buffer,
-    conc: &wgpu::Buffer,
-    census: &wgpu::Buffer,
-) -> (wgpu::Buffer, wgpu::Buffer, wgpu::BindGroup, wgpu::BindGroup) {
-    let device = ctx.device();
-    let stride = sweep_stride(ctx) as usize;
-    let cap = max_sweeps.max(1);
-    let mut bytes = vec![0u8; stride * sweep_slots(cap) as usize];
-    for index in 0..cap {
-        for colour in 0..2 {
-            let slot = (2 * index + colour) as usize * stride;
-            let p = SweepParams {
-                colour,
-                index,
-                _pad: [0; 2],
-            };
-            bytes[slot..slot + 16].copy_from_slice(bytemuck::bytes_of(&p));
+/// The sweep-parameter slots, written once: (field, index, colour) at slot
+/// 2·(field·capacity + index) + colour.
+fn sweep_slots_buffer(ctx: &GpuContext, shape: Shape, stride: u64) -> wgpu::Buffer {
+    let cap = shape.sweep_capacity.max(1);
+    let stride = stride as usize;
+    let mut bytes = vec![0u8; stride * shape.sweep_slots() as usize];
+    for field in 0..shape.n_fields() as u32 {
+        for index in 0..cap {
+            let residual_slot = field * cap + index;
+            for colour in 0..2 {
+                let at = (2 * residual_slot + colour) as usize * stride;
+                let p = SweepParams {
+                    colour,
+                    index,
+                    field,
+                    residual_slot,
+                };
+                bytes[at..at + 16].copy_from_slice(bytemuck::bytes_of(&p));
+            }
         }
     }
-    let sweeps = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-        label: Some("oncolattice.sweep_params"),
-        contents: &bytes,
-        usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
-    });
-    let residual = storage(device, "oncolattice.residual", 4 * cap as u64);
-    let params_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
-        label: Some("oncolattice.params"),
-        layout: &layouts.params,
-        entries: &[
-            wgpu::BindGroupEntry {
-                binding: 0,
-                resource: whole(sim),
-            },
-            wgpu::BindGroupEntry {
-                binding: 1,
-                resource: whole(field),
-            },
-            wgpu::BindGroupEntry {
-                binding: 2,
-                resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
-                    buffer: &sweeps,
-                    offset: 0,
-                    size: NonZeroU64::new(std::mem::size_of::<SweepParams>() as u64),
-                }),
-            },
-        ],
-    });
-    let fields_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
-        label: Some("oncolattice.fields"),
-        layout: &layouts.fields,
-        entries: &[
-            wgpu::BindGroupEntry {
-                binding: 0,
-                resource: whole(conc),
-            },
-            wgpu::BindGroupEntry {
-                binding: 1,
-                resource: whole(&residual),
-            },
-            wgpu::BindGroupEntry {
-                binding: 2,
-                resource: whole(census),
-            },
-        ],
-    });
-    (sweeps, residual, params_group, fields_group)
+    ctx.device()
+        .create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some("oncolattice.sweep_params"),
+            contents: &bytes,
+            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+        })
 }

@@ -4,7 +4,8 @@
 //! in shaders/census.wgsl).
 
 use crate::model::census::Census;
-use crate::model::params::{FieldParams, SimParams, SweepParams};
+use crate::model::drug_params::DrugSet;
+use crate::model::params::{FieldParams, SimParams, SweepParams, MAX_FIELDS};
 use crate::model::site::Site;
 use std::num::NonZeroU64;
 use std::sync::Arc;
@@ -46,9 +47,14 @@ pub fn group_entries(group: u32) -> Vec<wgpu::BindGroupLayoutEntry> {
     match group {
         0 => vec![
             uniform(0, false, min_size::<SimParams>()),
-            uniform(1, false, min_size::<FieldParams>()),
-            // One slot per (sweep index, colour), chosen by a dynamic offset.
+            uniform(
+                1,
+                false,
+                NonZeroU64::new((MAX_FIELDS * std::mem::size_of::<FieldParams>()) as u64),
+            ),
+            // One slot per (field, sweep index, colour), chosen by a dynamic offset.
             uniform(2, true, min_size::<SweepParams>()),
+            uniform(3, false, min_size::<DrugSet>()),
         ],
         1 => vec![
             storage(0, true, min_size::<Site>()),
@@ -59,6 +65,8 @@ pub fn group_entries(group: u32) -> Vec<wgpu::BindGroupLayoutEntry> {
             storage(0, false, min_size::<f32>()),
             storage(1, false, min_size::<u32>()),
             storage(2, false, min_size::<Census>()),
+            storage(3, true, min_size::<u32>()),
+            storage(4, false, min_size::<u32>()),
         ],
         3 => vec![storage(0, false, NonZeroU64::new(12))],
         _ => Vec::new(),

@@ -137,6 +137,8 @@ struct InFlight {
 
 /// Staging buffers for census + residual, handed out in tick order.
 pub struct ReportRing {
+    /// Residual slots each staging buffer holds.
+    capacity: u32,
     slots: Vec<Slot>,
     free: Vec<usize>,
     in_flight: VecDeque<InFlight>,
@@ -156,10 +158,15 @@ impl ReportRing {
             })
             .collect();
         ReportRing {
+            capacity: residual_capacity,
             slots,
             free: (0..RING_SLOTS).rev().collect(),
             in_flight: VecDeque::new(),
         }
+    }
+
+    pub fn residual_capacity(&self) -> u32 {
+        self.capacity
     }
 
     pub fn is_idle(&self) -> bool {

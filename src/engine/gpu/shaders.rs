@@ -2,18 +2,20 @@
 //! pulled in by `#import name` lines (each module once), then parsed and validated
 //! with naga so a broken shader fails without a GPU.
 
-/// The tick's kernels, in pass order, plus test-only probes. Entry point = file name.
+/// The tick's kernels, in pass order, plus test-only probes and the renderer's volume
+/// kernel (`render_volume`, used by `output::render`). Entry point = file name.
 pub const TICK_KERNELS: [&str; 5] = ["field_sweep", "field_guard", "cells", "resolve", "census"];
-pub const ALL_KERNELS: [&str; 6] = [
+pub const ALL_KERNELS: [&str; 7] = [
     "field_guard",
     "field_sweep",
     "cells",
     "resolve",
     "census",
     "rng_probe",
+    "render_volume",
 ];
 
-const KERNEL_SOURCES: [(&str, &str); 6] = [
+const KERNEL_SOURCES: [(&str, &str); 7] = [
     (
         "field_guard",
         include_str!("../../../shaders/field_guard.wgsl"),
@@ -26,9 +28,14 @@ const KERNEL_SOURCES: [(&str, &str); 6] = [
     ("resolve", include_str!("../../../shaders/resolve.wgsl")),
     ("census", include_str!("../../../shaders/census.wgsl")),
     ("rng_probe", include_str!("../../../shaders/rng_probe.wgsl")),
+    (
+        "render_volume",
+        include_str!("../../../shaders/render_volume.wgsl"),
+    ),
 ];
 
-const SHARED_SOURCES: [(&str, &str); 5] = [
+const SHARED_SOURCES: [(&str, &str); 6] = [
+    ("drugs", include_str!("../../../shaders/shared/drugs.wgsl")),
     (
         "params",
         include_str!("../../../shaders/shared/params.wgsl"),

@@ -1,0 +1,53 @@
+// Drugs and traits as the cells and resolve kernels read them.
+// Keep in sync with src/model/drug_params.rs and src/model/pd.rs.
+
+struct DrugParams {
+    drug_class: u32,
+    efflux_substrate: u32,
+    exposure_um: f32,
+    _pad0: u32,
+}
+
+struct DrugSet {
+    n_drugs: u32,
+    efflux_fraction: f32,
+    inv_target_factor: f32,
+    inv_persister_factor: f32,
+    persister_entry_threshold: u32,
+    persister_exit_threshold: u32,
+    s_g2_m_ticks: u32,
+    auc_per_um_tick: f32,
+    cycle_factor_fx8: vec4<u32>,
+    drugs: array<DrugParams, 4>,
+}
+
+const MAX_DRUGS: u32 = 4u;
+const CLASS_CYCLE_SPECIFIC: u32 = 0u;
+const CLASS_NONSPECIFIC: u32 = 1u;
+const CLASS_TARGETED: u32 = 2u;
+const CLASS_CYTOSTATIC: u32 = 3u;
+
+const TRAIT_TARGET_MASK: u32 = 0xfu;
+const TRAIT_EFFLUX: u32 = 16u;
+const TRAIT_SLOW_CYCLE: u32 = 32u;
+const PERSISTER_BIT: u32 = 8u;
+
+const STREAM_PERSISTER: u32 = 5u;
+const STREAM_DRUG0: u32 = 8u;
+
+// PD table index: top bits of the level's IEEE-754 pattern, 16 bins per octave.
+const PD_SHIFT: u32 = 19u;
+const PD_TABLE_LEN: u32 = 4096u;
+const AUC_MAX: f32 = 4294967040.0;
+
+fn pd_index(c: f32) -> u32 {
+    let positive = select(0.0, c, c > 0.0);
+    return min(bitcast<u32>(positive) >> PD_SHIFT, PD_TABLE_LEN - 1u);
+}
+
+// A drawn cycle length scaled by the factor of the cell's traits (efflux cost, slow cycling).
+fn scale_cycle(len: u32, traits: u32) -> u32 {
+    let combo = select(0u, 1u, (traits & TRAIT_EFFLUX) != 0u) | select(0u, 2u, (traits & TRAIT_SLOW_CYCLE) != 0u);
+    let factor = drug_set.cycle_factor_fx8[combo];
+    return clamp((len * factor + 128u) >> 8u, 1u, 0xffffu);
+}

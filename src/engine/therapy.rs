@@ -1,0 +1,151 @@
+//! Pass 1 of the tick, on the host: the protocol decides which doses are due (and reads
+//! scans), pharmacokinetics advance each drug's plasma level over the tick, and the
+//! tick-average level becomes the vessel source of the drug's field.
+
+use super::EngineError;
+use crate::model::census::Census;
+use crate::model::pk::{DoseEvent, DrugPk, Patient};
+use crate::model::protocol::{Event, Measurement, ProtocolState, ScanRecord, Status};
+use crate::scene::therapy::TherapyLine;
+use crate::scene::Scene;
+use serde::{Deserialize, Serialize};
+
+/// What the host pass did in one tick.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TherapyTick {
+    pub tick: u64,
+    /// Each drug's plasma level averaged over the tick (µM).
+    pub plasma_um: Vec<f64>,
+    /// Each drug's amount administered this tick (mg).
+    pub doses_mg: Vec<f64>,
+    pub status: Status,
+    /// Index of the current line, if any.
+    pub line: Option<usize>,
+    pub scan: Option<ScanRecord>,
+    pub events: Vec<Event>,
+}
+
+/// The patient's drugs and the protocol, advanced once per tick; serialisable so a
+/// snapshot can hold it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TherapyHost {
+    patient: Patient,
+    /// One per scene drug; `None` for a drug without pharmacokinetics.
+    drugs: Vec<Option<DrugPk>>,
+    /// The scene's drug names, in the order of `drugs`.
+    names: Vec<String>,
+    protocol: ProtocolState,
+    lines: Vec<TherapyLine>,
+    tick_h: f64,
+}
+
+/// The tumour as a scan sees it: its diameter is that of the disc (2D) or ball (3D)
+/// holding its live cells — a volumetric reading, because cells killed by a drug leave
+/// empty sites scattered through the lesion and a bounding box would not shrink; and
+/// its live cells and their volume.
+pub fn measurement(scene: &Scene, census: &Census, time_h: f64) -> Measurement {
+    let h = scene.lattice.site_size_um;
+    let live = Census {
+        necrotic: 0,
+        ..*census
+    };
+    Measurement {
+        time_h,
+        longest_diameter_mm: 2.0 * live.equivalent_radius_um(h, scene.is_3d()) / 1000.0,
+        live_cells: census.tumour_live as u64,
+        live_volume_mm3: census.tumour_live as f64 * h * h * h * 1e-9,
+    }
+}
+
+impl TherapyHost {
+    /// `None` when the scene has no therapy. Errors only on inputs that validation lets
+    /// through by mistake.
+    pub fn new(scene: &Scene) -> Result<Option<TherapyHost>, EngineError> {
+        let Some(therapy) = &scene.therapy else {
+            return Ok(None);
+        };
+        let patient = scene.patient.to_patient();
+        let drugs = scene
+            .drugs
+            .iter()
+            .map(|d| {
+                d.pk.as_ref()
+                    .map(|pk| {
+                        pk.effective(&patient, scene.patient.phenotype(&d.name))
+                            .map(|eff| DrugPk::new(eff, 0.0))
+                    })
+                    .transpose()
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| EngineError::Therapy(e.to_string()))?;
+        let protocol = ProtocolState::new(therapy.to_protocol(), scene.time.tick_h)
+            .map_err(|e| EngineError::Therapy(e.to_string()))?;
+        Ok(Some(TherapyHost {
+            patient,
+            drugs,
+            names: scene.drugs.iter().map(|d| d.name.clone()).collect(),
+            protocol,
+            lines: therapy.lines.clone(),
+            tick_h: scene.time.tick_h,
+        }))
+    }
+
+    pub fn scan_due(&self, tick: u64) -> bool {
+        self.protocol.scan_due(tick)
+    }
+
+    pub fn protocol(&self) -> &ProtocolState {
+        &self.protocol
+    }
+
+    /// Runs the host pass of tick `tick` (its scan's measurement when one is due) and
+    /// returns what happened, with the plasma levels for the tick.
+    pub fn begin_tick(
+        &mut self,
+        tick: u64,
+        scan: Option<&Measurement>,
+    ) -> Result<TherapyTick, EngineError> {
+        let outcome = self.protocol.step(tick, scan);
+        let start_h = tick as f64 * self.tick_h;
+        let mut doses_mg = vec![0.0; self.drugs.len()];
+        for due in &outcome.doses {
+            let schedule = &self.lines[due.line].doses[due.schedule];
+            // Validation guarantees the drug exists and has pharmacokinetics.
+            let Some(d) = self.names.iter().position(|n| *n == schedule.drug) else {
+                continue;
+            };
+            let Some(pk) = self.drugs[d].as_mut() else {
+                continue;
+            };
+            let amount_mg = schedule.dose.amount_mg(&self.patient);
+            pk.administer(DoseEvent {
+                time_h: due.time_h.max(start_h),
+                amount_mg,
+                route: schedule.route,
+            })
+            .map_err(|e| EngineError::Therapy(e.to_string()))?;
+            doses_mg[d] += amount_mg;
+        }
+        let end_h = start_h + self.tick_h;
+        let mut plasma_um = Vec::with_capacity(self.drugs.len());
+        for pk in &mut self.drugs {
+            plasma_um.push(match pk {
+                Some(pk) => {
+                    pk.advance_to(end_h)
+                        .map_err(|e| EngineError::Therapy(e.to_string()))?
+                        .mean_plasma_um_over_step
+                }
+                None => 0.0,
+            });
+        }
+        Ok(TherapyTick {
+            tick,
+            plasma_um,
+            doses_mg,
+            status: outcome.status,
+            line: self.protocol.current_line(),
+            scan: outcome.scan,
+            events: outcome.events,
+        })
+    }
+}

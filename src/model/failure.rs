@@ -1,0 +1,315 @@
+//! Why did treatment fail? Every surviving tumour cell is assigned the first reason
+//! that applies, in this order:
+//!
+//! 1. **genetic resistance** to a drug it was exposed to: an altered target of a given
+//!    drug, efflux pumps against a given substrate, or slow cycling against a given
+//!    cycle-specific drug; split into pre-existing (its clone was in the tumour before
+//!    treatment) and acquired (born of a mutation after);
+//! 2. **persister**: in the reversible drug-tolerant state;
+//! 3. **cell-cycle sanctuary**: spent at least `SANCTUARY_MIN_H` quiescent or persistent
+//!    while a cycle-specific drug was above its IC50 inside it;
+//! 4. **pharmacological sanctuary**: its mean intracellular level since the drug was
+//!    first given stayed below the IC50 for every given drug (poor perfusion, distance);
+//! 5. **exposed sensitive**: none of the above (survived by chance, or not yet killed).
+
+use crate::model::drug_params::{AUC_SCALE_PER_UM_H, TRAIT_EFFLUX, TRAIT_SLOW_CYCLE};
+use crate::model::site::{Kind, Site};
+use crate::scene::{DrugClass, Scene};
+use serde::{Deserialize, Serialize};
+
+/// Time quiescent under a cycle-specific drug that makes a cell-cycle sanctuary.
+pub const SANCTUARY_MIN_H: f64 = 24.0;
+
+/// What the analysis needs to know about the treatment so far.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TreatmentExposure {
+    /// Hours since each drug was first given, `None` for drugs never given.
+    pub hours_since_first_dose: Vec<Option<f64>>,
+    /// Clone ids that existed before treatment began.
+    pub pre_treatment_clones: Vec<u16>,
+}
+
+/// Fractions of the surviving cells by reason (they add up to 1 when any cell survives).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FailureFractions {
+    pub pre_existing_target: f64,
+    pub pre_existing_efflux: f64,
+    pub pre_existing_slow_cycle: f64,
+    pub acquired_target: f64,
+    pub acquired_efflux: f64,
+    pub acquired_slow_cycle: f64,
+    pub persister: f64,
+    pub cell_cycle_sanctuary: f64,
+    pub pharmacological_sanctuary: f64,
+    pub exposed_sensitive: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FailureBreakdown {
+    pub surviving_cells: u64,
+    pub fractions: FailureFractions,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reason {
+    Genetic {
+        pre_existing: bool,
+        which: GeneticTrait,
+    },
+    Persister,
+    CycleSanctuary,
+    PharmacologicalSanctuary,
+    ExposedSensitive,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum GeneticTrait {
+    Target,
+    Efflux,
+    SlowCycle,
+}
+
+/// The reason one surviving cell survived.
+fn reason(scene: &Scene, t: &TreatmentExposure, site: &Site, exposure: &[u32]) -> Reason {
+    let given = |d: usize| t.hours_since_first_dose.get(d).copied().flatten();
+    let traits = site.w3;
+    let pre_existing = t.pre_treatment_clones.contains(&site.clone_id());
+    let genetic = scene.drugs.iter().enumerate().find_map(|(d, drug)| {
+        given(d)?;
+        if traits & (1 << d) != 0 {
+            Some(GeneticTrait::Target)
+        } else if traits & TRAIT_EFFLUX != 0 && drug.efflux_substrate {
+            Some(GeneticTrait::Efflux)
+        } else if traits & TRAIT_SLOW_CYCLE != 0 && drug.class == DrugClass::CycleSpecific {
+            Some(GeneticTrait::SlowCycle)
+        } else {
+            None
+        }
+    });
+    if let Some(which) = genetic {
+        return Reason::Genetic {
+            pre_existing,
+            which,
+        };
+    }
+    if site.is_persister() {
+        return Reason::Persister;
+    }
+    let cycle_drug_given = scene
+        .drugs
+        .iter()
+        .enumerate()
+        .any(|(d, drug)| drug.class == DrugClass::CycleSpecific && given(d).is_some());
+    if cycle_drug_given && site.sanctuary_ticks() as f64 * scene.time.tick_h >= SANCTUARY_MIN_H {
+        return Reason::CycleSanctuary;
+    }
+    let mut any_given = false;
+    let under_dosed = scene
+        .drugs
+        .iter()
+        .enumerate()
+        .all(|(d, drug)| match given(d) {
+            Some(hours) if hours > 0.0 => {
+                any_given = true;
+                let mean_um = exposure[d] as f64 / AUC_SCALE_PER_UM_H / hours;
+                mean_um < drug.ic50_um
+            }
+            _ => true,
+        });
+    if any_given && under_dosed {
+        return Reason::PharmacologicalSanctuary;
+    }
+    Reason::ExposedSensitive
+}
+
+/// Classifies every live tumour cell. `exposure` holds each drug's counters, `sites.len()`
+/// per drug.
+pub fn analyse(
+    scene: &Scene,
+    t: &TreatmentExposure,
+    sites: &[Site],
+    exposure: &[u32],
+) -> FailureBreakdown {
+    let n = sites.len();
+    let n_drugs = scene.drugs.len();
+    let mut counts = [0u64; 10];
+    let mut cell_exposure = vec![0u32; n_drugs];
+    for (i, site) in sites.iter().enumerate() {
+        if site.kind() != Kind::Tumour {
+            continue;
+        }
+        for (d, slot) in cell_exposure.iter_mut().enumerate() {
+            *slot = exposure.get(d * n + i).copied().unwrap_or(0);
+        }
+        let k = match reason(scene, t, site, &cell_exposure) {
+            Reason::Genetic {
+                pre_existing,
+                which,
+            } => {
+                (if pre_existing { 0 } else { 3 })
+                    + match which {
+                        GeneticTrait::Target => 0,
+                        GeneticTrait::Efflux => 1,
+                        GeneticTrait::SlowCycle => 2,
+                    }
+            }
+            Reason::Persister => 6,
+            Reason::CycleSanctuary => 7,
+            Reason::PharmacologicalSanctuary => 8,
+            Reason::ExposedSensitive => 9,
+        };
+        counts[k] += 1;
+    }
+    let total: u64 = counts.iter().sum();
+    let f = |k: usize| {
+        if total == 0 {
+            0.0
+        } else {
+            counts[k] as f64 / total as f64
+        }
+    };
+    FailureBreakdown {
+        surviving_cells: total,
+        fractions: FailureFractions {
+            pre_existing_target: f(0),
+            pre_existing_efflux: f(1),
+            pre_existing_slow_cycle: f(2),
+            acquired_target: f(3),
+            acquired_efflux: f(4),
+            acquired_slow_cycle: f(5),
+            persister: f(6),
+            cell_cycle_sanctuary: f(7),
+            pharmacological_sanctuary: f(8),
+            exposed_sensitive: f(9),
+        },
+    }
+}
+
+impl FailureFractions {
+    /// (fraction, plain description) pairs, largest first, zero ones dropped.
+    pub fn ranked(&self) -> Vec<(f64, &'static str)> {
+        let mut v = vec![
+            (self.pre_existing_target, "carried a pre-existing altered drug target"),
+            (self.pre_existing_efflux, "carried pre-existing efflux pumps"),
+            (self.pre_existing_slow_cycle, "belonged to a pre-existing slow-cycling clone"),
+            (self.acquired_target, "acquired an altered drug target"),
+            (self.acquired_efflux, "acquired efflux pumps"),
+            (self.acquired_slow_cycle, "acquired slow cycling"),
+            (self.persister, "were drug-tolerant persisters"),
+            (
+                self.cell_cycle_sanctuary,
+                "sat quiescent in hypoxia while the cycle-specific drug was present (cell-cycle sanctuary)",
+            ),
+            (
+                self.pharmacological_sanctuary,
+                "never saw an effective drug level (pharmacological sanctuary: poor perfusion, distance from vessels or fast clearance)",
+            ),
+            (self.exposed_sensitive, "were sensitive and exposed but not yet killed"),
+        ];
+        v.retain(|(f, _)| *f > 0.0);
+        v.sort_by(|a, b| b.0.total_cmp(&a.0));
+        v
+    }
+
+    /// One plain sentence on the two main reasons.
+    pub fn sentence(&self, surviving: u64) -> String {
+        let ranked = self.ranked();
+        match ranked.as_slice() {
+            [] => "No tumour cell survived.".into(),
+            [(f, what)] => format!("Of {surviving} surviving cells, {:.0} % {what}.", f * 100.0),
+            [(f1, w1), (f2, w2), ..] => format!(
+                "Of {surviving} surviving cells, {:.0} % {w1}, and {:.0} % {w2}.",
+                f1 * 100.0,
+                f2 * 100.0
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::site::PERSISTER_BIT;
+    use std::path::Path;
+
+    fn scene() -> Scene {
+        Scene::parse(
+            "seed = 1\n[lattice]\nnx = 4\nny = 4\n\
+             [[drugs]]\nname = \"taxane\"\nclass = \"cycle_specific\"\nefflux_substrate = true\n\
+             emax_per_h = 0.1\nic50_um = 0.01\n\
+             [[drugs]]\nname = \"tki\"\nclass = \"targeted\"\nemax_per_h = 0.1\nic50_um = 1.0\n",
+            Path::new("t.toml"),
+        )
+        .unwrap()
+    }
+
+    /// One cell per known answer, on a 16-site lattice.
+    #[test]
+    fn each_constructed_cell_gets_its_known_reason() {
+        let scene = scene();
+        let n = 16;
+        let mut sites = vec![Site::EMPTY; n];
+        let mut exposure = vec![0u32; 2 * n];
+        // 100 h of treatment; an "exposed" cell has a mean level of 10× IC50.
+        let exposed = |ic50: f64| (ic50 * 10.0 * 100.0 * AUC_SCALE_PER_UM_H) as u32;
+        let mut put =
+            |i: usize, clone: u16, w3: u32, w0_extra: u32, w2: u32, exposed_to: [bool; 2]| {
+                let mut s = Site::tumour(clone, 0, 20);
+                s.w3 = w3;
+                s.w0 |= w0_extra;
+                s.w2 = w2;
+                sites[i] = s;
+                exposure[i] = if exposed_to[0] { exposed(0.01) } else { 0 };
+                exposure[n + i] = if exposed_to[1] { exposed(1.0) } else { 0 };
+            };
+        put(0, 0, 1 << 1, 0, 0, [true, true]); // altered target of tki: pre-existing
+        put(1, 7, TRAIT_EFFLUX, 0, 0, [true, true]); // efflux, clone born later: acquired
+        put(2, 0, TRAIT_SLOW_CYCLE, 0, 0, [true, true]); // slow cycling vs taxane
+        put(3, 0, 0, PERSISTER_BIT, 0, [true, true]); // persister
+        put(4, 0, 0, 0, 30 << 16, [true, true]); // 30 h quiescent under taxane
+        put(5, 0, 0, 0, 0, [false, false]); // never exposed
+        put(6, 0, 0, 0, 0, [true, false]); // exposed to taxane only: not a sanctuary
+        sites[7] = Site {
+            w0: Kind::Necrotic as u32,
+            ..Site::EMPTY
+        }; // dead: not counted
+        let t = TreatmentExposure {
+            hours_since_first_dose: vec![Some(100.0), Some(100.0)],
+            pre_treatment_clones: vec![0],
+        };
+        let b = analyse(&scene, &t, &sites, &exposure);
+        assert_eq!(b.surviving_cells, 7);
+        let f = &b.fractions;
+        let one = 1.0 / 7.0;
+        for (what, got) in [
+            ("pre-existing target", f.pre_existing_target),
+            ("acquired efflux", f.acquired_efflux),
+            ("pre-existing slow cycle", f.pre_existing_slow_cycle),
+            ("persister", f.persister),
+            ("cell-cycle sanctuary", f.cell_cycle_sanctuary),
+            ("pharmacological sanctuary", f.pharmacological_sanctuary),
+            ("exposed sensitive", f.exposed_sensitive),
+        ] {
+            assert!((got - one).abs() < 1e-12, "{what}: {got}");
+        }
+        assert!(f.sentence(7).starts_with("Of 7 surviving cells, 14 % "));
+    }
+
+    #[test]
+    fn traits_against_drugs_never_given_do_not_count() {
+        let scene = scene();
+        let mut sites = vec![Site::EMPTY; 16];
+        let mut s = Site::tumour(0, 0, 20);
+        s.w3 = 1 << 1 | TRAIT_EFFLUX;
+        sites[0] = s;
+        // Only the targeted drug... was never given; the taxane was, and the cell's
+        // pumps carry it: pre-existing efflux.
+        let t = TreatmentExposure {
+            hours_since_first_dose: vec![Some(50.0), None],
+            pre_treatment_clones: vec![0],
+        };
+        let b = analyse(&scene, &t, &sites, &[0; 32]);
+        assert_eq!(b.fractions.pre_existing_efflux, 1.0);
+        assert_eq!(b.fractions.pre_existing_target, 0.0);
+    }
+}

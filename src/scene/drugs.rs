@@ -1,0 +1,206 @@
+//! Drugs, resistance traits and the initial clonal composition of a scene.
+//! Physical units in every name; sources for the defaults in the comments.
+
+use serde::{Deserialize, Serialize};
+
+/// How a drug acts on a cell it reaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DrugClass {
+    /// Kills only cycling cells in S/G2/M (`cells.s_g2_m_h` before division);
+    /// quiescent, persister and G1 cells are spared (e.g. taxanes, antimetabolites).
+    CycleSpecific,
+    /// Kills any live tumour cell (e.g. alkylating agents).
+    Nonspecific,
+    /// Kills any live tumour cell through a molecular target that mutation can alter
+    /// (e.g. kinase inhibitors).
+    Targeted,
+    /// Arrests the cycle of cycling cells for the tick instead of killing.
+    Cytostatic,
+}
+
+/// One drug: its own diffusing field, transport, and pharmacodynamics.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Drug {
+    /// Name used by therapy lines, traits (`target:NAME`), outputs (`field:NAME`).
+    pub name: String,
+    pub class: DrugClass,
+    /// Small molecules diffuse at ~1×10⁻⁶ cm²/s = 6000 µm²/min in tumour tissue
+    /// (Jain 1987, Cancer Res 47:3039).
+    #[serde(default = "defaults::drug_diffusion_um2_per_min")]
+    pub diffusion_um2_per_min: f64,
+    /// Small lipophilic drugs cross capillary walls nearly as fast as blood brings
+    /// them (flow-limited; P ≈ 10⁻⁴–10⁻³ cm/s, Jain 1987): 5×10⁻⁴ cm/s = 300 µm/min.
+    #[serde(default = "defaults::vessel_permeability_um_per_min")]
+    pub vessel_permeability_um_per_min: f64,
+    /// First-order uptake by a site holding a live tumour cell; 1.7/min gives a
+    /// penetration length √(D/k) ≈ 60 µm, as doxorubicin reaches 40–80 µm from vessels
+    /// (Primeau et al. 2005, Clin Cancer Res 11:8782).
+    #[serde(default = "defaults::cell_uptake_per_min")]
+    pub cell_uptake_per_min: f64,
+    /// First-order loss in tissue (metabolism, binding) everywhere.
+    #[serde(default)]
+    pub decay_per_min: f64,
+    /// Whether efflux pumps (P-gp/ABCB1-like) carry this drug out of cells.
+    #[serde(default)]
+    pub efflux_substrate: bool,
+    /// Maximal kill (or arrest) rate.
+    pub emax_per_h: f64,
+    /// Intracellular concentration of half-maximal effect.
+    pub ic50_um: f64,
+    #[serde(default = "defaults::hill")]
+    pub hill: f64,
+    /// Pharmacokinetics for the reference patient (70 kg, 40 years, normal
+    /// metaboliser); required for a drug that a therapy line doses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pk: Option<crate::model::pk::PkModel>,
+}
+
+/// Parameters of the resistance mechanisms (traits carried by clones).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Resistance {
+    /// An altered drug target multiplies that drug's IC50; EGFR T790M raises
+    /// gefitinib's IC50 by one to two orders of magnitude (Pao et al. 2005, PLoS Med
+    /// 2:e73).
+    #[serde(default = "defaults::target_ic50_factor")]
+    pub target_ic50_factor: f64,
+    /// Efflux pumps lower the intracellular level of substrates to this fraction;
+    /// P-gp lowers intracellular doxorubicin several-fold (Gottesman, Fojo & Bates 2002,
+    /// Nat Rev Cancer 2:48).
+    #[serde(default = "defaults::efflux_fraction")]
+    pub efflux_fraction: f64,
+    /// Fitness cost of pumping: the cycle of an efflux cell is this much longer
+    /// (cost of resistance, Gatenby et al. 2009, Cancer Res 69:4894).
+    #[serde(default = "defaults::efflux_cycle_factor")]
+    pub efflux_cycle_factor: f64,
+    /// A slow-cycling cell's cycle is this much longer (a longer G1; S/G2/M unchanged).
+    #[serde(default = "defaults::slow_cycle_factor")]
+    pub slow_cycle_factor: f64,
+    /// Drug-tolerant persisters (Sharma et al. 2010, Cell 141:69): an exposed cell
+    /// enters the reversible state at this rate ...
+    #[serde(default = "defaults::persister_entry_per_h")]
+    pub persister_entry_per_h: f64,
+    /// ... leaves it at this rate once no drug is above its IC50 ...
+    #[serde(default = "defaults::persister_exit_per_h")]
+    pub persister_exit_per_h: f64,
+    /// ... and while in it tolerates drugs as if their IC50 were this much higher.
+    /// Persisters do not cycle.
+    #[serde(default = "defaults::persister_ic50_factor")]
+    pub persister_ic50_factor: f64,
+}
+
+/// How the initial clones are laid out in the tumour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Arrangement {
+    /// Each initial cell draws its clone independently.
+    Mixed,
+    /// Each clone fills a wedge (by angle around the tumour centre) of its fraction.
+    Patches,
+}
+
+/// A pre-existing clone: its share of the initial tumour and its traits.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InitialClone {
+    pub fraction: f64,
+    /// Any of `efflux`, `slow_cycle`, `target:DRUG`.
+    #[serde(default)]
+    pub traits: Vec<String>,
+}
+
+pub mod defaults {
+    pub fn drug_diffusion_um2_per_min() -> f64 {
+        6000.0
+    }
+    pub fn vessel_permeability_um_per_min() -> f64 {
+        300.0
+    }
+    pub fn cell_uptake_per_min() -> f64 {
+        1.7
+    }
+    pub fn hill() -> f64 {
+        1.0
+    }
+    pub fn target_ic50_factor() -> f64 {
+        30.0
+    }
+    pub fn efflux_fraction() -> f64 {
+        0.2
+    }
+    pub fn efflux_cycle_factor() -> f64 {
+        1.2
+    }
+    pub fn slow_cycle_factor() -> f64 {
+        2.0
+    }
+    /// Persisters are ~0.3 % of a drug-exposed population after a few days
+    /// (Sharma et al. 2010).
+    pub fn persister_entry_per_h() -> f64 {
+        0.002
+    }
+    /// The state reverts over about 9 doublings without drug (Sharma et al. 2010);
+    /// 0.005/h ≈ 8 days.
+    pub fn persister_exit_per_h() -> f64 {
+        0.005
+    }
+    pub fn persister_ic50_factor() -> f64 {
+        20.0
+    }
+    pub fn arrangement() -> super::Arrangement {
+        super::Arrangement::Mixed
+    }
+}
+
+impl Default for Resistance {
+    fn default() -> Self {
+        Resistance {
+            target_ic50_factor: defaults::target_ic50_factor(),
+            efflux_fraction: defaults::efflux_fraction(),
+            efflux_cycle_factor: defaults::efflux_cycle_factor(),
+            slow_cycle_factor: defaults::slow_cycle_factor(),
+            persister_entry_per_h: defaults::persister_entry_per_h(),
+            persister_exit_per_h: defaults::persister_exit_per_h(),
+            persister_ic50_factor: defaults::persister_ic50_factor(),
+        }
+    }
+}
+
+/// A parsed trait name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TraitName {
+    Efflux,
+    SlowCycle,
+    /// Altered target of the drug with this index in `drugs`.
+    Target(usize),
+}
+
+/// Parses `efflux`, `slow_cycle` or `target:DRUG` against the scene's drugs.
+pub fn parse_trait(text: &str, drugs: &[Drug]) -> Result<TraitName, String> {
+    match text {
+        "efflux" => Ok(TraitName::Efflux),
+        "slow_cycle" => Ok(TraitName::SlowCycle),
+        _ => match text.strip_prefix("target:") {
+            Some(name) => drugs
+                .iter()
+                .position(|d| d.name == name)
+                .map(TraitName::Target)
+                .ok_or_else(|| {
+                    let known: Vec<&str> = drugs.iter().map(|d| d.name.as_str()).collect();
+                    format!(
+                        "names unknown drug \"{name}\" in \"{text}\"; drugs: {}",
+                        if known.is_empty() {
+                            "none".into()
+                        } else {
+                            known.join(", ")
+                        }
+                    )
+                }),
+            None => Err(format!(
+                "has unknown trait \"{text}\"; allowed: efflux, slow_cycle, target:DRUG"
+            )),
+        },
+    }
+}
