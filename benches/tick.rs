@@ -14,8 +14,9 @@
 //! criterion runs.
 //!
 //! Backends: the CPU backend on 1 thread and on every core, and the GPU backend on
-//! whatever adapter `GpuContext::new(true)` finds (software adapters included). Without
-//! an adapter the GPU benchmarks say why and are skipped.
+//! whatever adapter `GpuContext::new(true)` finds (software adapters included; on those
+//! the 3D tick, ~7 s each on llvmpipe, is skipped). Without an adapter the GPU
+//! benchmarks say why and are skipped.
 //!
 //! Run: `cargo bench --bench tick` (a few minutes on 2 cores); filter as usual, e.g.
 //! `cargo bench --bench tick -- field_sweep/cpu`.

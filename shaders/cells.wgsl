@@ -47,6 +47,39 @@ fn pick_free_neighbour(i: u32) -> u32 {
     return NO_SITE;
 }
 
+// Tumour sites (live or necrotic) among the cell neighbours of site i.
+fn tumour_neighbours(i: u32) -> u32 {
+    let c = site_coords(i);
+    let zr = select(0, 1, sim.nz > 1u);
+    var k = 0u;
+    for (var dz = -zr; dz <= zr; dz++) {
+        for (var dy = -1; dy <= 1; dy++) {
+            for (var dx = -1; dx <= 1; dx++) {
+                let d = vec3<i32>(dx, dy, dz);
+                if !in_neighbourhood(d) { continue; }
+                let n = neighbour_at(c, d);
+                if n == NO_SITE { continue; }
+                let kind = kind_of(src[n]);
+                if kind == KIND_TUMOUR || kind == KIND_NECROTIC { k += 1u; }
+            }
+        }
+    }
+    return k;
+}
+
+// Vessel compression (twin of model::params::compressed_perfusion).
+fn compressed_perfusion(base: u32, k: u32) -> u32 {
+    let onset = sim.compression_onset;
+    let collapse = sim.compression_collapse;
+    if k <= onset {
+        return base;
+    }
+    if k >= collapse {
+        return 0u;
+    }
+    return base * (collapse - k) / (collapse - onset);
+}
+
 @compute @workgroup_size(256)
 fn cells(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let i = thread_index(gid, nwg);
@@ -55,6 +88,10 @@ fn cells(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups)
     }
     let s = src[i];
     wish[i] = 0u;
+    if kind_of(s) == KIND_VESSEL {
+        dst[i] = Site(s.w0, compressed_perfusion(s.w2 & LOW16, tumour_neighbours(i)), s.w2, s.w3);
+        return;
+    }
     if kind_of(s) != KIND_TUMOUR {
         dst[i] = s;
         return;

@@ -250,7 +250,7 @@ fn cells_match_cpu_exactly() {
     let mut r = Rand(2);
     for mut case in cases(None) {
         let (mut wishes, mut apoptosis, mut necrosis, mut quiescent) = (0, 0, 0, 0);
-        let (mut persisters_in, mut persisters_out) = (0, 0);
+        let (mut persisters_in, mut persisters_out, mut compressed) = (0, 0, 0);
         for round in 0..3 {
             let n = case.n;
             let src = random_sites(&mut r, n, case.sim.anoxic_ticks);
@@ -267,6 +267,7 @@ fn cells_match_cpu_exactly() {
             let (c, g) = case.run(Pass::Cells, SweepParams::default(), &io);
             assert_discrete_equal(&format!("{} round {round}", case.name), &c, &g, false);
             for (before, (after, w)) in io.src.iter().zip(c.dst.iter().zip(&c.wish)) {
+                compressed += (after.kind() == Kind::Vessel && after.w1 < before.w1) as u32;
                 wishes += (*w != 0) as u32;
                 if before.kind() == Kind::Tumour {
                     apoptosis += (after.kind() == Kind::Empty) as u32;
@@ -287,6 +288,7 @@ fn cells_match_cpu_exactly() {
             ("quiescence", quiescent),
             ("persister entry", persisters_in),
             ("persister exit", persisters_out),
+            ("vessel compression", compressed),
         ] {
             assert!(count > 0, "{}: no {what} in the inputs", case.name);
         }

@@ -39,9 +39,10 @@ fn expected() -> BTreeMap<&'static str, (usize, Members)> {
         "tick" => tick, "tick_key" => tick_key, "apoptosis_threshold" => apoptosis_threshold,
         "anoxic_ticks" => anoxic_ticks, "cycle_mean_fx8" => cycle_mean_fx8,
         "cycle_sd_coef" => cycle_sd_coef, "hypoxic_mmhg" => hypoxic_mmhg,
-        "anoxic_mmhg" => anoxic_mmhg,
+        "anoxic_mmhg" => anoxic_mmhg, "compression_onset" => compression_onset,
+        "compression_collapse" => compression_collapse,
     });
-    sim.extend(padding("_pad", offset_of!(SimParams, _pad), 3));
+    sim.extend(padding("_pad", offset_of!(SimParams, _pad), 1));
     let mut field = members!(FieldParams {
         "decay" => decay, "uptake_vmax" => uptake_vmax, "uptake_km" => uptake_km,
         "vessel_exchange" => vessel_exchange, "vessel_level" => vessel_level,

@@ -14,9 +14,9 @@ struct SimParams {
     cycle_sd_coef: i32,
     hypoxic_mmhg: f32,
     anoxic_mmhg: f32,
+    compression_onset: u32,
+    compression_collapse: u32,
     _pad0: u32,
-    _pad1: u32,
-    _pad2: u32,
 }
 
 struct FieldParams {

@@ -29,7 +29,11 @@ pub struct SimParams {
     pub cycle_sd_coef: i32,
     pub hypoxic_mmhg: f32,
     pub anoxic_mmhg: f32,
-    pub _pad: [u32; 3],
+    /// Vessel compression: with k tumour sites (live or necrotic) among a vessel's
+    /// neighbours, perfusion = base for k ≤ onset, 0 for k ≥ collapse, linear between.
+    pub compression_onset: u32,
+    pub compression_collapse: u32,
+    pub _pad: u32,
 }
 
 /// One diffusing field's constants in lattice units (uniform, group 0 binding 1).
@@ -111,7 +115,9 @@ impl SimParams {
             cycle_sd_coef: (sd_ticks * 256.0 * 256.0 / CYCLE_NOISE_SD).round() as i32,
             hypoxic_mmhg: c.hypoxic_mmhg as f32,
             anoxic_mmhg: c.anoxic_mmhg as f32,
-            _pad: [0; 3],
+            compression_onset: compression_count(scene, scene.vessels.compression_onset),
+            compression_collapse: compression_count(scene, scene.vessels.compression_collapse),
+            _pad: 0,
         }
     }
 
@@ -120,6 +126,25 @@ impl SimParams {
         self.tick = tick;
         self.tick_key = rng::tick_key(seed, tick);
         self
+    }
+}
+
+/// A fraction of the cell neighbourhood as a count of neighbours (rounded).
+fn compression_count(scene: &Scene, fraction: f64) -> u32 {
+    let grid = crate::model::lattice::Grid::from_scene(scene);
+    (fraction * grid.cell_offsets().len() as f64).round() as u32
+}
+
+/// Perfusion (×65535) of a vessel site with base perfusion `base` and `k` tumour
+/// neighbours. Twin of `compressed_perfusion` in shaders/cells.wgsl.
+pub fn compressed_perfusion(sim: &SimParams, base: u32, k: u32) -> u32 {
+    let (onset, collapse) = (sim.compression_onset, sim.compression_collapse);
+    if k <= onset {
+        base
+    } else if k >= collapse {
+        0
+    } else {
+        base * (collapse - k) / (collapse - onset)
     }
 }
 

@@ -4,9 +4,10 @@
 //! - `w0`: bits 0–1 kind, bit 2 quiescent, bit 3 persister (drug-tolerant state),
 //!   bits 16–31 clone id;
 //! - `w1`: tumour: bits 0–15 ticks into the cycle, 16–31 this cycle's length in ticks;
-//!   vessel: bits 0–15 perfusion × 65535;
-//! - `w2`: bits 0–15 consecutive anoxic ticks; 16–31 ticks spent quiescent or
+//!   vessel: bits 0–15 perfusion × 65535 (after compression);
+//! - `w2`: tumour: bits 0–15 consecutive anoxic ticks; 16–31 ticks spent quiescent or
 //!   persistent while a cycle-specific drug was above its IC50 in the cell;
+//!   vessel: bits 0–15 the uncompressed perfusion × 65535;
 //! - `w3`: heritable traits (`model::drug_params::TRAIT_*`).
 
 use bytemuck::{Pod, Zeroable};
@@ -54,10 +55,11 @@ impl Site {
     }
 
     pub fn vessel(perfusion: f64) -> Site {
+        let p = perfusion_to_u16(perfusion) as u32;
         Site {
             w0: Kind::Vessel as u32,
-            w1: perfusion_to_u16(perfusion) as u32,
-            w2: 0,
+            w1: p,
+            w2: p,
             w3: 0,
         }
     }

@@ -41,6 +41,15 @@ pub fn vessel_axis() -> Axis {
 pub fn perfusion() -> f64 {
     1.0
 }
+/// Solid stress of a growing tumour compresses and collapses its vessels (Padera et al.
+/// 2004, Nature 427:695; Stylianopoulos et al. 2012, PNAS 109:15101): flow falls once
+/// half of a vessel's neighbourhood is tumour and stops when it is surrounded.
+pub fn compression_onset() -> f64 {
+    0.5
+}
+pub fn compression_collapse() -> f64 {
+    1.0
+}
 /// O2 diffusivity in tissue 2×10⁻⁹ m²/s = 1.2×10⁵ µm²/min (Grimes et al. 2014,
 /// J R Soc Interface 11:20131124).
 pub fn o2_diffusion_um2_per_min() -> f64 {
@@ -145,6 +154,8 @@ impl Default for Vessels {
             axis: vessel_axis(),
             perfusion: perfusion(),
             perfusion_spread: 0.0,
+            compression_onset: compression_onset(),
+            compression_collapse: compression_collapse(),
         }
     }
 }

@@ -39,8 +39,11 @@ pub struct Drug {
     /// (Primeau et al. 2005, Clin Cancer Res 11:8782).
     #[serde(default = "defaults::cell_uptake_per_min")]
     pub cell_uptake_per_min: f64,
-    /// First-order loss in tissue (metabolism, binding) everywhere.
-    #[serde(default)]
+    /// First-order loss everywhere: uptake and binding by host-tissue cells, and
+    /// metabolism. Host cells take up small molecules much as tumour cells do, so the
+    /// default is of the order of `cell_uptake_per_min`; it also keeps the field's
+    /// penetration from vessels finite (√(D/k) ≈ 80 µm in host tissue).
+    #[serde(default = "defaults::drug_decay_per_min")]
     pub decay_per_min: f64,
     /// Whether efflux pumps (P-gp/ABCB1-like) carry this drug out of cells.
     #[serde(default)]
@@ -120,6 +123,9 @@ pub mod defaults {
     }
     pub fn cell_uptake_per_min() -> f64 {
         1.7
+    }
+    pub fn drug_decay_per_min() -> f64 {
+        1.0
     }
     pub fn hill() -> f64 {
         1.0

@@ -153,6 +153,13 @@ pub struct Vessels {
     /// Each vessel site's perfusion is drawn uniformly in `perfusion ± perfusion_spread`, clamped to 0..1.
     #[serde(default)]
     pub perfusion_spread: f64,
+    /// Vessel compression by the growing tumour: a vessel's perfusion starts to fall
+    /// once this fraction of its neighbours are tumour sites (live or necrotic) ...
+    #[serde(default = "defaults::compression_onset")]
+    pub compression_onset: f64,
+    /// ... and is 0 (collapsed) from this fraction on. Set both to 1 for no compression.
+    #[serde(default = "defaults::compression_collapse")]
+    pub compression_collapse: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

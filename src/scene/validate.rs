@@ -198,6 +198,22 @@ fn validate_vessels(s: &Scene) -> Result<(), Issue> {
     }
     within("vessels.perfusion", v.perfusion, 0.0, 1.0)?;
     within("vessels.perfusion_spread", v.perfusion_spread, 0.0, 1.0)?;
+    within("vessels.compression_onset", v.compression_onset, 0.0, 1.0)?;
+    within(
+        "vessels.compression_collapse",
+        v.compression_collapse,
+        0.0,
+        1.0,
+    )?;
+    if v.compression_collapse < v.compression_onset {
+        return issue(
+            "vessels.compression_collapse",
+            format!(
+                "must be at least vessels.compression_onset ({}) (got {})",
+                v.compression_onset, v.compression_collapse
+            ),
+        );
+    }
     Ok(())
 }
 

@@ -144,7 +144,8 @@ pub fn random_sites(r: &mut Rand, n: usize, anoxic_ticks: u32) -> Vec<Site> {
                 Site {
                     w0: Kind::Vessel as u32,
                     w1: perfusion,
-                    w2: 0,
+                    // The uncompressed perfusion, from which compression starts.
+                    w2: perfusion,
                     w3: 0,
                 }
             }

@@ -4,7 +4,7 @@ use super::drugs::drug_action;
 use super::shared::SharedSlice;
 use crate::model::drug_params::DrugSet;
 use crate::model::lattice::Grid;
-use crate::model::params::{cycle_len, SimParams};
+use crate::model::params::{compressed_perfusion, cycle_len, SimParams};
 use crate::model::rng::{draw, stream};
 use crate::model::site::{Kind, Site, KIND_MASK, LOW16, PERSISTER_BIT, QUIESCENT_BIT};
 use crate::scene::MAX_DRUGS;
@@ -82,6 +82,16 @@ fn cell(
 ) -> (Site, u32) {
     let (sim, src, conc) = (input.sim, input.src, input.conc);
     let s = src[i as usize];
+    if s.kind() == Kind::Vessel {
+        let c = grid.coords(i);
+        let k = offsets
+            .iter()
+            .filter_map(|&d| grid.neighbour(c, d))
+            .filter(|&n| matches!(src[n as usize].kind(), Kind::Tumour | Kind::Necrotic))
+            .count() as u32;
+        let w1 = compressed_perfusion(sim, s.w2 & LOW16, k);
+        return (Site { w1, ..s }, 0);
+    }
     if s.w0 & KIND_MASK != Kind::Tumour as u32 {
         return (s, 0);
     }
