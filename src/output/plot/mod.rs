@@ -145,6 +145,23 @@ pub fn charts(t: &Table) -> Result<Vec<(&'static str, Vec<Chart>)>, String> {
     if !clones.is_empty() {
         burden.extend(series(t, &days, "tumor_live", "all live", [40, 40, 48]));
     }
+    // Live cells carrying each resistance trait (or the persister state), when any do:
+    // the rise of a resistant clone under treatment.
+    let traits = [
+        "trait_target",
+        "trait_efflux",
+        "trait_slow_cycle",
+        "persister",
+    ];
+    for (k, column) in traits.iter().enumerate() {
+        let carried = t
+            .numbers(column)
+            .is_some_and(|v| v.iter().any(|&x| x > 0.0));
+        if carried {
+            let label = column.trim_start_matches("trait_").replace('_', " ");
+            burden.extend(series(t, &days, column, &label, nth_colour(k + 3)));
+        }
+    }
     if !burden.is_empty() {
         out.push((
             "burden",
