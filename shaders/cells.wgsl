@@ -15,33 +15,24 @@
 // The free neighbour picked for a division, or NO_SITE if none is free.
 fn pick_free_neighbour(i: u32) -> u32 {
     let c = site_coords(i);
-    let zr = select(0, 1, sim.nz > 1u);
     var free = 0u;
-    for (var dz = -zr; dz <= zr; dz++) {
-        for (var dy = -1; dy <= 1; dy++) {
-            for (var dx = -1; dx <= 1; dx++) {
-                let d = vec3<i32>(dx, dy, dz);
-                if !in_neighbourhood(d) { continue; }
-                let n = neighbour_at(c, d);
-                if n != NO_SITE && kind_of(src[n]) == KIND_EMPTY { free += 1u; }
-            }
-        }
+    for (var k = 0u; k < NEIGHBOUR_SLOTS; k++) {
+        let d = offset_of(k);
+        if !in_neighbourhood(d) { continue; }
+        let n = neighbour_at(c, d);
+        if n != NO_SITE && kind_of(src[n]) == KIND_EMPTY { free += 1u; }
     }
     if free == 0u {
         return NO_SITE;
     }
-    var k = draw(sim.tick_key, i, STREAM_TARGET) % free;
-    for (var dz = -zr; dz <= zr; dz++) {
-        for (var dy = -1; dy <= 1; dy++) {
-            for (var dx = -1; dx <= 1; dx++) {
-                let d = vec3<i32>(dx, dy, dz);
-                if !in_neighbourhood(d) { continue; }
-                let n = neighbour_at(c, d);
-                if n != NO_SITE && kind_of(src[n]) == KIND_EMPTY {
-                    if k == 0u { return n; }
-                    k -= 1u;
-                }
-            }
+    var pick = draw(sim.tick_key, i, STREAM_TARGET) % free;
+    for (var k = 0u; k < NEIGHBOUR_SLOTS; k++) {
+        let d = offset_of(k);
+        if !in_neighbourhood(d) { continue; }
+        let n = neighbour_at(c, d);
+        if n != NO_SITE && kind_of(src[n]) == KIND_EMPTY {
+            if pick == 0u { return n; }
+            pick -= 1u;
         }
     }
     return NO_SITE;
@@ -50,21 +41,16 @@ fn pick_free_neighbour(i: u32) -> u32 {
 // Tumour sites (live or necrotic) among the cell neighbours of site i.
 fn tumour_neighbours(i: u32) -> u32 {
     let c = site_coords(i);
-    let zr = select(0, 1, sim.nz > 1u);
-    var k = 0u;
-    for (var dz = -zr; dz <= zr; dz++) {
-        for (var dy = -1; dy <= 1; dy++) {
-            for (var dx = -1; dx <= 1; dx++) {
-                let d = vec3<i32>(dx, dy, dz);
-                if !in_neighbourhood(d) { continue; }
-                let n = neighbour_at(c, d);
-                if n == NO_SITE { continue; }
-                let kind = kind_of(src[n]);
-                if kind == KIND_TUMOUR || kind == KIND_NECROTIC { k += 1u; }
-            }
-        }
+    var count = 0u;
+    for (var k = 0u; k < NEIGHBOUR_SLOTS; k++) {
+        let d = offset_of(k);
+        if !in_neighbourhood(d) { continue; }
+        let n = neighbour_at(c, d);
+        if n == NO_SITE { continue; }
+        let kind = kind_of(src[n]);
+        if kind == KIND_TUMOUR || kind == KIND_NECROTIC { count += 1u; }
     }
-    return k;
+    return count;
 }
 
 // Vessel compression (twin of model::params::compressed_perfusion).

@@ -14,22 +14,17 @@
 // The parent whose division into free site t wins this tick, or NO_SITE.
 fn winner_for(t: u32) -> u32 {
     let c = site_coords(t);
-    let zr = select(0, 1, sim.nz > 1u);
     var best = NO_SITE;
     var best_priority = 0u;
-    for (var dz = -zr; dz <= zr; dz++) {
-        for (var dy = -1; dy <= 1; dy++) {
-            for (var dx = -1; dx <= 1; dx++) {
-                let d = vec3<i32>(dx, dy, dz);
-                if !in_neighbourhood(d) { continue; }
-                let n = neighbour_at(c, d);
-                if n == NO_SITE || wish[n] != t + 1u { continue; }
-                let p = draw(sim.tick_key, n, STREAM_PRIORITY);
-                if best == NO_SITE || p > best_priority || (p == best_priority && n < best) {
-                    best = n;
-                    best_priority = p;
-                }
-            }
+    for (var k = 0u; k < NEIGHBOUR_SLOTS; k++) {
+        let d = offset_of(k);
+        if !in_neighbourhood(d) { continue; }
+        let n = neighbour_at(c, d);
+        if n == NO_SITE || wish[n] != t + 1u { continue; }
+        let p = draw(sim.tick_key, n, STREAM_PRIORITY);
+        if best == NO_SITE || p > best_priority || (p == best_priority && n < best) {
+            best = n;
+            best_priority = p;
         }
     }
     return best;

@@ -19,7 +19,8 @@ pub struct SolveStats {
 }
 
 /// Rounds of `max_sweeps_per_tick` sweeps allowed for the first solve, which starts
-/// from nothing rather than from the previous tick.
+/// from nothing rather than from the previous tick; it stops early once a round no
+/// longer lowers the residual.
 pub const INITIAL_SOLVE_ROUNDS: u32 = 100;
 
 pub struct Simulation {
@@ -64,12 +65,16 @@ impl Simulation {
         let at = sim.at_tick(scene.seed, tick as u32);
         let mut stats = crate::engine::SolveStats::default();
         let mut sweeps = 0;
+        let mut previous = f32::INFINITY;
         for _ in 0..INITIAL_SOLVE_ROUNDS {
             stats = backend.solve_blocking(&at, &fields)?;
             sweeps += stats.sweeps;
-            if stats.converged || !stats.residual.is_finite() {
+            // A round that no longer lowers the residual has hit f32 rounding: a
+            // tolerance below that floor would otherwise run every round in vain.
+            if stats.converged || !stats.residual.is_finite() || stats.residual >= previous {
                 break;
             }
+            previous = stats.residual;
         }
         if !stats.residual.is_finite() {
             return Err(EngineError::NonFinite { tick });
