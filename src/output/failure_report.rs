@@ -12,8 +12,11 @@ pub struct LineOutcome {
     pub started_day: f64,
     /// Best overall response (RECIST), if one was established.
     pub best_response: Option<Response>,
-    /// Day progression was confirmed (dated at its first PD scan), if it was.
+    /// Day of the first RECIST progression (dated at its first PD scan), if any.
     pub progressed_day: Option<f64>,
+    /// Day the line failed and treatment moved on (RECIST progression, or the adaptive
+    /// rule's own criterion), if it did.
+    pub failed_day: Option<f64>,
     /// Days from the line's baseline to progression.
     pub time_to_progression_days: Option<f64>,
 }
@@ -56,6 +59,7 @@ pub fn failure_report(sim: &mut Simulation) -> Result<Option<FailureReport>, Eng
             started_day: r.started_tick as f64 * tick_h / 24.0,
             best_response: r.tracker.best_overall_response(),
             progressed_day: r.tracker.progression_h().map(|h| h / 24.0),
+            failed_day: r.failed_h.map(|h| h / 24.0),
             time_to_progression_days: r.tracker.time_to_progression_h().map(|h| h / 24.0),
         })
         .collect();
@@ -80,7 +84,7 @@ pub fn failure_report(sim: &mut Simulation) -> Result<Option<FailureReport>, Eng
         (Some(k), Some(line)) => format!(
             "Line {k} ({}) failed at day {:.1} after a best response of {}. ",
             line.name,
-            line.progressed_day.unwrap_or(0.0),
+            line.failed_day.unwrap_or(0.0),
             line.best_response
                 .map_or("none".to_string(), |r| r.to_string())
         ),

@@ -43,6 +43,12 @@ pub struct Adaptive {
     pub pause_below_fraction: f64,
     /// Resume when burden ≥ this × baseline (Zhang et al.: 1.0).
     pub resume_at_fraction: f64,
+    /// When set, the line fails only when a scan taken while dosing finds the burden
+    /// above this × baseline (growth despite treatment), not on RECIST PD: regrowth
+    /// during a planned pause is the strategy, not progression. Absent: RECIST decides,
+    /// as for any line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub progression_above_fraction: Option<f64>,
 }
 
 impl Default for Adaptive {
@@ -50,6 +56,7 @@ impl Default for Adaptive {
         Adaptive {
             pause_below_fraction: 0.5,
             resume_at_fraction: 1.0,
+            progression_above_fraction: None,
         }
     }
 }

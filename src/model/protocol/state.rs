@@ -284,7 +284,20 @@ impl ProtocolState {
                 };
                 let assessment = current.tracker.record(m.time_h, record.recorded_mm);
                 record.response = Some(assessment.response);
-                if let Some(progression_h) = current.tracker.progression_h() {
+                // An adaptive rule with its own progression criterion replaces RECIST's:
+                // growth past the fraction of baseline in a scan taken while dosing.
+                let adaptive_limit = self
+                    .protocol
+                    .adaptive
+                    .as_ref()
+                    .and_then(|a| a.progression_above_fraction);
+                let progression_h = match adaptive_limit {
+                    Some(limit) => (!self.paused
+                        && m.live_cells as f64 > limit * current.baseline_cells as f64)
+                        .then_some(m.time_h),
+                    None => current.tracker.progression_h(),
+                };
+                if let Some(progression_h) = progression_h {
                     current.failed_h = Some(time_h);
                     out.events.push(Event::LineFailed {
                         line,

@@ -188,6 +188,40 @@ fn adaptive_pauses_and_resumes_on_burden() {
         .all(|s| s.response == Some(Response::Sd)));
 }
 
+/// With `progression_above_fraction`, regrowth during a pause (RECIST PD over the
+/// nadir) does not fail the line; growth past the fraction while dosing does.
+#[test]
+fn adaptive_progression_is_growth_despite_dosing() {
+    let mut p = Protocol::new(vec![line("abiraterone", vec![daily("abiraterone")])]);
+    p.scanner = weekly_scans();
+    p.adaptive = Some(Adaptive {
+        progression_above_fraction: Some(1.2),
+        ..Adaptive::default()
+    });
+    let mut state = ProtocolState::new(p, DAY_H).unwrap();
+    // Scans at ticks 0, 7, …: shrink (pause at 14), regrow to baseline during the pause
+    // — RECIST PD over the nadir —, resume at 28, then grow past 1.2 × baseline while
+    // dosing: the line fails at tick 42, not before.
+    let trajectory = [
+        (20.0, 1000),
+        (16.0, 600),
+        (12.0, 400),
+        (18.0, 700),
+        (20.0, 1000),
+        (21.0, 1100),
+        (23.0, 1300),
+    ];
+    let outs = drive(&mut state, 49, &trajectory);
+    let failed: Vec<u64> = events(&outs)
+        .into_iter()
+        .filter_map(|(t, e)| matches!(e, Event::LineFailed { .. }).then_some(t))
+        .collect();
+    assert_eq!(failed, [42]);
+    assert_eq!(outs[21].scan.as_ref().unwrap().response, Some(Response::Pd));
+    assert_eq!(outs[21].status, Status::Paused);
+    assert_eq!(outs[42].status, Status::Finished);
+}
+
 #[test]
 fn holidays_switch_on_and_off() {
     let mut p = Protocol::new(vec![line("cape", vec![daily("capecitabine")])]);
@@ -462,18 +496,21 @@ fn validation_names_the_field() {
     p.adaptive = Some(Adaptive {
         pause_below_fraction: 1.5,
         resume_at_fraction: 1.0,
+        progression_above_fraction: None,
     });
     assert_eq!(field(p), "adaptive.pause_below_fraction");
     let mut p = ok.clone();
     p.adaptive = Some(Adaptive {
         pause_below_fraction: 0.5,
         resume_at_fraction: 0.0,
+        progression_above_fraction: None,
     });
     assert_eq!(field(p), "adaptive.resume_at_fraction");
     let mut p = ok.clone();
     p.adaptive = Some(Adaptive {
         pause_below_fraction: 0.5,
         resume_at_fraction: 0.4,
+        progression_above_fraction: None,
     });
     let err = p.validate().unwrap_err();
     assert_eq!(

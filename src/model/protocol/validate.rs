@@ -166,6 +166,17 @@ fn adaptive(a: &Adaptive) -> Check {
         true,
     )?;
     fraction("adaptive.resume_at_fraction", a.resume_at_fraction, true)?;
+    if let Some(f) = a.progression_above_fraction {
+        if !(f.is_finite() && f >= a.resume_at_fraction && f <= 100.0) {
+            return Err(ProtocolError::new(
+                "adaptive.progression_above_fraction",
+                format!(
+                    "must be between adaptive.resume_at_fraction ({}) and 100, got {f}",
+                    a.resume_at_fraction
+                ),
+            ));
+        }
+    }
     if a.resume_at_fraction < a.pause_below_fraction {
         return Err(ProtocolError::new(
             "adaptive.resume_at_fraction",
