@@ -44,6 +44,9 @@ enum Command {
         /// Scene file (TOML).
         scene: PathBuf,
     },
+    /// Time the standard problems (scenes/bench/) per kernel and per tick, with bytes
+    /// moved and bandwidth against the device's own copy (GPU) or triad (CPU) bandwidth.
+    Bench(BenchArgs),
     /// List the GPU adapters this machine offers.
     Info {
         /// Print JSON instead of text.
@@ -74,6 +77,25 @@ struct RunArgs {
     #[arg(long)]
     no_plots: bool,
     /// Print nothing but errors.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(clap::Args)]
+struct BenchArgs {
+    #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
+    backend: BackendChoice,
+    /// small: 2D 128² and 3D 32³; medium: 2D 1024² and 3D 128³; large: adds 3D 256³.
+    #[arg(long, value_enum, default_value_t = oncolattice::bench::Size::Medium)]
+    size: oncolattice::bench::Size,
+    /// Timed samples per number after a warm-up (their median is reported).
+    #[arg(long, value_name = "N", default_value_t = 5,
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
+    repeats: u32,
+    /// Also write the numbers, with the adapter's details, as JSON.
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+    /// Print only the table (no progress on stderr).
     #[arg(long, short)]
     quiet: bool,
 }
@@ -177,6 +199,7 @@ fn main() -> ExitCode {
         Command::Plot(args) => plot(args),
         Command::Check { scene } => check(scene),
         Command::Info { json } => info(json),
+        Command::Bench(args) => bench(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -473,6 +496,27 @@ fn check(path: PathBuf) -> anyhow::Result<()> {
             "  oxygen    blood {} mmHg, boundary {boundary}",
             s.oxygen.vessel_po2_mmhg
         );
+    }
+    Ok(())
+}
+
+fn bench(args: BenchArgs) -> anyhow::Result<()> {
+    let opts = oncolattice::bench::BenchOptions {
+        backend: args.backend,
+        size: args.size,
+        repeats: args.repeats as usize,
+    };
+    let quiet = args.quiet;
+    let report = oncolattice::bench::run(&opts, &mut |line| {
+        if !quiet {
+            eprintln!("{line}");
+        }
+    })?;
+    print!("{}", report.table());
+    if let Some(path) = &args.json {
+        let text = serde_json::to_string_pretty(&report).context("cannot serialise the bench")?;
+        std::fs::write(path, text + "\n")
+            .with_context(|| format!("cannot write {}", path.display()))?;
     }
     Ok(())
 }

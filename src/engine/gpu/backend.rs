@@ -195,6 +195,89 @@ impl GpuBackend {
         }
     }
 
+    /// Seconds per dispatch of `pass` alone, for `oncolattice bench`: `reps` dispatches
+    /// recorded into one compute pass and one submit, timed with timestamp queries
+    /// when the device has `TIMESTAMP_QUERY` (`GpuContext::from_adapter` asks for it
+    /// where the adapter offers it), otherwise host-timed from the submit until the
+    /// device is idle (staged uniforms are flushed by an untimed submit first). A
+    /// field sweep is the colour-0 half-sweep of field `field`. The kernels run on the
+    /// resident state and change it (repeated cells, resolve, census): upload again
+    /// before ticking if the state matters.
+    pub fn time_pass(
+        &mut self,
+        pass: Pass,
+        sim: &SimParams,
+        fields: &[FieldParams],
+        field: u32,
+        reps: u32,
+    ) -> Result<f64, EngineError> {
+        self.check_shape(sim, fields)?;
+        self.write_params(sim, fields);
+        let b = &self.buffers;
+        let spare = b.spare_sweep_offset();
+        let sweep = SweepParams {
+            colour: 0,
+            index: 0,
+            field,
+            residual_slot: b.residual_slot(field, 0),
+        };
+        self.ctx
+            .queue()
+            .write_buffer(&b.sweeps, spare as u64, bytemuck::bytes_of(&sweep));
+        self.ctx
+            .queue()
+            .submit([self.encoder("oncolattice.bench.flush").finish()]);
+        poll(&self.ctx, true)?;
+        let device = self.ctx.device();
+        let stamps = device
+            .features()
+            .contains(wgpu::Features::TIMESTAMP_QUERY)
+            .then(|| {
+                let set = device.create_query_set(&wgpu::QuerySetDescriptor {
+                    label: Some("oncolattice.bench.timestamps"),
+                    ty: wgpu::QueryType::Timestamp,
+                    count: 2,
+                });
+                let resolved = device.create_buffer(&wgpu::BufferDescriptor {
+                    label: Some("oncolattice.bench.timestamps_resolved"),
+                    size: 16,
+                    usage: wgpu::BufferUsages::QUERY_RESOLVE | wgpu::BufferUsages::COPY_SRC,
+                    mapped_at_creation: false,
+                });
+                (set, resolved)
+            });
+        let mut encoder = self.encoder("oncolattice.bench.pass");
+        {
+            let mut cpass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                label: Some("oncolattice.pass.bench"),
+                timestamp_writes: stamps.as_ref().map(|(set, _)| {
+                    wgpu::ComputePassTimestampWrites {
+                        query_set: set,
+                        beginning_of_pass_write_index: Some(0),
+                        end_of_pass_write_index: Some(1),
+                    }
+                }),
+            });
+            for _ in 0..reps.max(1) {
+                self.encode_pass(&mut cpass, pass, sim, &b.a_to_b, spare);
+            }
+        }
+        if let Some((set, resolved)) = &stamps {
+            // Device time between the pass's first and last dispatch.
+            encoder.resolve_query_set(set, 0..2, resolved, 0);
+            let parts = read_blocking(&self.ctx, encoder, &[(resolved, 16)])?;
+            let t: Vec<u64> = cast_vec(&parts[0]);
+            let ns =
+                t[1].saturating_sub(t[0]) as f64 * self.ctx.queue().get_timestamp_period() as f64;
+            return Ok(ns * 1e-9 / reps.max(1) as f64);
+        }
+        let commands = encoder.finish();
+        let t0 = std::time::Instant::now();
+        self.ctx.queue().submit([commands]);
+        poll(&self.ctx, true)?;
+        Ok(t0.elapsed().as_secs_f64() / reps.max(1) as f64)
+    }
+
     /// One dispatch of `pass` with the given cells group (A → B, or B → A for resolve).
     fn encode_pass(
         &self,

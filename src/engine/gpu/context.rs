@@ -237,7 +237,8 @@ impl GpuContext {
         let info = adapter.get_info();
         let desc = wgpu::DeviceDescriptor {
             label: Some("oncolattice.device"),
-            required_features: wgpu::Features::empty(),
+            // Timestamp queries only time `oncolattice bench`; taken where offered.
+            required_features: adapter.features() & wgpu::Features::TIMESTAMP_QUERY,
             required_limits: adapter.limits(),
             experimental_features: wgpu::ExperimentalFeatures::disabled(),
             memory_hints: wgpu::MemoryHints::Performance,

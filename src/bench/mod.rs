@@ -1,0 +1,427 @@
+//! `oncolattice bench`: standard problems timed per kernel and per tick, with the
+//! bytes each kernel moves (`bytes`), the bandwidth that achieves, and that bandwidth
+//! as a fraction of the device's own, measured in the same run (`timing`).
+//!
+//! Each problem (`problems`, scenes in `scenes/bench/`) is grown a few ticks on the
+//! measured backend with both drugs at a constant 1 µM plasma level; its state is then
+//! uploaded to a fresh backend and timed:
+//!
+//! - the whole tick: `Backend::tick` with a census (a report tick) until its report is
+//!   back, as a fixed-work tick: every field runs exactly `max_sweeps_per_tick`
+//!   sweeps (tolerance 0), so its bytes are known;
+//! - each kernel alone: on the CPU, the reference functions of `engine::cpu` called
+//!   directly; on the GPU, `GpuBackend::time_pass` (several dispatches in one submit,
+//!   timestamp queries when the device has them, else host time until the device
+//!   is idle); the whole tick and the reference copy are host-timed.
+//!
+//! Every number is the median of `repeats` samples after a warm-up.
+
+pub mod bytes;
+pub mod problems;
+pub mod report;
+pub mod timing;
+
+pub use problems::Size;
+pub use report::BenchReport;
+
+use crate::engine::cpu::{self, CellInputs, CpuBackend};
+use crate::engine::gpu::{GpuBackend, GpuContext};
+use crate::engine::{Backend, BackendChoice, EngineError, HostState, Pass, Simulation};
+use crate::model::drug_params::{pd_tables, DrugSet};
+use crate::model::params::{FieldParams, SimParams, SweepParams};
+use crate::scene::Scene;
+use report::{Adapter, KernelRow, ProblemResult, Skipped};
+use std::sync::Arc;
+use std::time::Instant;
+use timing::Reference;
+
+/// Plasma level of each drug while growing and timing, µM.
+pub const PLASMA_UM: f64 = 1.0;
+
+/// GPU dispatches (or copies) recorded per timed submit; CPU kernel calls per sample.
+const PER_SUBMIT: u32 = 8;
+
+#[derive(Debug, Clone)]
+pub struct BenchOptions {
+    pub backend: BackendChoice,
+    pub size: Size,
+    /// Timed samples per number (at least 1).
+    pub repeats: usize,
+}
+
+/// Failures of a bench run.
+#[derive(Debug, thiserror::Error)]
+pub enum BenchError {
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    #[error("bench scene {0}")]
+    Scene(#[from] crate::scene::SceneError),
+}
+
+enum Device {
+    Cpu,
+    Gpu(Arc<GpuContext>),
+}
+
+/// Runs the problems of `opts.size`; `log` receives progress lines.
+pub fn run(opts: &BenchOptions, log: &mut dyn FnMut(&str)) -> Result<BenchReport, BenchError> {
+    let repeats = opts.repeats.max(1);
+    let device = match opts.backend {
+        BackendChoice::Cpu => Device::Cpu,
+        BackendChoice::Gpu => {
+            Device::Gpu(Arc::new(GpuContext::new(true).map_err(|e| match e {
+                EngineError::NoAdapter(why) => {
+                    EngineError::NoAdapter(format!("{why}; --backend cpu runs without a GPU"))
+                }
+                other => other,
+            })?))
+        }
+        BackendChoice::Auto => match GpuContext::new(false) {
+            Ok(ctx) => Device::Gpu(Arc::new(ctx)),
+            Err(_) => Device::Cpu,
+        },
+    };
+    let small = opts.size == Size::Small;
+    let (backend_info, adapter, reference, timing) = match &device {
+        Device::Cpu => {
+            // Three arrays of 2^21 (small) or 2^24 f64: 48 MiB or 384 MiB, past caches.
+            let len = if small { 1 << 21 } else { 1 << 24 };
+            log(&format!("STREAM triad over 3 × {len} f64"));
+            let reference = timing::cpu_triad(len, repeats.max(5));
+            (
+                CpuBackend::new().info(),
+                None,
+                reference,
+                format!("host time of {PER_SUBMIT} calls of each CPU kernel back to back; tick: host time"),
+            )
+        }
+        Device::Gpu(ctx) => {
+            let size = if small { 16 << 20 } else { 256 << 20 };
+            log(&format!(
+                "buffer copy of {} MiB on {}",
+                size >> 20,
+                ctx.describe()
+            ));
+            let reference = timing::gpu_copy(ctx, size, PER_SUBMIT, repeats.max(5))?;
+            let info = ctx.info();
+            let backend_info = crate::engine::BackendInfo {
+                kind: "gpu".into(),
+                device: info.name.clone(),
+                detail: format!("{:?}, {:?}", info.backend, info.device_type),
+            };
+            (
+                backend_info,
+                Some(Adapter::of(ctx)),
+                reference,
+                if ctx
+                    .device()
+                    .features()
+                    .contains(wgpu::Features::TIMESTAMP_QUERY)
+                {
+                    format!(
+                        "kernels: timestamp queries around {PER_SUBMIT} dispatches in one compute pass; \
+                         tick and copy: host time around a completed submission"
+                    )
+                } else {
+                    format!(
+                        "host time around a completed submission ({PER_SUBMIT} dispatches per submit for kernels)"
+                    )
+                },
+            )
+        }
+    };
+    let mut report = BenchReport {
+        version: env!("CARGO_PKG_VERSION").into(),
+        size: opts.size,
+        repeats,
+        timing,
+        backend: backend_info,
+        adapter,
+        reference,
+        problems: Vec::new(),
+        skipped: Vec::new(),
+    };
+    for problem in problems::problems(opts.size) {
+        let scene = problem.scene()?;
+        log(&format!(
+            "{}: {} sites, growing {} ticks",
+            problem.name,
+            scene.site_count(),
+            problem.grow_ticks
+        ));
+        let made = match &device {
+            Device::Cpu => Ok(Box::new(CpuBackend::new()) as Box<dyn Backend>),
+            Device::Gpu(ctx) => GpuBackend::new(ctx.clone(), &scene).map(|b| Box::new(b) as _),
+        };
+        let backend = match made {
+            Ok(b) => b,
+            Err(EngineError::TooLarge(why)) => {
+                log(&format!("{}: skipped: {why}", problem.name));
+                report.skipped.push(Skipped {
+                    problem: problem.name.into(),
+                    reason: why,
+                });
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let (state, tick) = grow(&scene, backend, problem.grow_ticks)?;
+        let result = match &device {
+            Device::Cpu => measure(
+                problem.name,
+                &scene,
+                &state,
+                tick,
+                repeats,
+                &report.reference,
+                Box::new(CpuBackend::new()),
+                |pass, sim, fields, _b| Ok(cpu_pass(pass, sim, fields, &scene, &state)),
+            )?,
+            Device::Gpu(ctx) => {
+                let backend = GpuBackend::new(ctx.clone(), &scene)?;
+                measure_gpu(
+                    problem.name,
+                    &scene,
+                    &state,
+                    tick,
+                    repeats,
+                    &report.reference,
+                    backend,
+                )?
+            }
+        };
+        report.problems.push(result);
+    }
+    Ok(report)
+}
+
+/// Grows the problem's tumour on `backend`: the initial solve, then `ticks` ticks.
+fn grow(
+    scene: &Scene,
+    backend: Box<dyn Backend>,
+    ticks: u32,
+) -> Result<(HostState, u32), EngineError> {
+    let mut sim = Simulation::new(scene.clone(), backend)?;
+    sim.set_plasma_um(&vec![PLASMA_UM; scene.drugs.len()]);
+    for _ in 0..ticks {
+        sim.step()?;
+        sim.poll(true)?;
+    }
+    Ok((sim.state()?, ticks))
+}
+
+/// The fields of a fixed-work tick: every field runs exactly `max_sweeps` sweeps.
+fn fixed_work_fields(scene: &Scene) -> Vec<FieldParams> {
+    let mut fields = FieldParams::all(scene, &vec![PLASMA_UM; scene.drugs.len()]);
+    for f in &mut fields {
+        f.tolerance = 0.0;
+    }
+    fields
+}
+
+fn dims(scene: &Scene) -> [u32; 3] {
+    let l = &scene.lattice;
+    [l.nx, l.ny, l.nz]
+}
+
+const PASSES: [(Pass, &str); 4] = [
+    (Pass::FieldSweep, "field_sweep"),
+    (Pass::Cells, "cells"),
+    (Pass::Resolve, "resolve"),
+    (Pass::Census, "census"),
+];
+
+/// Times the whole tick on `backend`, then each pass with `time_pass` (median of
+/// `repeats` calls, each returning seconds per dispatch).
+#[allow(clippy::too_many_arguments)]
+fn measure<B: Backend + ?Sized>(
+    name: &str,
+    scene: &Scene,
+    state: &HostState,
+    tick: u32,
+    repeats: usize,
+    reference: &Reference,
+    mut backend: Box<B>,
+    mut time_pass: impl FnMut(Pass, &SimParams, &[FieldParams], &mut B) -> Result<f64, EngineError>,
+) -> Result<ProblemResult, EngineError> {
+    let dims = dims(scene);
+    let sites = scene.site_count();
+    let fields = fixed_work_fields(scene);
+    let n_fields = fields.len() as u64;
+    let sweeps = scene.oxygen.max_sweeps_per_tick;
+    let base = SimParams::from_scene(scene);
+    backend.configure_drugs(&DrugSet::from_scene(scene), &pd_tables(scene))?;
+    backend.upload(state)?;
+    let live = cpu::census(
+        &base.at_tick(scene.seed, tick),
+        &DrugSet::from_scene(scene),
+        &state.sites,
+        &state.fields(),
+    )
+    .tumour_live as u64;
+
+    // The whole tick, warm-up first.
+    let mut samples = Vec::new();
+    let mut t = tick;
+    for k in 0..=repeats {
+        let sim = base.at_tick(scene.seed, t);
+        let t0 = Instant::now();
+        backend.tick(&sim, &fields, true)?;
+        let reports = backend.poll_reports(true)?;
+        let dt = t0.elapsed().as_secs_f64();
+        if let Some(r) = reports.first() {
+            if r.solve.sweeps != sweeps {
+                return Err(EngineError::Gpu(format!(
+                    "the fixed-work tick ran {} oxygen sweeps, not {sweeps}",
+                    r.solve.sweeps
+                )));
+            }
+        }
+        if k > 0 {
+            samples.push(dt);
+        }
+        t += 1;
+    }
+    let tick_s = timing::median(&samples);
+
+    let sim = base.at_tick(scene.seed, t);
+    let mut kernels = Vec::new();
+    for (pass, label) in PASSES {
+        let mut samples = Vec::new();
+        for k in 0..=repeats {
+            let dt = time_pass(pass, &sim, &fields, &mut backend)?;
+            if k > 0 {
+                samples.push(dt);
+            }
+        }
+        let median_s = timing::median(&samples);
+        let (per_tick, updates, moved) = match pass {
+            Pass::FieldSweep => (
+                2 * sweeps as u64 * n_fields,
+                bytes::colour_sites(dims, 0),
+                bytes::field_half_sweep(dims, 0).total(),
+            ),
+            Pass::Cells => (1, sites, bytes::cells(sites, n_fields).total()),
+            Pass::Resolve => (1, sites, bytes::resolve(sites).total()),
+            Pass::Census => (1, sites, bytes::census(sites).total()),
+        };
+        kernels.push(KernelRow::new(
+            label, per_tick, median_s, updates, moved, reference,
+        ));
+    }
+    let tick_bytes = bytes::tick(dims, n_fields, sweeps as u64).total();
+    kernels.push(KernelRow::new(
+        "tick", 1, tick_s, sites, tick_bytes, reference,
+    ));
+    Ok(ProblemResult {
+        name: name.into(),
+        dims,
+        sites,
+        fields: n_fields,
+        sweeps_per_field: sweeps,
+        tumour_live: live,
+        kernels,
+    })
+}
+
+fn measure_gpu(
+    name: &str,
+    scene: &Scene,
+    state: &HostState,
+    tick: u32,
+    repeats: usize,
+    reference: &Reference,
+    backend: GpuBackend,
+) -> Result<ProblemResult, EngineError> {
+    measure(
+        name,
+        scene,
+        state,
+        tick,
+        repeats,
+        reference,
+        Box::new(backend),
+        |pass, sim, fields, b: &mut GpuBackend| b.time_pass(pass, sim, fields, 0, PER_SUBMIT),
+    )
+}
+
+/// Seconds of one call of the CPU reference kernel of `pass` on `state` (oxygen for
+/// a sweep), on rayon's global pool: the mean of `PER_SUBMIT` calls back to back on
+/// the same buffers, as the GPU's dispatches in one submit. Works on copies, so
+/// `state` is unchanged.
+fn cpu_pass(
+    pass: Pass,
+    sim: &SimParams,
+    fields: &[FieldParams],
+    scene: &Scene,
+    state: &HostState,
+) -> f64 {
+    let n = state.sites.len();
+    let drugs = DrugSet::from_scene(scene);
+    let pd = pd_tables(scene);
+    let mut conc = state.fields();
+    let mut exposure = state.exposure.clone();
+    let mut dst = state.sites.clone();
+    let mut wish = vec![0u32; n];
+    let mut residual = vec![0u32; 1];
+    if pass == Pass::Resolve {
+        // Resolve works on what the cells pass wrote.
+        cpu::cells(
+            &cell_inputs(sim, &drugs, &pd, state, &conc),
+            &mut dst,
+            &mut wish,
+            &mut exposure,
+        );
+    }
+    let moved = dst.clone();
+    let t0 = Instant::now();
+    for _ in 0..PER_SUBMIT {
+        match pass {
+            Pass::FieldSweep => {
+                let sweep = SweepParams {
+                    colour: 0,
+                    index: 0,
+                    field: 0,
+                    residual_slot: 0,
+                };
+                cpu::field_sweep(
+                    sim,
+                    &fields[0],
+                    &sweep,
+                    &state.sites,
+                    &mut conc[..n],
+                    &mut residual,
+                )
+            }
+            Pass::Cells => cpu::cells(
+                &cell_inputs(sim, &drugs, &pd, state, &conc),
+                &mut dst,
+                &mut wish,
+                &mut exposure,
+            ),
+            Pass::Resolve => cpu::resolve(sim, &drugs, &moved, &wish, &mut dst, &mut exposure),
+            Pass::Census => {
+                std::hint::black_box(cpu::census(sim, &drugs, &state.sites, &conc));
+            }
+        }
+    }
+    let dt = t0.elapsed().as_secs_f64() / PER_SUBMIT as f64;
+    std::hint::black_box((&conc, &dst, &wish));
+    dt
+}
+
+fn cell_inputs<'a>(
+    sim: &'a SimParams,
+    drugs: &'a DrugSet,
+    pd_table: &'a [u32],
+    state: &'a HostState,
+    conc: &'a [f32],
+) -> CellInputs<'a> {
+    CellInputs {
+        sim,
+        drugs,
+        pd_table,
+        src: &state.sites,
+        conc,
+    }
+}

@@ -1,0 +1,149 @@
+//! `oncolattice bench --size small` on the CPU backend and on the GPU backend (the
+//! software adapter in CI; without an adapter the GPU test fails, as every GPU test
+//! does): exit 0, a table on stdout, and JSON carrying every field of the table.
+
+use serde_json::Value;
+use std::process::Command;
+
+const BIN: &str = env!("CARGO_BIN_EXE_oncolattice");
+
+const KERNEL_FIELDS: [&str; 8] = [
+    "kernel",
+    "dispatches_per_tick",
+    "median_s",
+    "site_updates_per_s",
+    "bytes_per_dispatch",
+    "bytes_per_tick",
+    "bandwidth_gb_s",
+    "fraction_of_reference",
+];
+
+fn bench(backend: &str) -> (String, Value) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let json = dir.path().join("bench.json");
+    let out = Command::new(BIN)
+        .args([
+            "bench",
+            "--size",
+            "small",
+            "--repeats",
+            "2",
+            "--backend",
+            backend,
+            "--json",
+        ])
+        .arg(&json)
+        .output()
+        .expect("run oncolattice");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "bench --backend {backend} failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&json).expect("JSON written");
+    let value: Value = serde_json::from_str(&text).expect("valid JSON");
+    (stdout, value)
+}
+
+fn positive(v: &Value, what: &str) -> f64 {
+    let x = v
+        .as_f64()
+        .unwrap_or_else(|| panic!("{what} is not a number: {v}"));
+    assert!(x.is_finite() && x > 0.0, "{what} = {x}");
+    x
+}
+
+fn check(backend: &str, kind: &str) -> Value {
+    let (table, json) = bench(backend);
+    for key in [
+        "version",
+        "size",
+        "repeats",
+        "timing",
+        "backend",
+        "adapter",
+        "reference",
+        "problems",
+        "skipped",
+    ] {
+        assert!(json.get(key).is_some(), "JSON lacks {key}");
+    }
+    assert_eq!(json["size"], "small");
+    assert_eq!(json["backend"]["kind"], kind);
+    for key in ["kind", "device", "detail"] {
+        assert!(json["backend"][key].is_string(), "backend.{key}");
+    }
+    positive(&json["reference"]["bandwidth_gb_s"], "reference bandwidth");
+    positive(&json["reference"]["median_s"], "reference time");
+    let problems = json["problems"].as_array().expect("problems");
+    let names: Vec<&str> = problems
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["2d-128", "3d-32"], "small runs both problems");
+    for p in problems {
+        for key in ["dims", "sites", "fields", "sweeps_per_field", "tumour_live"] {
+            assert!(p.get(key).is_some(), "problem lacks {key}");
+        }
+        assert_eq!(p["fields"], 3, "oxygen and two drugs");
+        let kernels = p["kernels"].as_array().expect("kernels");
+        let labels: Vec<&str> = kernels
+            .iter()
+            .map(|k| k["kernel"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            labels,
+            ["field_sweep", "cells", "resolve", "census", "tick"]
+        );
+        for k in kernels {
+            for key in KERNEL_FIELDS {
+                assert!(k.get(key).is_some(), "kernel row lacks {key}");
+            }
+            for key in [
+                "median_s",
+                "site_updates_per_s",
+                "bandwidth_gb_s",
+                "fraction_of_reference",
+            ] {
+                positive(&k[key], key);
+            }
+            // The table shows the same rows.
+            let label = k["kernel"].as_str().unwrap();
+            assert!(
+                table.lines().any(|l| l.trim_start().starts_with(label)),
+                "table lacks {label}"
+            );
+        }
+        // The tick's bytes are the kernels' bytes per tick added up.
+        let sum: u64 = kernels[..4]
+            .iter()
+            .map(|k| k["bytes_per_tick"].as_u64().unwrap())
+            .sum();
+        assert_eq!(kernels[4]["bytes_per_tick"].as_u64().unwrap(), sum);
+    }
+    json
+}
+
+#[test]
+fn bench_small_cpu() {
+    let json = check("cpu", "cpu");
+    assert_eq!(json["reference"]["kind"], "cpu_stream_triad");
+    assert!(json["adapter"].is_null());
+}
+
+#[test]
+fn bench_small_gpu() {
+    let json = check("gpu", "gpu");
+    assert_eq!(json["reference"]["kind"], "gpu_buffer_copy");
+    for key in [
+        "name",
+        "backend",
+        "device_type",
+        "driver",
+        "timestamp_query",
+        "max_buffer_size",
+    ] {
+        assert!(json["adapter"].get(key).is_some(), "adapter lacks {key}");
+    }
+}
