@@ -98,6 +98,13 @@ struct BenchArgs {
     /// Print only the table (no progress on stderr).
     #[arg(long, short)]
     quiet: bool,
+    /// Run the two peer workloads instead (a 75³ tumour with two fields; three arms of
+    /// competitive release over 10,000 ticks) and report wall seconds.
+    #[arg(long)]
+    peers: bool,
+    /// With --peers: shortened runs (2 h and 100 ticks), for a quick check.
+    #[arg(long, requires = "peers")]
+    quick: bool,
 }
 
 #[derive(clap::Args)]
@@ -501,6 +508,21 @@ fn check(path: PathBuf) -> anyhow::Result<()> {
 }
 
 fn bench(args: BenchArgs) -> anyhow::Result<()> {
+    if args.peers {
+        let quiet = args.quiet;
+        let runs = oncolattice::bench::peers::run_peers(args.backend, args.quick, &mut |line| {
+            if !quiet {
+                eprintln!("{line}");
+            }
+        })?;
+        print!("{}", oncolattice::bench::peers::table(&runs));
+        if let Some(path) = &args.json {
+            let text = serde_json::to_string_pretty(&runs).context("cannot serialise the runs")?;
+            std::fs::write(path, text + "\n")
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        return Ok(());
+    }
     let opts = oncolattice::bench::BenchOptions {
         backend: args.backend,
         size: args.size,

@@ -147,3 +147,54 @@ fn bench_small_gpu() {
         assert!(json["adapter"].get(key).is_some(), "adapter lacks {key}");
     }
 }
+
+/// `bench --peers --quick` runs both peer workloads (shortened) and reports them.
+#[test]
+fn peer_workloads_run_and_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    let json = tmp.path().join("peers.json");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_oncolattice"))
+        .args([
+            "bench",
+            "--peers",
+            "--quick",
+            "--backend",
+            "cpu",
+            "--quiet",
+            "--json",
+        ])
+        .arg(&json)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("peer-75") && stdout.contains("(pulsed)"),
+        "{stdout}"
+    );
+    let runs: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let runs = runs.as_array().unwrap();
+    assert_eq!(runs.len(), 4);
+    assert_eq!(runs[0]["workload"], "peer-75");
+    assert!((18_000..=19_000).contains(&runs[0]["initial_live"].as_u64().unwrap()));
+    let arms: Vec<&str> = runs[1..]
+        .iter()
+        .map(|r| r["arm"].as_str().unwrap())
+        .collect();
+    assert_eq!(arms, ["none", "continuous", "pulsed"]);
+    for r in runs {
+        assert!(r["wall_s"].as_f64().unwrap() > 0.0);
+        assert!(r["wall_s_per_simulated_h"].as_f64().unwrap() > 0.0);
+    }
+    // Half the initial tumour is resistant; a drug that spares only it leaves it the
+    // larger share.
+    let resistant_share = |r: &serde_json::Value| {
+        r["final_resistant"].as_f64().unwrap() / r["final_live"].as_f64().unwrap()
+    };
+    assert!(resistant_share(&runs[2]) > resistant_share(&runs[1]) + 0.2);
+}
