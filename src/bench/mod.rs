@@ -16,8 +16,8 @@
 //!
 //! Every number is the median of `repeats` samples after a warm-up.
 
-pub mod peers;
 mod bytes;
+pub mod peers;
 pub mod problems;
 pub mod report;
 pub mod timing;
