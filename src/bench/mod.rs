@@ -7,7 +7,7 @@
 //! uploaded to a fresh backend and timed:
 //!
 //! - the whole tick: `Backend::tick` with a census (a report tick) until its report is
-//!   back, as a fixed-work tick: every field runs exactly `max_sweeps_per_tick`
+//!   back, as a fixed-work tick: every field runs exactly `FIXED_SWEEPS`
 //!   sweeps (tolerance 0), so its bytes are known;
 //! - each kernel alone: on the CPU, the reference functions of `engine::cpu` called
 //!   directly; on the GPU, `GpuBackend::time_pass` (several dispatches in one submit,
@@ -35,6 +35,9 @@ use report::{Adapter, KernelRow, ProblemResult, Skipped};
 use std::sync::Arc;
 use std::time::Instant;
 use timing::Reference;
+
+/// Sweeps of every field in the fixed-work tick.
+pub const FIXED_SWEEPS: u32 = 10;
 
 /// Plasma level of each drug while growing and timing, µM.
 pub const PLASMA_UM: f64 = 1.0;
@@ -211,11 +214,12 @@ fn grow(
     Ok((sim.state()?, ticks))
 }
 
-/// The fields of a fixed-work tick: every field runs exactly `max_sweeps` sweeps.
+/// The fields of a fixed-work tick: every field runs exactly `FIXED_SWEEPS` sweeps.
 fn fixed_work_fields(scene: &Scene) -> Vec<FieldParams> {
     let mut fields = FieldParams::all(scene, &vec![PLASMA_UM; scene.drugs.len()]);
     for f in &mut fields {
         f.tolerance = 0.0;
+        f.max_sweeps = FIXED_SWEEPS;
     }
     fields
 }
@@ -249,7 +253,7 @@ fn measure<B: Backend + ?Sized>(
     let sites = scene.site_count();
     let fields = fixed_work_fields(scene);
     let n_fields = fields.len() as u64;
-    let sweeps = scene.oxygen.max_sweeps_per_tick;
+    let sweeps = FIXED_SWEEPS;
     let base = SimParams::from_scene(scene);
     backend.configure_drugs(&DrugSet::from_scene(scene), &pd_tables(scene))?;
     backend.upload(state)?;
@@ -284,6 +288,19 @@ fn measure<B: Backend + ?Sized>(
         t += 1;
     }
     let tick_s = timing::median(&samples);
+
+    // A realistic tick: every field to its own tolerance from the previous tick.
+    let real = FieldParams::all(scene, &vec![PLASMA_UM; scene.drugs.len()]);
+    let (mut tol_s, mut tol_sweeps) = (Vec::new(), Vec::new());
+    for _ in 0..repeats {
+        let sim = base.at_tick(scene.seed, t);
+        let t0 = Instant::now();
+        backend.tick(&sim, &real, true)?;
+        let reports = backend.poll_reports(true)?;
+        tol_s.push(t0.elapsed().as_secs_f64());
+        tol_sweeps.extend(reports.iter().map(|r| r.solve.sweeps as f64));
+        t += 1;
+    }
 
     let sim = base.at_tick(scene.seed, t);
     let mut kernels = Vec::new();
@@ -321,6 +338,8 @@ fn measure<B: Backend + ?Sized>(
         fields: n_fields,
         sweeps_per_field: sweeps,
         tumour_live: live,
+        to_tolerance_oxygen_sweeps: timing::median(&tol_sweeps),
+        to_tolerance_tick_s: timing::median(&tol_s),
         kernels,
     })
 }

@@ -78,6 +78,10 @@ pub struct ProblemResult {
     pub sweeps_per_field: u32,
     /// Tumour cells alive when timing started.
     pub tumour_live: u64,
+    /// A realistic tick (each field solved from the previous tick's field to its
+    /// tolerance): median oxygen sweeps it needed and median seconds.
+    pub to_tolerance_oxygen_sweeps: f64,
+    pub to_tolerance_tick_s: f64,
     /// One row per kernel, then `tick` (the whole tick).
     pub kernels: Vec<KernelRow>,
 }
@@ -198,6 +202,12 @@ impl BenchReport {
                     100.0 * k.fraction_of_reference
                 );
             }
+            let _ = writeln!(
+                out,
+                "  to tolerance: {:.0} oxygen sweeps per tick (median), tick {}",
+                p.to_tolerance_oxygen_sweeps,
+                seconds(p.to_tolerance_tick_s)
+            );
         }
         for s in &self.skipped {
             let _ = writeln!(out, "\n{}: skipped: {}", s.problem, s.reason);
