@@ -357,7 +357,7 @@ impl Backend for GpuBackend {
 
     fn download(&mut self) -> Result<HostState, EngineError> {
         let b = &self.buffers;
-        let n = b.n_sites;
+        let n = b.shape.n_sites;
         let n_drugs = b.shape.n_drugs as u64;
         let encoder = self.encoder("oncolattice.download");
         let parts = read_blocking(
@@ -503,7 +503,10 @@ impl Backend for GpuBackend {
         q.write_buffer(&b.sweeps, spare as u64, bytemuck::bytes_of(sweep));
         // Slots past the caller's residual read as "not run yet" (zero).
         let mut residual = io.residual.clone();
-        residual.resize((b.sweep_capacity as u64 * b.shape.n_fields()) as usize, 0);
+        residual.resize(
+            (b.shape.sweep_capacity as u64 * b.shape.n_fields()) as usize,
+            0,
+        );
         q.write_buffer(&b.residual, 0, bytemuck::cast_slice(&residual));
         let mut encoder = self.encoder("oncolattice.run_pass");
         {

@@ -139,9 +139,8 @@ fn entry(binding: u32, resource: wgpu::BindingResource<'_>) -> wgpu::BindGroupEn
 
 /// The lattice's buffers and bind groups.
 pub struct Buffers {
+    /// What the buffers are sized for (sweep capacity at least 1).
     pub shape: Shape,
-    pub n_sites: u64,
-    pub sweep_capacity: u32,
     pub sweep_stride: u64,
     pub sim: wgpu::Buffer,
     /// `MAX_FIELDS` × `FieldParams`: oxygen, then each drug.
@@ -172,6 +171,10 @@ pub struct Buffers {
 
 impl Buffers {
     pub fn new(ctx: &GpuContext, layouts: &Layouts, shape: Shape) -> Result<Buffers, EngineError> {
+        let shape = Shape {
+            sweep_capacity: shape.sweep_capacity.max(1),
+            ..shape
+        };
         check_fits(ctx, shape)?;
         let device = ctx.device();
         let n = shape.n_sites;
@@ -274,8 +277,6 @@ impl Buffers {
         });
         Ok(Buffers {
             shape,
-            n_sites: n,
-            sweep_capacity: cap,
             sweep_stride: stride,
             sim,
             fields,
@@ -301,7 +302,7 @@ impl Buffers {
 
     /// Residual slot of sweep `index` of field `field`.
     pub fn residual_slot(&self, field: u32, index: u32) -> u32 {
-        field * self.sweep_capacity + index
+        field * self.shape.sweep_capacity + index
     }
 
     /// Dynamic offset of the slot of (`field`, sweep `index`, `colour`).

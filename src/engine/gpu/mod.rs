@@ -23,4 +23,4 @@ pub use buffers::BYTES_PER_SITE;
 pub use context::{list_adapters, AdapterReport, GpuContext, ADAPTER_ENV};
 pub use layout::group_entries;
 pub use pipelines::{dispatch_size, WORKGROUP_SIZE};
-pub use readback::RING_SLOTS;
+pub use readback::{cast_vec, read_blocking, RING_SLOTS};

@@ -3,10 +3,8 @@
 //! in 8 × 8 workgroups, read back blocking.
 
 use super::volume::VolumeParams;
-use crate::engine::gpu::{shaders, GpuContext};
+use crate::engine::gpu::{cast_vec, read_blocking, shaders, GpuContext};
 use crate::engine::EngineError;
-use std::sync::atomic::{AtomicU8, Ordering};
-use std::sync::Arc;
 use wgpu::util::DeviceExt as _;
 
 pub const KERNEL: &str = "render_volume";
@@ -116,12 +114,6 @@ impl VolumePipeline {
             usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
             mapped_at_creation: false,
         });
-        let staging = device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("oncolattice.render_volume.staging"),
-            size: pixel_bytes,
-            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
         let bind = device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some("oncolattice.render_volume.bind_group"),
             layout: &self.layout,
@@ -152,38 +144,9 @@ impl VolumePipeline {
             pass.set_bind_group(0, &bind, &[]);
             pass.dispatch_workgroups(groups.0, groups.1, 1);
         }
-        encoder.copy_buffer_to_buffer(&output, 0, &staging, 0, pixel_bytes);
-        ctx.queue().submit([encoder.finish()]);
-
-        let state = Arc::new(AtomicU8::new(0));
-        let done = Arc::clone(&state);
-        staging.map_async(wgpu::MapMode::Read, .., move |r| {
-            done.store(if r.is_ok() { 1 } else { 2 }, Ordering::Release);
-        });
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(300);
-        while state.load(Ordering::Acquire) == 0 {
-            device
-                .poll(wgpu::PollType::wait_indefinitely())
-                .map_err(|e| EngineError::Gpu(format!("device poll failed: {e}")))?;
-            ctx.check()?;
-            if std::time::Instant::now() > deadline {
-                return Err(EngineError::Gpu(
-                    "the volume image did not come back within 300 s".into(),
-                ));
-            }
-        }
-        ctx.check()?;
-        if state.load(Ordering::Acquire) != 1 {
-            return Err(EngineError::Gpu("mapping the volume image failed".into()));
-        }
-        let pixels = {
-            let view = staging
-                .get_mapped_range(..)
-                .map_err(|e| EngineError::Gpu(format!("reading the volume image: {e}")))?;
-            let n = (params.width * params.height) as usize;
-            bytemuck::pod_collect_to_vec::<u8, u32>(&view[..n * 4])
-        };
-        staging.unmap();
+        let n = (params.width * params.height) as u64;
+        let parts = read_blocking(ctx, encoder, &[(&output, 4 * n)])?;
+        let pixels: Vec<u32> = cast_vec(&parts[0]);
         Ok(pixels)
     }
 }
