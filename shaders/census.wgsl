@@ -1,6 +1,7 @@
 // Pass 5, census: integer reductions over the lattice (counts by kind, the oxygen sum
-// in 1/1024 mmHg as a 64-bit number, the tumour's bounding box). Integer atomics
-// only, so the totals do not depend on thread order.
+// in 1/1024 mmHg as a 64-bit number, the tumour's bounding box), plus the lineage
+// table's clone and mutation counts. Integer atomics only, so the totals do not depend
+// on thread order.
 // Reads src (state after resolve) and conc. CPU twin: src/engine/cpu/census.rs (census).
 // Keep `Census` in sync with src/model/census.rs.
 
@@ -27,7 +28,10 @@ struct Census {
     trait_slow_cycle: atomic<u32>,
     // Σ over live tumour cells of round(level · 65536) per drug, 64-bit as (lo, hi).
     drug_sum: array<atomic<u32>, 8>,
-    _pad: array<u32, 6>,
+    // Copied from the lineage table's header: clones founded, mutations so far.
+    clones: atomic<u32>,
+    mutations: atomic<u32>,
+    _pad: array<u32, 4>,
 }
 
 @group(2) @binding(2) var<storage, read_write> census_out: Census;
@@ -79,6 +83,10 @@ fn census(
     }
     workgroupBarrier();
     let i = thread_index(gid, nwg);
+    if i == 0u {
+        atomicStore(&census_out.clones, atomicLoad(&lineage[LINEAGE_NEXT_CLONE]));
+        atomicStore(&census_out.mutations, atomicLoad(&lineage[LINEAGE_MUTATIONS]));
+    }
     if i < sim.n_sites {
         let s = src[i];
         let kind = kind_of(s);

@@ -1,7 +1,8 @@
 // Pass 4, resolve: wishes that target the same free site are settled by a priority
 // drawn from the RNG, ties broken by the lower site index, so the winner never depends
 // on thread order. Gather-only: the target writes the daughter, the parent checks
-// whether it won. Reads src (after cells) and wish, writes dst.
+// whether it won. A daughter may mutate (DrugSet::mutate); mutants are appended to the
+// lineage buffer's event list for clone_assign. Reads src (after cells) and wish, writes dst.
 // CPU twin: src/engine/cpu/resolve.rs (resolve).
 
 #import params
@@ -30,6 +31,20 @@ fn winner_for(t: u32) -> u32 {
     return best;
 }
 
+// The traits of a daughter born at `site` to a cell with `traits`: each trait bit not
+// yet set mutates with its own draw (twin of DrugSet::mutate in src/model/drug_params.rs).
+fn mutate(key: u32, site: u32, traits: u32) -> u32 {
+    var out = traits;
+    for (var k = 0u; k < 8u; k++) {
+        let threshold = drug_set.mutation_threshold[k / 4u][k % 4u];
+        if (traits & (1u << k)) == 0u && threshold > 0u
+            && draw(key, site, STREAM_MUTATION0 + k) < threshold {
+            out = out | (1u << k);
+        }
+    }
+    return out;
+}
+
 // A fresh cycle (progress 0) whose length suits the cell's traits.
 fn new_cycle(site: u32, traits: u32) -> u32 {
     let len = cycle_len_from(sim.tick_key, site, sim.cycle_mean_fx8, sim.cycle_sd_coef);
@@ -47,7 +62,15 @@ fn resolve(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
         let parent = winner_for(i);
         if parent != NO_SITE {
             let p = src[parent];
-            dst[i] = Site(KIND_TUMOUR | (p.w0 & HIGH16), new_cycle(i, p.w3), 0u, p.w3);
+            let traits = mutate(sim.tick_key, i, p.w3);
+            dst[i] = Site(KIND_TUMOUR | (p.w0 & HIGH16), new_cycle(i, traits), 0u, traits);
+            // A mutant founds a clone: clone_assign numbers this tick's mutants by site.
+            if traits != p.w3 {
+                let e = atomicAdd(&lineage[LINEAGE_EVENTS], 1u);
+                if e < EVENT_CAP {
+                    atomicStore(&lineage[LINEAGE_EVENTS_AT + e], i);
+                }
+            }
             // The daughter carries on its lineage's exposure. No thread writes the
             // parent's slots in this pass (only free target sites are written).
             for (var d = 0u; d < drug_set.n_drugs; d++) {

@@ -24,6 +24,7 @@ use oncolattice::engine::{
 };
 use oncolattice::model::census::Census;
 use oncolattice::model::drug_params::{pd_tables, DrugSet};
+use oncolattice::model::lineage::{word, Lineage, EVENTS_AT, EVENT_CAP, MAX_CLONES};
 use oncolattice::model::params::{FieldParams, SimParams, SweepParams};
 use oncolattice::model::rng;
 use oncolattice::model::site::{Kind, Site};
@@ -65,6 +66,10 @@ fn cases(boundary: Option<f64>) -> impl Iterator<Item = Case> {
         // Frequent persister entry and exit, so both transitions are compared.
         drugs.persister_entry_threshold = rng::threshold(0.3);
         drugs.persister_exit_threshold = rng::threshold(0.3);
+        // Frequent mutation of every trait of the three test drugs, so that resolve
+        // lists mutants.
+        let m = rng::threshold(0.05);
+        drugs.mutation_threshold = [m, m, m, 0, m, m, 0, 0];
         let tables = pd_tables(&scene);
         cpu.configure_drugs(&drugs, &tables).expect("cpu drugs");
         gpu.configure_drugs(&drugs, &tables).expect("gpu drugs");
@@ -132,6 +137,11 @@ fn assert_discrete_equal(ctx: &str, cpu: &KernelIo, gpu: &KernelIo, field: bool)
         first_diff("wish", &cpu.wish, &gpu.wish),
         first_diff("census", &[cpu.census], &[gpu.census]),
         first_diff("exposure", &cpu.exposure, &gpu.exposure),
+        first_diff(
+            "lineage",
+            &events_sorted(&cpu.lineage),
+            &events_sorted(&gpu.lineage),
+        ),
     ]
     .into_iter()
     .flatten()
@@ -142,6 +152,25 @@ fn assert_discrete_equal(ctx: &str, cpu: &KernelIo, gpu: &KernelIo, field: bool)
         errors.extend(first_diff("residual", &cpu.residual, &gpu.residual));
     }
     assert!(errors.is_empty(), "{ctx}:\n{}", errors.join("\n"));
+}
+
+/// The lineage buffer with its event list sorted: resolve appends events in thread
+/// order on the GPU, in site order on the CPU; clone_assign ranks them by site.
+fn events_sorted(words: &[u32]) -> Vec<u32> {
+    let mut w = words.to_vec();
+    let count = (w[word::EVENTS] as usize).min(EVENT_CAP as usize);
+    w[EVENTS_AT..EVENTS_AT + count].sort_unstable();
+    w
+}
+
+/// A lineage buffer with `clones` initial clones (traits cycling through a few
+/// combinations) and some mutations already counted.
+fn lineage_words(clones: u32) -> Vec<u32> {
+    let traits: Vec<u32> = (0..clones).map(|k| [0, 1, 16, 32, 18][k as usize % 5]).collect();
+    let mut l = Lineage::initial(&traits);
+    l.mutations = 7;
+    l.unassigned = 2;
+    l.to_words()
 }
 
 /// Largest |Δc| / max(1, |c|) over sites.
@@ -174,6 +203,7 @@ fn field_input(r: &mut Rand, case: &Case, slot: usize, previous: f32) -> KernelI
         residual,
         census: Census::CLEARED,
         exposure: case.exposure(r),
+        lineage: lineage_words(3),
     }
 }
 
@@ -261,6 +291,7 @@ fn cells_match_cpu_exactly() {
                 residual: vec![0; case.slots()],
                 census: Census::CLEARED,
                 exposure: case.exposure(&mut r),
+                lineage: lineage_words(3),
                 src,
             };
             case.sim = case.sim.at_tick(round as u64, 5 + round);
@@ -301,6 +332,7 @@ fn resolve_matches_cpu_exactly() {
     for mut case in cases(None) {
         let n = case.n;
         let mut contested = 0;
+        let mut mutants = 0;
         for variant in ["after cpu cells", "random wishes"] {
             let pre = random_sites(&mut r, n, case.sim.anoxic_ticks);
             let conc = case.conc(&mut r);
@@ -334,9 +366,11 @@ fn resolve_matches_cpu_exactly() {
                 residual: vec![0; case.slots()],
                 census: Census::CLEARED,
                 exposure,
+                lineage: lineage_words(3),
             };
             let (c, g) = case.run(Pass::Resolve, SweepParams::default(), &io);
             assert_discrete_equal(&format!("{} {variant}", case.name), &c, &g, false);
+            mutants += c.lineage[word::EVENTS];
             let born = io
                 .src
                 .iter()
@@ -346,6 +380,7 @@ fn resolve_matches_cpu_exactly() {
             assert!(born > 0, "{} {variant}: no division resolved", case.name);
         }
         assert!(contested > 0, "{}: no contested target", case.name);
+        assert!(mutants > 0, "{}: no mutant daughter", case.name);
     }
 }
 
@@ -376,16 +411,71 @@ fn census_matches_cpu_exactly() {
                 residual: vec![0; case.slots()],
                 census: start,
                 exposure: case.exposure(&mut r),
+                lineage: lineage_words(4),
             };
             let (c, g) = case.run(Pass::Census, SweepParams::default(), &io);
             assert_discrete_equal(&format!("{} start {start:?}", case.name), &c, &g, false);
             assert_eq!(
                 g.census.o2_sum(),
-                start.o2_sum() + cpu::census(&case.sim, &case.drugs, &io.src, &io.conc).o2_sum()
+                start.o2_sum()
+                    + cpu::census(&case.sim, &case.drugs, &io.src, &io.conc, &io.lineage).o2_sum()
             );
+            assert_eq!((g.census.clones, g.census.mutations), (4, 7));
             assert!(
                 c.census.drug_sum(0) > 0 && c.census.trait_efflux > 0 && c.census.persister > 0
             );
+        }
+    }
+}
+
+/// clone_assign numbers mutants listed in any order by site: from a shuffled list,
+/// with ids running out part-way, and with more events than the list holds.
+#[test]
+fn clone_assign_matches_cpu_exactly() {
+    let mut r = Rand(5);
+    for mut case in cases(None) {
+        let n = case.n;
+        for (variant, next, listed, counted) in [
+            ("shuffled", 3, 300, 300),
+            ("ids run out", MAX_CLONES - 40, 100, 100),
+            ("list overflow", 3, 10, EVENT_CAP + 7),
+        ] {
+            let src = random_sites(&mut r, n, case.sim.anoxic_ticks);
+            let dst = random_sites(&mut r, n, case.sim.anoxic_ticks);
+            let mut sites: Vec<u32> = (0..n as u32).collect();
+            for k in (1..sites.len()).rev() {
+                sites.swap(k, r.below(k as u32 + 1) as usize);
+            }
+            let mut lineage = lineage_words(3);
+            lineage[word::NEXT_CLONE] = next;
+            lineage[word::EVENTS] = counted;
+            lineage[EVENTS_AT..EVENTS_AT + listed].copy_from_slice(&sites[..listed]);
+            let io = KernelIo {
+                src,
+                dst,
+                wish: vec![0; n],
+                conc: case.conc(&mut r),
+                residual: vec![0; case.slots()],
+                census: Census::CLEARED,
+                exposure: case.exposure(&mut r),
+                lineage,
+            };
+            let (c, g) = case.run(Pass::CloneAssign, SweepParams::default(), &io);
+            let ctx = format!("{} {variant}", case.name);
+            assert_discrete_equal(&ctx, &c, &g, false);
+            assert_eq!(g.lineage[word::EVENTS], 0, "{ctx}: events not cleared");
+            assert_eq!(g.lineage[word::MUTATIONS], 7 + counted, "{ctx}");
+            let numbered = g.dst.iter().zip(&io.dst).filter(|(a, b)| a != b).count() as u32;
+            let expected = match variant {
+                "shuffled" => listed as u32,
+                "ids run out" => 40,
+                _ => 0,
+            };
+            // (A site whose random clone id equalled its new one would not show as
+            // changed; with these seeded inputs none does.)
+            assert_eq!(numbered, expected, "{ctx}: mutants numbered");
+            let table = Lineage::from_words(&g.lineage).expect("table");
+            assert_eq!(table.unassigned, 2 + counted - expected, "{ctx}");
         }
     }
 }
@@ -412,8 +502,9 @@ fn census_oxygen_sum_of_a_saturated_workgroup() {
         residual: vec![0; 8],
         census: Census::CLEARED,
         exposure: vec![0; 3 * n],
+        lineage: lineage_words(1),
     };
-    let expected = cpu::census(&sim, &drugs, &io.src, &io.conc);
+    let expected = cpu::census(&sim, &drugs, &io.src, &io.conc, &io.lineage);
     gpu.run_pass(
         Pass::Census,
         &sim,
@@ -564,6 +655,16 @@ fn full_ticks_of(scene: Scene, name: &str) {
         gpu_state.sites == gpu2_state.sites,
         "{name}: GPU sites differ between runs"
     );
+    assert_eq!(
+        gpu_state.lineage, gpu2_state.lineage,
+        "{name}: GPU lineage differs between runs"
+    );
+    eprintln!(
+        "{name}: clones cpu {} gpu {}, lineage identical: {}",
+        cpu_state.lineage.clones.len(),
+        gpu_state.lineage.clones.len(),
+        cpu_state.lineage == gpu_state.lineage
+    );
     let bits = |s: &oncolattice::engine::HostState| {
         s.oxygen.iter().map(|c| c.to_bits()).collect::<Vec<_>>()
     };
@@ -590,7 +691,8 @@ fn full_ticks_with_drugs_agree_with_cpu_and_repeat_exactly() {
     let text = format!(
         "{}{}[[clones]]\nfraction = 0.6\n[[clones]]\nfraction = 0.2\ntraits = [\"efflux\"]\n\
          [[clones]]\nfraction = 0.2\ntraits = [\"target:tki\", \"slow_cycle\"]\n\
-         [resistance]\npersister_entry_per_h = 0.05\n",
+         [resistance]\npersister_entry_per_h = 0.05\ntarget_mutation_per_division = 0.01\n\
+         efflux_mutation_per_division = 0.01\nslow_cycle_mutation_per_division = 0.01\n",
         tick_scene_text(false),
         gpu_common::DRUGS
     );
@@ -605,6 +707,14 @@ fn full_ticks_with_drugs_agree_with_cpu_and_repeat_exactly() {
         "{last:?}"
     );
     assert!(state.exposure.iter().any(|&e| e > 0));
+    // Mutations founded clones, and every cell carries its clone's traits.
+    let l = &state.lineage;
+    assert!(l.clones.len() >= 3 + 5, "{} clones", l.clones.len());
+    assert_eq!(last.clones as usize, l.clones.len());
+    assert_eq!(l.mutations as usize, l.clones.len() - 3 + l.unassigned as usize);
+    for s in state.sites.iter().filter(|s| s.kind() == Kind::Tumour) {
+        assert_eq!(s.traits(), l.clones[s.clone_id() as usize].traits, "{s:?}");
+    }
 }
 
 /// More report ticks in flight than staging slots: the ring waits for the oldest, and

@@ -19,3 +19,14 @@
 @group(2) @binding(3) var<storage, read> pd_table: array<u32>;
 // Cumulative exposure (AUC, 1/1024 µM·h) of the cell at each site: exposure[d * n_sites + i].
 @group(2) @binding(4) var<storage, read_write> exposure: array<u32>;
+// The lineage table and this tick's mutation events; layout in src/model/lineage.rs.
+@group(2) @binding(5) var<storage, read_write> lineage: array<atomic<u32>>;
+
+const LINEAGE_NEXT_CLONE: u32 = 0u;
+const LINEAGE_EVENTS: u32 = 1u;
+const LINEAGE_MUTATIONS: u32 = 2u;
+const LINEAGE_UNASSIGNED: u32 = 3u;
+const LINEAGE_EVENTS_AT: u32 = 4u;
+const EVENT_CAP: u32 = 4096u;
+const LINEAGE_RECORDS_AT: u32 = 4100u;
+const MAX_CLONES: u32 = 65536u;

@@ -18,6 +18,8 @@ struct DrugSet {
     s_g2_m_ticks: u32,
     auc_per_um_tick: f32,
     cycle_factor_fx8: vec4<u32>,
+    // Per-division mutation threshold of trait bit k: mutation_threshold[k / 4][k % 4].
+    mutation_threshold: array<vec4<u32>, 2>,
     drugs: array<DrugParams, 4>,
 }
 
@@ -34,6 +36,7 @@ const PERSISTER_BIT: u32 = 8u;
 
 const STREAM_PERSISTER: u32 = 5u;
 const STREAM_DRUG0: u32 = 8u;
+const STREAM_MUTATION0: u32 = 24u;
 
 // PD table index: top bits of the level's IEEE-754 pattern, 16 bins per octave.
 const PD_SHIFT: u32 = 19u;

@@ -262,6 +262,7 @@ fn measure<B: Backend + ?Sized>(
         &DrugSet::from_scene(scene),
         &state.sites,
         &state.fields(),
+        &state.lineage.to_words(),
     )
     .tumour_live as u64;
 
@@ -322,6 +323,8 @@ fn measure<B: Backend + ?Sized>(
             Pass::Cells => (1, sites, bytes::cells(sites, n_fields).total()),
             Pass::Resolve => (1, sites, bytes::resolve(sites).total()),
             Pass::Census => (1, sites, bytes::census(sites).total()),
+            // One workgroup over the tick's few mutants: not among PASSES.
+            Pass::CloneAssign => (1, 0, 0),
         };
         kernels.push(KernelRow::new(
             label, per_tick, median_s, updates, moved, reference,
@@ -384,6 +387,7 @@ fn cpu_pass(
     let mut dst = state.sites.clone();
     let mut wish = vec![0u32; n];
     let mut residual = vec![0u32; 1];
+    let mut lineage = state.lineage.to_words();
     if pass == Pass::Resolve {
         // Resolve works on what the cells pass wrote.
         cpu::cells(
@@ -419,9 +423,22 @@ fn cpu_pass(
                 &mut wish,
                 &mut exposure,
             ),
-            Pass::Resolve => cpu::resolve(sim, &drugs, &moved, &wish, &mut dst, &mut exposure),
+            Pass::Resolve => {
+                cpu::resolve(
+                    sim,
+                    &drugs,
+                    &moved,
+                    &wish,
+                    &mut dst,
+                    &mut exposure,
+                    &mut lineage,
+                );
+                // Each repetition starts from an empty event list.
+                lineage[crate::model::lineage::word::EVENTS] = 0;
+            }
+            Pass::CloneAssign => cpu::clone_assign(&mut lineage, &mut dst, sim.tick + 1),
             Pass::Census => {
-                std::hint::black_box(cpu::census(sim, &drugs, &state.sites, &conc));
+                std::hint::black_box(cpu::census(sim, &drugs, &state.sites, &conc, &lineage));
             }
         }
     }

@@ -13,6 +13,7 @@ pub use simulation::{Simulation, SolveStats};
 
 use crate::model::census::Census;
 use crate::model::drug_params::DrugSet;
+use crate::model::lineage::Lineage;
 use crate::model::params::{FieldParams, SimParams, SweepParams};
 use crate::model::site::Site;
 
@@ -63,6 +64,8 @@ pub enum Pass {
     FieldSweep,
     Cells,
     Resolve,
+    /// Numbers the mutant daughters that resolve listed (one workgroup).
+    CloneAssign,
     Census,
 }
 
@@ -80,6 +83,8 @@ pub struct KernelIo {
     pub census: Census,
     /// Exposure counters, `src.len()` per drug.
     pub exposure: Vec<u32>,
+    /// The lineage buffer (`model::lineage::BUFFER_WORDS` words).
+    pub lineage: Vec<u32>,
 }
 
 /// The census of a report tick and the field solver's statistics for that tick.
@@ -102,6 +107,9 @@ pub struct HostState {
     /// Each live cell's cumulative intracellular exposure (AUC) per drug, in
     /// 1/1024 µM·h (`model::drug_params::AUC_SCALE_PER_UM_H`), laid out like `drugs`.
     pub exposure: Vec<u32>,
+    /// Every clone founded so far. `new` leaves it empty; `Simulation::new` fills in
+    /// the scene's initial clones.
+    pub lineage: Lineage,
 }
 
 impl HostState {
@@ -113,6 +121,7 @@ impl HostState {
             oxygen,
             drugs: vec![0.0; n * n_drugs],
             exposure: vec![0; n * n_drugs],
+            lineage: Lineage::default(),
         }
     }
 
@@ -171,7 +180,8 @@ pub trait Backend {
         fields: &[FieldParams],
     ) -> Result<SolveStats, EngineError>;
 
-    /// Runs one tick: fields, cells, resolve; and the census when `report` is set.
+    /// Runs one tick: fields, cells, resolve, clone_assign; and the census when
+    /// `report` is set.
     /// Reports arrive later through `poll_reports`.
     fn tick(
         &mut self,

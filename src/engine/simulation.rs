@@ -5,6 +5,7 @@
 use super::therapy::{measurement, TherapyHost, TherapyTick};
 use super::{cpu, Backend, BackendInfo, EngineError, HostState, TickReport};
 use crate::model::drug_params::{pd_tables, DrugSet};
+use crate::model::lineage::Lineage;
 use crate::model::params::{FieldParams, SimParams};
 use crate::model::setup;
 use crate::scene::Scene;
@@ -46,7 +47,9 @@ impl Simulation {
         let sites = setup::initial_sites(&scene);
         let oxygen = vec![0.0f32; sites.len()];
         let n_drugs = scene.drugs.len();
-        Simulation::from_state(scene, backend, HostState::new(sites, oxygen, n_drugs), 0)
+        let mut state = HostState::new(sites, oxygen, n_drugs);
+        state.lineage = Lineage::initial(&setup::initial_clone_traits(&scene));
+        Simulation::from_state(scene, backend, state, 0)
     }
 
     /// Starts from a given state at tick `tick` (its field is solved again to tolerance).
@@ -190,7 +193,13 @@ impl Simulation {
         let sim = self.sim.at_tick(self.scene.seed, self.tick as u32);
         Ok(TickReport {
             tick: self.tick,
-            census: cpu::census(&sim, &self.drugs, &state.sites, &state.fields()),
+            census: cpu::census(
+                &sim,
+                &self.drugs,
+                &state.sites,
+                &state.fields(),
+                &state.lineage.to_words(),
+            ),
             solve: self.initial_solve,
         })
     }

@@ -36,7 +36,11 @@ pub struct Census {
     /// Σ over live tumour cells of round(level · 65536) per drug (µM), 64-bit as
     /// (lo, hi) pairs.
     pub drug_sum: [u32; 8],
-    pub _pad: [u32; 6],
+    /// Clones founded so far (initial ones included) and mutations so far, from the
+    /// lineage table (`model::lineage`).
+    pub clones: u32,
+    pub mutations: u32,
+    pub _pad: [u32; 4],
 }
 
 /// Fixed-point scale of the drug sums: 1/65536 µM per unit.
@@ -60,7 +64,9 @@ impl Census {
         trait_efflux: 0,
         trait_slow_cycle: 0,
         drug_sum: [0; 8],
-        _pad: [0; 6],
+        clones: 0,
+        mutations: 0,
+        _pad: [0; 4],
     };
 
     /// Fixed-point value of one site's pO2 in the oxygen sum.

@@ -54,6 +54,9 @@ pub struct DrugSet {
     /// Cycle-length factor (8 fractional bits) by trait combination:
     /// [none, efflux, slow, efflux + slow].
     pub cycle_factor_fx8: [u32; 4],
+    /// Per-division mutation threshold (`rng::threshold`) of each trait bit: bit d
+    /// (d < 4) the target of drug d, bit 4 efflux, bit 5 slow cycling; 6 and 7 unused.
+    pub mutation_threshold: [u32; 8],
     pub drugs: [DrugParams; MAX_DRUGS],
 }
 
@@ -76,6 +79,12 @@ impl DrugSet {
                 _pad: 0,
             };
         }
+        let mut mutation_threshold = [0u32; 8];
+        for slot in mutation_threshold.iter_mut().take(scene.drugs.len()) {
+            *slot = rng::threshold(r.target_mutation_per_division);
+        }
+        mutation_threshold[4] = rng::threshold(r.efflux_mutation_per_division);
+        mutation_threshold[5] = rng::threshold(r.slow_cycle_mutation_per_division);
         DrugSet {
             n_drugs: scene.drugs.len() as u32,
             efflux_fraction: r.efflux_fraction as f32,
@@ -91,8 +100,29 @@ impl DrugSet {
                 fx8(r.slow_cycle_factor),
                 fx8(r.efflux_cycle_factor * r.slow_cycle_factor),
             ],
+            mutation_threshold,
             drugs,
         }
+    }
+
+    /// Whether any trait can mutate (the tick then numbers new clones).
+    pub fn mutates(&self) -> bool {
+        self.mutation_threshold.iter().any(|&t| t > 0)
+    }
+
+    /// The traits of a daughter of a cell with `traits`, born at `site` in the tick
+    /// with key `key`: each trait bit not yet set mutates with its own draw.
+    pub fn mutate(&self, key: u32, site: u32, traits: u32) -> u32 {
+        let mut out = traits;
+        for (k, &threshold) in self.mutation_threshold.iter().enumerate() {
+            if traits & (1 << k) == 0
+                && threshold > 0
+                && rng::draw(key, site, rng::stream::MUTATION0 + k as u32) < threshold
+            {
+                out |= 1 << k;
+            }
+        }
+        out
     }
 
     /// Multiplies a drawn cycle length by the factor of the cell's traits.
@@ -123,7 +153,7 @@ mod tests {
     #[test]
     fn sizes_are_16_byte_multiples() {
         assert_eq!(std::mem::size_of::<DrugParams>(), 16);
-        assert_eq!(std::mem::size_of::<DrugSet>(), 112);
+        assert_eq!(std::mem::size_of::<DrugSet>(), 144);
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod census;
 pub mod drug_params;
 pub mod failure;
 pub mod lattice;
+pub mod lineage;
 pub mod params;
 pub mod pd;
 pub mod pk;

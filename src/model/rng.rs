@@ -59,6 +59,8 @@ pub mod stream {
     pub const PERFUSION: u32 = 17;
     pub const INITIAL_PHASE: u32 = 18;
     pub const CLONE: u32 = 19;
+    /// Trait bit k of a daughter mutates with stream MUTATION0 + k (k < 8).
+    pub const MUTATION0: u32 = 24;
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! The `failure` section of summary.json: how treatment went (lines, best response,
 //! time to progression) and why the surviving cells survived (`model::failure`).
 
-use crate::engine::{EngineError, Simulation};
+use crate::engine::{EngineError, HostState, Simulation};
 use crate::model::failure::{analyse, FailureFractions, TreatmentExposure};
 use crate::model::protocol::Response;
 use serde::Serialize;
@@ -34,8 +34,11 @@ pub struct FailureReport {
     pub sentence: String,
 }
 
-/// Classifies the final state; `None` without a therapy.
-pub fn failure_report(sim: &mut Simulation) -> Result<Option<FailureReport>, EngineError> {
+/// Classifies the final state `state` of `sim`; `None` without a therapy.
+pub fn failure_report(
+    sim: &Simulation,
+    state: &HostState,
+) -> Result<Option<FailureReport>, EngineError> {
     let Some(therapy) = sim.therapy_state() else {
         return Ok(None);
     };
@@ -69,13 +72,11 @@ pub fn failure_report(sim: &mut Simulation) -> Result<Option<FailureReport>, Eng
         .iter()
         .position(|r| r.failed_h.is_some())
         .map(|k| k as u32 + 1);
-    // No mutation yet: every clone in the tumour was there before treatment.
-    let pre_treatment_clones = (0..scene.clones.len().max(1) as u16).collect();
+    let start = super::lineage::treatment_start_tick(log);
     let exposure = TreatmentExposure {
         hours_since_first_dose,
-        pre_treatment_clones,
+        pre_treatment_clones: state.lineage.founded_before(start),
     };
-    let state = sim.state()?;
     let b = analyse(&scene, &exposure, &state.sites, &state.exposure);
     let course = match (
         failed_line,

@@ -16,7 +16,7 @@ use super::summary::{
     BackendSummary, Derived, Peak, Performance, SceneInfo, Summary, SweepStats, PERFORMANCE,
 };
 use super::timeseries::{Row, Timeseries};
-use super::{frames, RunError};
+use super::{frames, lineage, RunError};
 use crate::engine::therapy::TherapyTick;
 use crate::engine::{create_backend, BackendChoice, BackendInfo, Simulation, TickReport};
 use crate::model::rng;
@@ -218,7 +218,13 @@ pub(crate) fn execute(
     let error = outcome.as_ref().err().map(|e| e.to_string());
     let mut summary = w.summary(&sim, error);
     if outcome.is_ok() {
-        summary.failure = super::failure_report::failure_report(&mut sim)?;
+        let state = sim.state()?;
+        let start = lineage::treatment_start_tick(sim.therapy_log());
+        summary.failure = super::failure_report::failure_report(&sim, &state)?;
+        summary.lineage = Some(lineage::summary(&state, start));
+        let csv = lineage::csv(&w.scene, &state, start);
+        let path = w.out_dir.join(lineage::LINEAGE_CSV);
+        rundir::write_atomic(&path, csv.as_bytes())?;
     }
     let performance = w.performance(info, start_tick, sim.tick(), wall);
     // A failed run still gets its summary; the first error is the one reported.
@@ -555,6 +561,7 @@ impl Writer {
                 .map(|(a, b)| Derived::from_rows(a, b)),
             frames: self.frames_crc32.len() as u32,
             failure: None,
+            lineage: None,
         }
     }
 

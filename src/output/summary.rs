@@ -31,6 +31,10 @@ pub struct Summary {
     /// How treatment went and why surviving cells survived (scenes with a therapy).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failure: Option<super::failure_report::FailureReport>,
+    /// Clones and mutations (also in lineage.csv); absent when the run stopped on an
+    /// error.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lineage: Option<super::lineage::LineageSummary>,
 }
 
 /// The file performance.json.

@@ -76,6 +76,11 @@ pub struct Row {
     pub trait_target: u32,
     pub trait_efflux: u32,
     pub trait_slow_cycle: u32,
+    /// Clones founded so far (the initial ones included) and mutations so far.
+    #[serde(default)]
+    pub clones: u32,
+    #[serde(default)]
+    pub mutations: u32,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub drugs: Vec<DrugRow>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -83,7 +88,7 @@ pub struct Row {
 }
 
 /// The columns every row has, in order.
-pub const COLUMNS: [&str; 18] = [
+pub const COLUMNS: [&str; 20] = [
     "tick",
     "time_h",
     "tumor_live",
@@ -102,6 +107,8 @@ pub const COLUMNS: [&str; 18] = [
     "trait_target",
     "trait_efflux",
     "trait_slow_cycle",
+    "clones",
+    "mutations",
 ];
 
 /// Every column of a scene's CSV, in order.
@@ -184,6 +191,8 @@ impl Row {
             trait_target: c.trait_target,
             trait_efflux: c.trait_efflux,
             trait_slow_cycle: c.trait_slow_cycle,
+            clones: c.clones,
+            mutations: c.mutations,
             drugs,
             therapy,
         }
@@ -198,7 +207,7 @@ impl Row {
         // Display of f32/f64 is the shortest exact round trip, as serde_json prints it.
         let _ = write!(
             out,
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
             self.tick,
             self.time_h,
             self.tumor_live,
@@ -217,6 +226,8 @@ impl Row {
             self.trait_target,
             self.trait_efflux,
             self.trait_slow_cycle,
+            self.clones,
+            self.mutations,
         );
         for d in &self.drugs {
             let _ = write!(out, ",{},{},{}", d.plasma_um, d.tissue_um, d.dose_mg);
@@ -313,6 +324,8 @@ mod tests {
             trait_target: 0,
             trait_efflux: 2,
             trait_slow_cycle: 0,
+            clones: 1,
+            mutations: 0,
             drugs: Vec::new(),
             therapy: None,
         }

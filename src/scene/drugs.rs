@@ -92,6 +92,16 @@ pub struct Resistance {
     /// Persisters do not cycle.
     #[serde(default = "defaults::persister_ic50_factor")]
     pub persister_ic50_factor: f64,
+    /// Probability per division that the daughter acquires an altered target, for
+    /// each drug's target independently. Every mutation founds a new clone.
+    #[serde(default = "defaults::mutation_per_division")]
+    pub target_mutation_per_division: f64,
+    /// Probability per division that the daughter acquires efflux pumps.
+    #[serde(default = "defaults::mutation_per_division")]
+    pub efflux_mutation_per_division: f64,
+    /// Probability per division that the daughter becomes slow-cycling.
+    #[serde(default = "defaults::mutation_per_division")]
+    pub slow_cycle_mutation_per_division: f64,
 }
 
 /// How the initial clones are laid out in the tumour.
@@ -155,6 +165,14 @@ pub mod defaults {
     pub fn persister_ic50_factor() -> f64 {
         20.0
     }
+    /// Resistance mutations arise at about 1e-7 per division per mechanism: a point
+    /// mutation rate near 1e-9 per base pair per division (Jones et al. 2008, PNAS
+    /// 105:4283) times the tens to a hundred sites that confer resistance (Bozic et al.
+    /// 2013, eLife 2:e00747). Lattices hold far fewer cells than a tumour, so scenes
+    /// that study acquired resistance raise it.
+    pub fn mutation_per_division() -> f64 {
+        1e-7
+    }
     pub fn arrangement() -> super::Arrangement {
         super::Arrangement::Mixed
     }
@@ -170,6 +188,9 @@ impl Default for Resistance {
             persister_entry_per_h: defaults::persister_entry_per_h(),
             persister_exit_per_h: defaults::persister_exit_per_h(),
             persister_ic50_factor: defaults::persister_ic50_factor(),
+            target_mutation_per_division: defaults::mutation_per_division(),
+            efflux_mutation_per_division: defaults::mutation_per_division(),
+            slow_cycle_mutation_per_division: defaults::mutation_per_division(),
         }
     }
 }

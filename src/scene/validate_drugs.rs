@@ -94,6 +94,22 @@ pub fn validate_drugs(s: &Scene) -> Result<(), Issue> {
         1.0,
         1e6,
     )?;
+    for (key, p) in [
+        (
+            "resistance.target_mutation_per_division",
+            r.target_mutation_per_division,
+        ),
+        (
+            "resistance.efflux_mutation_per_division",
+            r.efflux_mutation_per_division,
+        ),
+        (
+            "resistance.slow_cycle_mutation_per_division",
+            r.slow_cycle_mutation_per_division,
+        ),
+    ] {
+        within(key, p, 0.0, 0.5)?;
+    }
     let longest = s.cells.cycle_mean_h * r.slow_cycle_factor * r.efflux_cycle_factor
         + 4.0 * s.cells.cycle_sd_h * r.slow_cycle_factor * r.efflux_cycle_factor;
     if longest / s.time.tick_h > super::validate::MAX_COUNTER_TICKS {

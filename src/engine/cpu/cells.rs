@@ -4,6 +4,7 @@ use super::drugs::drug_action;
 use super::shared::SharedSlice;
 use crate::model::drug_params::DrugSet;
 use crate::model::lattice::Grid;
+use crate::model::lineage::{word, EVENTS_AT, EVENT_CAP};
 use crate::model::params::{compressed_perfusion, cycle_len, SimParams};
 use crate::model::rng::{draw, stream};
 use crate::model::site::{Kind, Site, KIND_MASK, LOW16, PERSISTER_BIT, QUIESCENT_BIT};
@@ -210,7 +211,8 @@ fn winner_for(
 }
 
 /// Settles competing divisions; the winning daughter fills its target site and
-/// carries on its parent's exposure counters.
+/// carries on its parent's exposure counters. Mutant daughters are appended, by
+/// ascending site, to the event list of the lineage buffer (`model::lineage`).
 pub fn resolve(
     sim: &SimParams,
     drugs: &DrugSet,
@@ -218,19 +220,25 @@ pub fn resolve(
     wish: &[u32],
     dst: &mut [Site],
     exposure: &mut [u32],
+    lineage: &mut [u32],
 ) {
     let grid = grid_of(sim);
     let offsets = grid.cell_offsets();
     let exposure = SharedSlice::new(exposure);
     let n = sim.n_sites as usize;
-    dst.par_chunks_mut(CHUNK)
+    let mutants: Vec<Vec<u32>> = dst
+        .par_chunks_mut(CHUNK)
         .enumerate()
-        .for_each(|(chunk, dst)| {
+        .map(|(chunk, dst)| {
+            let mut mutants = Vec::new();
             for (k, d) in dst.iter_mut().enumerate() {
                 let i = (chunk * CHUNK + k) as u32;
                 let (site, parent) = resolve_site(sim, drugs, &grid, &offsets, src, wish, i);
                 *d = site;
                 if let Some(p) = parent {
+                    if site.w3 != src[p as usize].w3 {
+                        mutants.push(i);
+                    }
                     for drug in 0..drugs.n_drugs as usize {
                         // SAFETY: only site i's thread writes its slots in this pass, and
                         // the parent's slots (a non-empty site) are written by no thread.
@@ -240,7 +248,16 @@ pub fn resolve(
                     }
                 }
             }
-        });
+            mutants
+        })
+        .collect();
+    for site in mutants.into_iter().flatten() {
+        let e = lineage[word::EVENTS];
+        if e < EVENT_CAP {
+            lineage[EVENTS_AT + e as usize] = site;
+        }
+        lineage[word::EVENTS] = e.wrapping_add(1);
+    }
 }
 
 /// A fresh cycle (progress 0) whose length suits the cell's traits.
@@ -262,11 +279,12 @@ fn resolve_site(
     if s.kind() == Kind::Empty {
         if let Some(parent) = winner_for(sim, grid, offsets, wish, i) {
             let p = src[parent as usize];
+            let traits = drugs.mutate(sim.tick_key, i, p.w3);
             let daughter = Site {
                 w0: Kind::Tumour as u32 | (p.w0 & HIGH16),
-                w1: new_cycle(sim, drugs, i, p.w3),
+                w1: new_cycle(sim, drugs, i, traits),
                 w2: 0,
-                w3: p.w3,
+                w3: traits,
             };
             return (daughter, Some(parent));
         }

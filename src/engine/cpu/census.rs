@@ -1,6 +1,7 @@
 //! CPU twin of shaders/census.wgsl.
 
 use crate::model::census::{Census, DRUG_SUM_SCALE};
+use crate::model::lineage::word;
 use crate::model::drug_params::{DrugSet, TRAIT_EFFLUX, TRAIT_SLOW_CYCLE, TRAIT_TARGET_MASK};
 use crate::model::params::SimParams;
 use crate::model::site::{Kind, Site};
@@ -9,11 +10,19 @@ use rayon::prelude::*;
 use super::cells::grid_of;
 
 /// Integer reductions over the lattice; independent of thread count. `conc` holds
-/// every field (oxygen first, then each drug, `n_sites` values each).
-pub fn census(sim: &SimParams, drugs: &DrugSet, src: &[Site], conc: &[f32]) -> Census {
+/// every field (oxygen first, then each drug, `n_sites` values each); `lineage` is
+/// the lineage buffer (its header is copied).
+pub fn census(
+    sim: &SimParams,
+    drugs: &DrugSet,
+    src: &[Site],
+    conc: &[f32],
+    lineage: &[u32],
+) -> Census {
     let grid = grid_of(sim);
     let n = sim.n_sites as usize;
-    src.par_iter()
+    let counts = src
+        .par_iter()
         .zip(conc[..n].par_iter())
         .enumerate()
         .fold(
@@ -55,10 +64,16 @@ pub fn census(sim: &SimParams, drugs: &DrugSet, src: &[Site], conc: &[f32]) -> C
                 acc
             },
         )
-        .reduce(|| Census::CLEARED, merge_census)
+        .reduce(|| Census::CLEARED, merge_census);
+    Census {
+        clones: lineage[word::NEXT_CLONE],
+        mutations: lineage[word::MUTATIONS],
+        ..counts
+    }
 }
 
-/// Combines two partial censuses (what the GPU does when a census adds into a buffer).
+/// Combines two partial censuses (what the GPU does when a census adds into a buffer);
+/// the lineage counts are stored, not added: `b`'s win.
 pub fn merge_census(a: Census, b: Census) -> Census {
     let sum = a.o2_sum() + b.o2_sum();
     let mut out = Census {
@@ -77,7 +92,9 @@ pub fn merge_census(a: Census, b: Census) -> Census {
         trait_efflux: a.trait_efflux + b.trait_efflux,
         trait_slow_cycle: a.trait_slow_cycle + b.trait_slow_cycle,
         drug_sum: [0; 8],
-        _pad: [0; 6],
+        clones: b.clones,
+        mutations: b.mutations,
+        _pad: [0; 4],
     };
     for d in 0..4 {
         out.set_drug_sum(d, a.drug_sum(d).wrapping_add(b.drug_sum(d)));

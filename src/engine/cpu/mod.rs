@@ -5,12 +5,14 @@
 
 mod cells;
 mod census;
+mod clone_assign;
 mod drugs;
 mod field;
 mod shared;
 
 pub use cells::{cells, resolve, CellInputs};
 pub use census::{census, merge_census};
+pub use clone_assign::clone_assign;
 pub use drugs::{drug_action, DrugOutcome};
 pub use field::{field_guard, field_sweep};
 
@@ -20,6 +22,7 @@ use super::{
 };
 use crate::model::census::Census;
 use crate::model::drug_params::DrugSet;
+use crate::model::lineage::Lineage;
 use crate::model::params::{FieldParams, SimParams, SweepParams};
 use crate::model::pd::PD_TABLE_LEN;
 use crate::model::site::Site;
@@ -33,6 +36,8 @@ pub struct CpuBackend {
     /// Every field: oxygen, then each drug.
     conc: Vec<f32>,
     exposure: Vec<u32>,
+    /// The lineage buffer, laid out as on the device (`model::lineage`).
+    lineage: Vec<u32>,
     residual: Vec<u32>,
     drugs: DrugSet,
     pd_tables: Vec<u32>,
@@ -49,6 +54,7 @@ impl CpuBackend {
             wish: Vec::new(),
             conc: Vec::new(),
             exposure: Vec::new(),
+            lineage: Lineage::default().to_words(),
             residual: Vec::new(),
             drugs: DrugSet::default(),
             pd_tables: vec![0; PD_TABLE_LEN],
@@ -158,6 +164,7 @@ impl Backend for CpuBackend {
         self.wish = vec![0; state.sites.len()];
         self.conc = state.fields();
         self.exposure = state.exposure.clone();
+        self.lineage = state.lineage.to_words();
         Ok(())
     }
 
@@ -168,6 +175,7 @@ impl Backend for CpuBackend {
             oxygen: self.conc[..n].to_vec(),
             drugs: self.conc[n..].to_vec(),
             exposure: self.exposure.clone(),
+            lineage: Lineage::from_words(&self.lineage).map_err(EngineError::Gpu)?,
         })
     }
 
@@ -186,17 +194,16 @@ impl Backend for CpuBackend {
         report: bool,
     ) -> Result<(), EngineError> {
         let solve = self.solve(sim, fields);
-        let (a, b, wish, conc, exposure) = (
-            &mut self.a,
-            &mut self.b,
-            &mut self.wish,
-            &self.conc,
-            &mut self.exposure,
-        );
+        let state = StepState {
+            a: &mut self.a,
+            b: &mut self.b,
+            wish: &mut self.wish,
+            conc: &self.conc,
+            exposure: &mut self.exposure,
+            lineage: &mut self.lineage,
+        };
         let (drugs, pd) = (&self.drugs, &self.pd_tables);
-        let census = Self::install(&self.pool, || {
-            step(sim, drugs, pd, a, b, wish, conc, exposure, report)
-        });
+        let census = Self::install(&self.pool, || step(sim, drugs, pd, state, report));
         if let Some(census) = census {
             self.reports.push_back(TickReport {
                 tick: sim.tick as u64 + 1,
@@ -243,36 +250,52 @@ impl Backend for CpuBackend {
                 };
                 cells(&input, &mut io.dst, &mut io.wish, &mut io.exposure)
             }
-            Pass::Resolve => resolve(sim, drugs, &io.src, &io.wish, &mut io.dst, &mut io.exposure),
+            Pass::Resolve => resolve(
+                sim,
+                drugs,
+                &io.src,
+                &io.wish,
+                &mut io.dst,
+                &mut io.exposure,
+                &mut io.lineage,
+            ),
+            Pass::CloneAssign => clone_assign(&mut io.lineage, &mut io.dst, sim.tick + 1),
             Pass::Census => {
-                io.census = merge_census(io.census, census(sim, drugs, &io.src, &io.conc))
+                let counts = census(sim, drugs, &io.src, &io.conc, &io.lineage);
+                io.census = merge_census(io.census, counts)
             }
         });
         Ok(())
     }
 }
 
-/// Cells then resolve (A → B → A), then the census when asked.
-#[allow(clippy::too_many_arguments)]
+/// The buffers one tick of the CPU backend works on.
+struct StepState<'a> {
+    a: &'a mut [Site],
+    b: &'a mut [Site],
+    wish: &'a mut [u32],
+    conc: &'a [f32],
+    exposure: &'a mut [u32],
+    lineage: &'a mut [u32],
+}
+
+/// Cells then resolve (A → B → A), clone_assign, then the census when asked.
 fn step(
     sim: &SimParams,
     drugs: &DrugSet,
     pd_table: &[u32],
-    a: &mut [Site],
-    b: &mut [Site],
-    wish: &mut [u32],
-    conc: &[f32],
-    exposure: &mut [u32],
+    s: StepState,
     report: bool,
 ) -> Option<Census> {
     let input = CellInputs {
         sim,
         drugs,
         pd_table,
-        src: a,
-        conc,
+        src: s.a,
+        conc: s.conc,
     };
-    cells(&input, b, wish, exposure);
-    resolve(sim, drugs, b, wish, a, exposure);
-    report.then(|| census(sim, drugs, a, conc))
+    cells(&input, s.b, s.wish, s.exposure);
+    resolve(sim, drugs, s.b, s.wish, s.a, s.exposure, s.lineage);
+    clone_assign(s.lineage, s.a, sim.tick + 1);
+    report.then(|| census(sim, drugs, s.a, s.conc, s.lineage))
 }

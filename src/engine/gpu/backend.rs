@@ -1,7 +1,7 @@
 //! `GpuBackend`: the tick's passes encoded into one submit per tick, pass for pass what
 //! `engine::cpu::CpuBackend` does; reports come back through the asynchronous ring.
 
-use super::buffers::{bytes_per_site, Buffers, Shape, CENSUS_BYTES};
+use super::buffers::{bytes_per_site, Buffers, Shape, CENSUS_BYTES, LINEAGE_BYTES};
 use super::pipelines::Pipelines;
 use super::readback::{cast_vec, poll, read_blocking, ReportRing};
 use super::GpuContext;
@@ -11,6 +11,7 @@ use crate::engine::{
 };
 use crate::model::census::Census;
 use crate::model::drug_params::DrugSet;
+use crate::model::lineage::{self, Lineage};
 use crate::model::params::{FieldParams, SimParams, SweepParams, MAX_FIELDS};
 use crate::model::pd::PD_TABLE_LEN;
 use crate::scene::Scene;
@@ -349,6 +350,7 @@ impl Backend for GpuBackend {
         if !state.exposure.is_empty() {
             q.write_buffer(&b.exposure, 0, bytemuck::cast_slice(&state.exposure));
         }
+        q.write_buffer(&b.lineage, 0, bytemuck::cast_slice(&state.lineage.to_words()));
         let mut encoder = self.encoder("oncolattice.upload");
         encoder.clear_buffer(&b.wish, 0, None);
         q.submit([encoder.finish()]);
@@ -367,6 +369,7 @@ impl Backend for GpuBackend {
                 (&b.a, 16 * n),
                 (&b.conc, 4 * n * b.shape.n_fields()),
                 (&b.exposure, 4 * n * n_drugs),
+                (&b.lineage, LINEAGE_BYTES),
             ],
         )?;
         let fields: Vec<f32> = cast_vec(&parts[1]);
@@ -375,6 +378,7 @@ impl Backend for GpuBackend {
             oxygen: fields[..n as usize].to_vec(),
             drugs: fields[n as usize..].to_vec(),
             exposure: cast_vec(&parts[2]),
+            lineage: Lineage::from_words(&cast_vec::<u32>(&parts[3])).map_err(EngineError::Gpu)?,
         })
     }
 
@@ -426,6 +430,10 @@ impl Backend for GpuBackend {
             });
             self.encode_pass(&mut cpass, Pass::Cells, sim, &b.a_to_b, 0);
             self.encode_pass(&mut cpass, Pass::Resolve, sim, &b.b_to_a, 0);
+            if self.drugs.as_ref().is_some_and(|(set, _)| set.mutates()) {
+                // Numbers the mutants resolve wrote into A.
+                self.encode_pass(&mut cpass, Pass::CloneAssign, sim, &b.b_to_a, 0);
+            }
             if report {
                 self.encode_pass(&mut cpass, Pass::Census, sim, &b.a_to_b, 0);
             }
@@ -466,13 +474,15 @@ impl Backend for GpuBackend {
         if [io.dst.len(), io.wish.len()] != [n; 2]
             || io.conc.len() != n * n_fields
             || io.exposure.len() != n * n_drugs
+            || io.lineage.len() != lineage::BUFFER_WORDS
         {
             return Err(EngineError::Gpu(format!(
-                "KernelIo lengths differ: src {n}, dst {}, wish {}, conc {} ({n_fields} fields), exposure {}",
+                "KernelIo lengths differ: src {n}, dst {}, wish {}, conc {} ({n_fields} fields), exposure {}, lineage {}",
                 io.dst.len(),
                 io.wish.len(),
                 io.conc.len(),
-                io.exposure.len()
+                io.exposure.len(),
+                io.lineage.len()
             )));
         }
         let slots = io.residual.len() as u32;
@@ -499,6 +509,7 @@ impl Backend for GpuBackend {
             q.write_buffer(&b.exposure, 0, bytemuck::cast_slice(&io.exposure));
         }
         q.write_buffer(&b.census, 0, bytemuck::bytes_of(&io.census));
+        q.write_buffer(&b.lineage, 0, bytemuck::cast_slice(&io.lineage));
         let spare = b.spare_sweep_offset();
         q.write_buffer(&b.sweeps, spare as u64, bytemuck::bytes_of(sweep));
         // Slots past the caller's residual read as "not run yet" (zero).
@@ -528,6 +539,7 @@ impl Backend for GpuBackend {
                 (&b.residual, 4 * slots as u64),
                 (&b.census, CENSUS_BYTES),
                 (&b.exposure, 4 * n * n_drugs as u64),
+                (&b.lineage, LINEAGE_BYTES),
             ],
         )?;
         io.src = cast_vec(&parts[0]);
@@ -537,6 +549,7 @@ impl Backend for GpuBackend {
         io.residual = cast_vec(&parts[4]);
         io.census = bytemuck::pod_read_unaligned::<Census>(&parts[5]);
         io.exposure = cast_vec(&parts[6]);
+        io.lineage = cast_vec(&parts[7]);
         Ok(())
     }
 }

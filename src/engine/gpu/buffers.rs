@@ -4,7 +4,8 @@
 //! one f32 per field (4 B × (1 + D)) and the exposure counters (4 B × D):
 //! **40 + 8·D bytes per site**; plus a fixed part: the uniforms, one 256-byte-aligned
 //! `SweepParams` slot per (field, sweep, colour), the residual (4 B per field and
-//! sweep), the PD tables (16 KiB per drug), the census (128 B) and the readback ring
+//! sweep), the PD tables (16 KiB per drug), the census (128 B), the lineage table
+//! (`model::lineage::BUFFER_WORDS` × 4 B ≈ 1 MiB) and the readback ring
 //! (`readback::RING_SLOTS` × (128 B + 4 B per sweep)). `download` borrows staging
 //! buffers as large as what it reads while it runs.
 
@@ -14,6 +15,7 @@ use super::GpuContext;
 use crate::engine::{EngineError, Pass};
 use crate::model::census::Census;
 use crate::model::drug_params::DrugSet;
+use crate::model::lineage;
 use crate::model::params::{FieldParams, SimParams, SweepParams, MAX_FIELDS};
 use crate::model::pd::PD_TABLE_LEN;
 use crate::model::site::Site;
@@ -22,6 +24,7 @@ use wgpu::util::DeviceExt;
 
 const SITE_BYTES: u64 = std::mem::size_of::<Site>() as u64;
 pub const CENSUS_BYTES: u64 = std::mem::size_of::<Census>() as u64;
+pub const LINEAGE_BYTES: u64 = 4 * lineage::BUFFER_WORDS as u64;
 /// The `fields` uniform always holds `MAX_FIELDS` entries (unused ones zero).
 pub const FIELDS_BYTES: u64 = (MAX_FIELDS * std::mem::size_of::<FieldParams>()) as u64;
 
@@ -158,6 +161,8 @@ pub struct Buffers {
     pub census_clear: wgpu::Buffer,
     pub pd_table: wgpu::Buffer,
     pub exposure: wgpu::Buffer,
+    /// The lineage table and the tick's mutation events (`model::lineage`).
+    pub lineage: wgpu::Buffer,
     /// The next sweep's indirect dispatch size, written by `field_guard`.
     pub next_sweep: wgpu::Buffer,
     pub control_group: wgpu::BindGroup,
@@ -208,6 +213,7 @@ impl Buffers {
             4 * PD_TABLE_LEN as u64 * n_drugs.max(1),
         );
         let exposure = storage(device, "oncolattice.exposure", 4 * n * n_drugs);
+        let lineage = storage(device, "oncolattice.lineage", LINEAGE_BYTES);
         let census_clear = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
             label: Some("oncolattice.census_cleared"),
             contents: bytemuck::bytes_of(&Census::CLEARED),
@@ -273,6 +279,7 @@ impl Buffers {
                 entry(2, whole(&census)),
                 entry(3, whole(&pd_table)),
                 entry(4, whole(&exposure)),
+                entry(5, whole(&lineage)),
             ],
         });
         Ok(Buffers {
@@ -291,6 +298,7 @@ impl Buffers {
             census_clear,
             pd_table,
             exposure,
+            lineage,
             next_sweep,
             control_group,
             params_group,

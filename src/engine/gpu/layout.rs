@@ -67,6 +67,7 @@ pub fn group_entries(group: u32) -> Vec<wgpu::BindGroupLayoutEntry> {
             storage(2, false, min_size::<Census>()),
             storage(3, true, min_size::<u32>()),
             storage(4, false, min_size::<u32>()),
+            storage(5, false, min_size::<u32>()),
         ],
         3 => vec![storage(0, false, NonZeroU64::new(12))],
         _ => Vec::new(),

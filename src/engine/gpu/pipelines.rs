@@ -51,6 +51,7 @@ pub struct Pipelines {
     pub field_guard: wgpu::ComputePipeline,
     pub cells: wgpu::ComputePipeline,
     pub resolve: wgpu::ComputePipeline,
+    pub clone_assign: wgpu::ComputePipeline,
     pub census: wgpu::ComputePipeline,
 }
 
@@ -63,6 +64,7 @@ impl Pipelines {
             field_guard: compute_pipeline(device, &layouts.guard_pipeline, "field_guard")?,
             cells: make("cells")?,
             resolve: make("resolve")?,
+            clone_assign: make("clone_assign")?,
             census: make("census")?,
             layouts,
         })
@@ -73,6 +75,7 @@ impl Pipelines {
             Pass::FieldSweep => &self.field_sweep,
             Pass::Cells => &self.cells,
             Pass::Resolve => &self.resolve,
+            Pass::CloneAssign => &self.clone_assign,
             Pass::Census => &self.census,
         }
     }
@@ -91,11 +94,13 @@ pub fn dispatch_size(threads: u64, max_per_dim: u32) -> Option<(u32, u32)> {
 }
 
 /// Threads of each pass for a lattice: one per site, except a field half-sweep, which
-/// has one per site of one colour: ceil(nx / 2) · ny · nz.
+/// has one per site of one colour: ceil(nx / 2) · ny · nz, and clone_assign, which is
+/// one workgroup.
 pub fn threads(pass: Pass, nx: u32, ny: u32, nz: u32) -> u64 {
     let sites = nx as u64 * ny as u64 * nz as u64;
     match pass {
         Pass::FieldSweep => (nx as u64).div_ceil(2) * ny as u64 * nz as u64,
+        Pass::CloneAssign => WORKGROUP_SIZE as u64,
         _ => sites,
     }
 }

@@ -4,18 +4,26 @@
 
 /// The tick's kernels, in pass order, plus test-only probes and the renderer's volume
 /// kernel (`render_volume`, used by `output::render`). Entry point = file name.
-pub const TICK_KERNELS: [&str; 5] = ["field_sweep", "field_guard", "cells", "resolve", "census"];
-pub const ALL_KERNELS: [&str; 7] = [
+pub const TICK_KERNELS: [&str; 6] = [
+    "field_sweep",
+    "field_guard",
+    "cells",
+    "resolve",
+    "clone_assign",
+    "census",
+];
+pub const ALL_KERNELS: [&str; 8] = [
     "field_guard",
     "field_sweep",
     "cells",
     "resolve",
+    "clone_assign",
     "census",
     "rng_probe",
     "render_volume",
 ];
 
-const KERNEL_SOURCES: [(&str, &str); 7] = [
+const KERNEL_SOURCES: [(&str, &str); 8] = [
     (
         "field_guard",
         include_str!("../../../shaders/field_guard.wgsl"),
@@ -26,6 +34,10 @@ const KERNEL_SOURCES: [(&str, &str); 7] = [
     ),
     ("cells", include_str!("../../../shaders/cells.wgsl")),
     ("resolve", include_str!("../../../shaders/resolve.wgsl")),
+    (
+        "clone_assign",
+        include_str!("../../../shaders/clone_assign.wgsl"),
+    ),
     ("census", include_str!("../../../shaders/census.wgsl")),
     ("rng_probe", include_str!("../../../shaders/rng_probe.wgsl")),
     (

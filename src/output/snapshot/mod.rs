@@ -17,7 +17,8 @@ pub use header::{
 
 use crate::engine::HostState;
 use crate::model::rng;
-use crate::model::site::Site;
+use crate::model::lineage::Lineage;
+use crate::model::site::{Kind, Site};
 use crate::scene::Scene;
 use codec::{SectionData, SectionOut, SectionSlice};
 use std::path::{Path, PathBuf};
@@ -32,10 +33,14 @@ pub const SITES: &str = "sites";
 pub const OXYGEN: &str = "oxygen";
 pub const DRUG_PREFIX: &str = "drug.";
 pub const EXPOSURE_PREFIX: &str = "exposure.";
+/// Optional: the lineage table as rows of four u32 (`Lineage::to_rows`). A snapshot
+/// without it resumes with the scene's initial clones only.
+pub const LINEAGE: &str = "lineage";
 
 fn known(name: &str) -> bool {
     name == SITES
         || name == OXYGEN
+        || name == LINEAGE
         || name.starts_with(DRUG_PREFIX)
         || name.starts_with(EXPOSURE_PREFIX)
 }
@@ -210,6 +215,14 @@ pub fn write(
             data: SectionSlice::U32(&state.exposure[k * n..(k + 1) * n]),
         });
     }
+    let lineage = state.lineage.to_rows();
+    let lineage_shape = [lineage.len() as u64 / 4, 4];
+    sections.push(SectionOut {
+        name: LINEAGE,
+        shape: &lineage_shape,
+        required: false,
+        data: SectionSlice::U32(&lineage),
+    });
     codec::write(path, &map, &sections)
 }
 
@@ -305,6 +318,7 @@ impl Snapshot {
         let n_usize = n as usize;
         let mut sites = None;
         let mut oxygen = None;
+        let mut lineage = None;
         let mut drugs: Vec<Option<Vec<f32>>> = vec![None; n_drugs];
         let mut exposure: Vec<Option<Vec<u32>>> = vec![None; n_drugs];
         let drug_index = |name: &str, prefix: &str| {
@@ -313,6 +327,14 @@ impl Snapshot {
         };
         for (info, data) in c.sections {
             let want: &[u64] = if info.name == SITES { &[n, 4] } else { &[n] };
+            if info.name == LINEAGE {
+                let rows = match (&data, info.shape.as_slice()) {
+                    (SectionData::U32(words), [_, 4]) => Lineage::from_rows(words),
+                    _ => Err(format!("shape {:?} ({:?}), expected [clones + 1, 4] (U32)", info.shape, info.dtype)),
+                };
+                lineage = Some(rows.map_err(|e| bad(format!("section {LINEAGE}: {e}")))?);
+                continue;
+            }
             if info.shape != want {
                 return Err(bad(format!(
                     "section {} has shape {:?}, expected {want:?}",
@@ -353,6 +375,22 @@ impl Snapshot {
         let sites = sites.ok_or_else(|| missing(SITES))?;
         let oxygen = oxygen.ok_or_else(|| missing(OXYGEN))?;
         let mut state = HostState::new(sites, oxygen, n_drugs);
+        state.lineage = lineage
+            .unwrap_or_else(|| Lineage::initial(&crate::model::setup::initial_clone_traits(&scene)));
+        if let Some(s) = state
+            .sites
+            .iter()
+            .find(|s| {
+                matches!(s.kind(), Kind::Tumour | Kind::Necrotic)
+                    && s.clone_id() as usize >= state.lineage.clones.len()
+            })
+        {
+            return Err(bad(format!(
+                "a cell of clone {} but section {LINEAGE} holds {} clones",
+                s.clone_id(),
+                state.lineage.clones.len()
+            )));
+        }
         for k in 0..n_drugs {
             let field = drugs[k]
                 .take()
