@@ -149,6 +149,7 @@ fn run_writes_a_complete_run_directory() {
         files_in(&out),
         [
             "frames",
+            "lineage.csv",
             "performance.json",
             "plots",
             "scene.resolved.toml",

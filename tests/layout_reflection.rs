@@ -71,7 +71,7 @@ fn expected() -> BTreeMap<&'static str, (usize, Members)> {
         "o2_sum_lo" => o2_sum_lo, "o2_sum_hi" => o2_sum_hi, "min_xyz" => min, "max_xyz" => max,
         "persister" => persister, "trait_target" => trait_target,
         "trait_efflux" => trait_efflux, "trait_slow_cycle" => trait_slow_cycle,
-        "drug_sum" => drug_sum, "_pad" => _pad,
+        "drug_sum" => drug_sum, "clones" => clones, "mutations" => mutations, "_pad" => _pad,
     });
     let drug_set = members!(DrugSet {
         "n_drugs" => n_drugs, "efflux_fraction" => efflux_fraction,
@@ -79,7 +79,7 @@ fn expected() -> BTreeMap<&'static str, (usize, Members)> {
         "persister_entry_threshold" => persister_entry_threshold,
         "persister_exit_threshold" => persister_exit_threshold, "s_g2_m_ticks" => s_g2_m_ticks,
         "auc_per_um_tick" => auc_per_um_tick, "cycle_factor_fx8" => cycle_factor_fx8,
-        "drugs" => drugs,
+        "mutation_threshold" => mutation_threshold, "drugs" => drugs,
     });
     let mut drug = members!(DrugParams {
         "drug_class" => drug_class, "efflux_substrate" => efflux_substrate, "exposure_um" => exposure_um,
@@ -165,10 +165,15 @@ fn wgsl_structs_match_rust_structs() {
     for name in expected.keys() {
         assert!(seen.contains_key(name), "no kernel declares struct {name}");
     }
-    // Every tick kernel (the four passes and the sweep guard) carries the parameter
+    // Every tick kernel (the five passes and the sweep guard) carries the parameter
     // structs and the site record.
     for name in ["SimParams", "FieldParams", "SweepParams", "Site"] {
-        assert_eq!(seen[name].len(), 5, "{name} declared in {:?}", seen[name]);
+        assert_eq!(
+            seen[name].len(),
+            shaders::TICK_KERNELS.len(),
+            "{name} declared in {:?}",
+            seen[name]
+        );
     }
 }
 

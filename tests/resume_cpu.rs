@@ -322,6 +322,13 @@ fn treated_runs_resume_with_their_drugs_pharmacokinetics_and_protocol() {
         assert!(header.therapy.is_some());
         assert_eq!(header.therapy_log.len(), tick as usize);
         assert!(header.therapy_log.iter().any(|t| t.doses_mg[0] > 0.0));
+        let clones = oncolattice::output::snapshot::Snapshot::read(&snap)
+            .unwrap()
+            .state
+            .lineage
+            .clones
+            .len();
+        assert!(clones > 3, "tick {tick}: {clones} clones");
         let out = dir.join(format!("from-{tick}"));
         ok(dir, &["resume", s(&snap), "--out", s(&out), "-q"]);
         assert_same_run(&full, &out);

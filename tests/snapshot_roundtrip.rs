@@ -5,6 +5,7 @@
 use oncolattice::engine::{HostState, SolveStats, TickReport};
 use oncolattice::model::census::Census;
 use oncolattice::model::rng;
+use oncolattice::model::lineage::{CloneRecord, Lineage};
 use oncolattice::model::site::Site;
 use oncolattice::output::snapshot::codec::{self, SectionOut, SectionSlice};
 use oncolattice::output::snapshot::{
@@ -158,6 +159,15 @@ fn state(n: usize) -> HostState {
     for (i, e) in st.exposure.iter_mut().enumerate() {
         *e = (i as u32).wrapping_mul(0x9e37_79b9);
     }
+    st.lineage = Lineage::initial(&[0, 16]);
+    st.lineage.clones.push(CloneRecord {
+        parent: Some(1),
+        birth_tick: 12,
+        traits: 16 | 32,
+        founder_site: 77,
+    });
+    st.lineage.mutations = 4;
+    st.lineage.unassigned = 3;
     st
 }
 
@@ -178,6 +188,7 @@ fn every_section_and_header_key_round_trips() {
     assert_eq!(bits(&back.state.oxygen), bits(&st.oxygen));
     assert_eq!(bits(&back.state.drugs), bits(&st.drugs));
     assert_eq!(back.state.exposure, st.exposure);
+    assert_eq!(back.state.lineage, st.lineage);
     assert_eq!(back.state.n_drugs(), 2);
     let bits64 = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
     assert_eq!(bits64(&back.header.plasma_um), bits64(&h.plasma_um));
@@ -276,6 +287,25 @@ fn unknown_optional_sections_and_keys_are_skipped() {
     assert_eq!(back.state.sites, state(105).sites);
     assert_eq!(back.header.tick, 0);
     assert!(back.state.drugs.iter().all(|&d| d == 0.5));
+    // Without a lineage section: the scene's one initial clone.
+    assert_eq!(back.state.lineage, Lineage::initial(&[0]));
+}
+
+#[test]
+fn a_lineage_whose_parent_comes_later_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let scene = Scene::parse(SCENE, Path::new("roundtrip.toml")).unwrap();
+    let mut st = state(105);
+    st.lineage.clones[2].parent = Some(2);
+    let path = dir.path().join("bad-lineage.olsnap");
+    snapshot::write(&path, &header(&scene, 30), &st, &drug_names()).unwrap();
+    let e = Snapshot::read(&path).unwrap_err();
+    assert!(matches!(e, SnapshotError::BadHeader { .. }), "{e}");
+    assert!(
+        e.to_string()
+            .contains("section lineage: clone 2 has parent Some(2), not an earlier clone"),
+        "{e}"
+    );
 }
 
 #[test]

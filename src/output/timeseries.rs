@@ -338,7 +338,7 @@ mod tests {
         row.write_csv(&mut s);
         assert_eq!(
             s,
-            "12,12,3,1,0,9,31.25,0.00097,0.5,30,1,9,19.54,40,0,0,2,0\n"
+            "12,12,3,1,0,9,31.25,0.00097,0.5,30,1,9,19.54,40,0,0,2,0,1,0\n"
         );
         assert_eq!(s.trim_end().split(',').count(), COLUMNS.len());
         let json = serde_json::to_value(&row).unwrap();
@@ -365,7 +365,7 @@ mod tests {
         });
         let mut s = String::new();
         row.write_csv(&mut s);
-        assert!(s.ends_with(",0,0,2,0,1.5,0.25,100,1,on,0.48,SD\n"), "{s}");
+        assert!(s.ends_with(",0,0,2,0,1,0,1.5,0.25,100,1,on,0.48,SD\n"), "{s}");
         assert_eq!(s.trim_end().split(',').count(), COLUMNS.len() + 3 + 4);
         assert_eq!(round_sig(0.000123456789), 0.000123457);
         assert_eq!(round_sig(1234567.0), 1234570.0);

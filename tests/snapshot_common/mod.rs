@@ -34,6 +34,10 @@ perfusion_spread = 0.3
 apoptosis_per_h = 0.01
 [output]
 frame_every_h = 12
+# Frequent mutations, so that the lineage table grows across the snapshots.
+[resistance]
+efflux_mutation_per_division = 0.02
+slow_cycle_mutation_per_division = 0.02
 "#;
 
 /// Runs the binary in `cwd`; fails the test on a panic.

@@ -18,7 +18,7 @@ pub use header::{
 use crate::engine::HostState;
 use crate::model::rng;
 use crate::model::lineage::Lineage;
-use crate::model::site::{Kind, Site};
+use crate::model::site::Site;
 use crate::scene::Scene;
 use codec::{SectionData, SectionOut, SectionSlice};
 use std::path::{Path, PathBuf};
@@ -377,20 +377,6 @@ impl Snapshot {
         let mut state = HostState::new(sites, oxygen, n_drugs);
         state.lineage = lineage
             .unwrap_or_else(|| Lineage::initial(&crate::model::setup::initial_clone_traits(&scene)));
-        if let Some(s) = state
-            .sites
-            .iter()
-            .find(|s| {
-                matches!(s.kind(), Kind::Tumour | Kind::Necrotic)
-                    && s.clone_id() as usize >= state.lineage.clones.len()
-            })
-        {
-            return Err(bad(format!(
-                "a cell of clone {} but section {LINEAGE} holds {} clones",
-                s.clone_id(),
-                state.lineage.clones.len()
-            )));
-        }
         for k in 0..n_drugs {
             let field = drugs[k]
                 .take()
