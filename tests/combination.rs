@@ -60,10 +60,10 @@ fn run(scene: Scene) -> Outcome {
         sim.poll(false).expect("poll");
     }
     sim.poll(true).expect("poll");
-    let report = failure_report(&mut sim)
+    let state = sim.state().expect("state");
+    let report = failure_report(&sim, &state)
         .expect("failure report")
         .expect("a therapy");
-    let state = sim.state().expect("state");
     let live: Vec<u32> = state
         .sites
         .iter()

@@ -166,7 +166,9 @@ fn events_sorted(words: &[u32]) -> Vec<u32> {
 /// A lineage buffer with `clones` initial clones (traits cycling through a few
 /// combinations) and some mutations already counted.
 fn lineage_words(clones: u32) -> Vec<u32> {
-    let traits: Vec<u32> = (0..clones).map(|k| [0, 1, 16, 32, 18][k as usize % 5]).collect();
+    let traits: Vec<u32> = (0..clones)
+        .map(|k| [0, 1, 16, 32, 18][k as usize % 5])
+        .collect();
     let mut l = Lineage::initial(&traits);
     l.mutations = 7;
     l.unassigned = 2;
@@ -711,7 +713,10 @@ fn full_ticks_with_drugs_agree_with_cpu_and_repeat_exactly() {
     let l = &state.lineage;
     assert!(l.clones.len() >= 3 + 5, "{} clones", l.clones.len());
     assert_eq!(last.clones as usize, l.clones.len());
-    assert_eq!(l.mutations as usize, l.clones.len() - 3 + l.unassigned as usize);
+    assert_eq!(
+        l.mutations as usize,
+        l.clones.len() - 3 + l.unassigned as usize
+    );
     for s in state.sites.iter().filter(|s| s.kind() == Kind::Tumour) {
         assert_eq!(s.traits(), l.clones[s.clone_id() as usize].traits, "{s:?}");
     }

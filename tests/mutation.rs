@@ -50,7 +50,15 @@ fn divide(scene: &Scene, ticks: u32, traits: u32) -> (u64, [u64; 8], Vec<u32>) {
     for t in 0..ticks {
         let sim = base.at_tick(scene.seed, t);
         let mut dst = vec![Site::EMPTY; src.len()];
-        cpu::resolve(&sim, &drugs, &src, &wish, &mut dst, &mut exposure, &mut lineage);
+        cpu::resolve(
+            &sim,
+            &drugs,
+            &src,
+            &wish,
+            &mut dst,
+            &mut exposure,
+            &mut lineage,
+        );
         assert!(lineage[word::EVENTS] <= 4096, "event list overflowed");
         cpu::clone_assign(&mut lineage, &mut dst, t + 1);
         for (before, after) in src.iter().zip(&dst) {
@@ -88,7 +96,10 @@ fn mutant_counts_follow_the_per_division_rates() {
         let sd = (mean * (1.0 - p)).sqrt();
         let k = gained[bit] as f64;
         eprintln!("trait bit {bit}: {k} mutants, expected {mean:.1} ± {sd:.1}");
-        assert!((k - mean).abs() <= 3.29 * sd, "bit {bit}: {k} vs {mean} ± {sd}");
+        assert!(
+            (k - mean).abs() <= 3.29 * sd,
+            "bit {bit}: {k} vs {mean} ± {sd}"
+        );
     }
     // Bits no rate applies to (targets of drugs the scene lacks, unused bits) never mutate.
     for bit in [1, 2, 3, 6, 7] {
@@ -101,10 +112,16 @@ fn mutant_counts_follow_the_per_division_rates() {
     let mutants = table.clones.len() as u64 - 1;
     assert_eq!(table.mutations as u64, mutants);
     let total: u64 = gained.iter().sum();
-    assert!(mutants <= total && mutants + 5 >= total, "{mutants} vs {total}");
+    assert!(
+        mutants <= total && mutants + 5 >= total,
+        "{mutants} vs {total}"
+    );
     for (id, c) in table.clones.iter().enumerate().skip(1) {
         assert_eq!(c.parent, Some(0));
-        assert!(c.traits != 0 && c.birth_tick >= 1 && c.birth_tick <= 50, "{id}: {c:?}");
+        assert!(
+            c.traits != 0 && c.birth_tick >= 1 && c.birth_tick <= 50,
+            "{id}: {c:?}"
+        );
     }
     // Ids follow birth tick, then site.
     let order: Vec<(u32, u32)> = table
@@ -134,7 +151,10 @@ fn no_rate_no_mutants_and_carried_traits_do_not_mutate_again() {
     assert_eq!(gained[4], 0);
     let k = gained[5] as f64;
     let mean = divisions as f64 * 0.2;
-    assert!((k - mean).abs() <= 3.29 * (mean * 0.8).sqrt(), "{k} vs {mean}");
+    assert!(
+        (k - mean).abs() <= 3.29 * (mean * 0.8).sqrt(),
+        "{k} vs {mean}"
+    );
 }
 
 #[test]
@@ -149,7 +169,15 @@ fn a_slow_cycling_mutant_gets_a_longer_cycle() {
     let mut dst = vec![Site::EMPTY; src.len()];
     let mut lineage = Lineage::initial(&[0]).to_words();
     let mut exposure = vec![0u32; src.len()];
-    cpu::resolve(&base, &drugs, &src, &wish, &mut dst, &mut exposure, &mut lineage);
+    cpu::resolve(
+        &base,
+        &drugs,
+        &src,
+        &wish,
+        &mut dst,
+        &mut exposure,
+        &mut lineage,
+    );
     let mean_len = |slow: bool| {
         let lens: Vec<f64> = src
             .iter()
@@ -189,7 +217,11 @@ fn a_run_writes_its_lineage() {
         .arg(&scene_path)
         .output()
         .expect("run");
-    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
     let csv = std::fs::read_to_string(out.join("lineage.csv")).expect("lineage.csv");
     let mut lines = csv.lines();
     assert_eq!(
@@ -200,7 +232,10 @@ fn a_run_writes_its_lineage() {
         .map(|l| l.split(',').map(String::from).collect())
         .collect();
     assert!(rows.len() > 2 + 5, "{} clones", rows.len());
-    assert_eq!(rows[0][..6], ["0", "", "0", "0", "true", ""].map(String::from));
+    assert_eq!(
+        rows[0][..6],
+        ["0", "", "0", "0", "true", ""].map(String::from)
+    );
     assert_eq!(rows[1][5], "efflux");
     for (k, r) in rows.iter().enumerate().skip(2) {
         let parent: usize = r[1].parse().unwrap();
@@ -216,8 +251,14 @@ fn a_run_writes_its_lineage() {
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
     assert_eq!(summary["final"]["tumor_live"].as_u64().unwrap(), live);
-    assert_eq!(summary["lineage"]["clones"].as_u64().unwrap(), rows.len() as u64);
-    assert_eq!(summary["final"]["clones"].as_u64().unwrap(), rows.len() as u64);
+    assert_eq!(
+        summary["lineage"]["clones"].as_u64().unwrap(),
+        rows.len() as u64
+    );
+    assert_eq!(
+        summary["final"]["clones"].as_u64().unwrap(),
+        rows.len() as u64
+    );
     assert_eq!(
         summary["lineage"]["mutations"].as_u64().unwrap(),
         rows.len() as u64 - 2

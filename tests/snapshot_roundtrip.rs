@@ -4,8 +4,8 @@
 
 use oncolattice::engine::{HostState, SolveStats, TickReport};
 use oncolattice::model::census::Census;
-use oncolattice::model::rng;
 use oncolattice::model::lineage::{CloneRecord, Lineage};
+use oncolattice::model::rng;
 use oncolattice::model::site::Site;
 use oncolattice::output::snapshot::codec::{self, SectionOut, SectionSlice};
 use oncolattice::output::snapshot::{

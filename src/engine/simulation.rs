@@ -2,11 +2,13 @@
 //! per-tick uniform (tick and RNG key); everything else stays on the backend, and
 //! only reports travel back, asynchronously.
 
-use super::therapy::{measurement, TherapyHost, TherapyTick};
+use super::therapy::{measurement, treatment_exposure, TherapyHost, TherapyTick};
 use super::{cpu, Backend, BackendInfo, EngineError, HostState, TickReport};
 use crate::model::drug_params::{pd_tables, DrugSet};
+use crate::model::failure::analyse;
 use crate::model::lineage::Lineage;
 use crate::model::params::{FieldParams, SimParams};
+use crate::model::protocol::Event;
 use crate::model::setup;
 use crate::scene::Scene;
 
@@ -190,8 +192,13 @@ impl Simulation {
     /// The census of the current state, computed on the host (blocking).
     pub fn report_now(&mut self) -> Result<TickReport, EngineError> {
         let state = self.backend.download()?;
+        Ok(self.report_of(&state))
+    }
+
+    /// The census of `state`, the current state, computed on the host.
+    fn report_of(&self, state: &HostState) -> TickReport {
         let sim = self.sim.at_tick(self.scene.seed, self.tick as u32);
-        Ok(TickReport {
+        TickReport {
             tick: self.tick,
             census: cpu::census(
                 &sim,
@@ -201,7 +208,7 @@ impl Simulation {
                 &state.lineage.to_words(),
             ),
             solve: self.initial_solve,
-        })
+        }
     }
 
     /// Advances one tick. Its report, if it is a report tick, arrives via `poll`.
@@ -226,12 +233,16 @@ impl Simulation {
 
     /// Pass 1 of the tick: the protocol reads a scan when one is due (the census of the
     /// current state, read back synchronously: scans are rare), decides the doses, and
-    /// pharmacokinetics set this tick's plasma levels.
+    /// pharmacokinetics set this tick's plasma levels. When a line fails, the cells
+    /// alive at that moment are classified by why they survived (`model::failure`).
     fn host_pass(&mut self) -> Result<(), EngineError> {
         let tick = self.tick;
         let scan_due = self.therapy.as_ref().is_some_and(|t| t.scan_due(tick));
+        let mut state = None;
         let scan = if scan_due {
-            let census = self.report_now()?.census;
+            let current = self.backend.download()?;
+            let census = self.report_of(&current).census;
+            state = Some(current);
             Some(measurement(
                 &self.scene,
                 &census,
@@ -240,11 +251,35 @@ impl Simulation {
         } else {
             None
         };
-        if let Some(therapy) = &mut self.therapy {
-            let record = therapy.begin_tick(tick, scan.as_ref())?;
-            self.plasma_um.clone_from(&record.plasma_um);
-            self.therapy_log.push(record);
+        let Some(therapy) = &mut self.therapy else {
+            return Ok(());
+        };
+        let mut record = therapy.begin_tick(tick, scan.as_ref())?;
+        self.plasma_um.clone_from(&record.plasma_um);
+        let line_failed = record
+            .events
+            .iter()
+            .any(|e| matches!(e, Event::LineFailed { .. }));
+        if line_failed {
+            let state = match state {
+                Some(s) => s,
+                None => self.backend.download()?,
+            };
+            let exposure = treatment_exposure(
+                self.scene.drugs.len(),
+                self.scene.time.tick_h,
+                &self.therapy_log,
+                &state.lineage,
+                tick,
+            );
+            record.failure_analysis = Some(analyse(
+                &self.scene,
+                &exposure,
+                &state.sites,
+                &state.exposure,
+            ));
         }
+        self.therapy_log.push(record);
         Ok(())
     }
 

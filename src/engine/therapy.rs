@@ -4,6 +4,8 @@
 
 use super::EngineError;
 use crate::model::census::Census;
+use crate::model::failure::{FailureBreakdown, TreatmentExposure};
+use crate::model::lineage::Lineage;
 use crate::model::pk::{DoseEvent, DrugPk, Patient};
 use crate::model::protocol::{Event, Measurement, ProtocolState, ScanRecord, Status};
 use crate::scene::therapy::TherapyLine;
@@ -23,6 +25,38 @@ pub struct TherapyTick {
     pub line: Option<usize>,
     pub scan: Option<ScanRecord>,
     pub events: Vec<Event>,
+    /// When a line failed this tick: why the tumour cells alive at that scan survived.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure_analysis: Option<FailureBreakdown>,
+}
+
+/// Ticks completed when the first dose of any drug was given, if one was.
+pub fn treatment_start_tick(log: &[TherapyTick]) -> Option<u64> {
+    log.iter()
+        .find(|t| t.doses_mg.iter().any(|&mg| mg > 0.0))
+        .map(|t| t.tick)
+}
+
+/// What the failure analysis needs at tick `now` (ticks completed): hours since each
+/// drug's first dose in `log`, and the clones founded before treatment began.
+pub fn treatment_exposure(
+    n_drugs: usize,
+    tick_h: f64,
+    log: &[TherapyTick],
+    lineage: &Lineage,
+    now: u64,
+) -> TreatmentExposure {
+    let hours_since_first_dose = (0..n_drugs)
+        .map(|d| {
+            log.iter()
+                .find(|t| t.doses_mg.get(d).is_some_and(|&mg| mg > 0.0))
+                .map(|t| now.saturating_sub(t.tick) as f64 * tick_h)
+        })
+        .collect();
+    TreatmentExposure {
+        hours_since_first_dose,
+        pre_treatment_clones: lineage.founded_before(treatment_start_tick(log)),
+    }
 }
 
 /// The patient's drugs and the protocol, advanced once per tick; serialisable so a
@@ -146,6 +180,7 @@ impl TherapyHost {
             line: self.protocol.current_line(),
             scan: outcome.scan,
             events: outcome.events,
+            failure_analysis: None,
         })
     }
 }

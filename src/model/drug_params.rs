@@ -80,8 +80,11 @@ impl DrugSet {
             };
         }
         let mut mutation_threshold = [0u32; 8];
-        for slot in mutation_threshold.iter_mut().take(scene.drugs.len()) {
-            *slot = rng::threshold(r.target_mutation_per_division);
+        for (slot, d) in mutation_threshold.iter_mut().zip(&scene.drugs) {
+            let p = d
+                .target_mutation_per_division
+                .unwrap_or(r.target_mutation_per_division);
+            *slot = rng::threshold(p);
         }
         mutation_threshold[4] = rng::threshold(r.efflux_mutation_per_division);
         mutation_threshold[5] = rng::threshold(r.slow_cycle_mutation_per_division);

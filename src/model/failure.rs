@@ -213,14 +213,20 @@ impl FailureFractions {
 
     /// One plain sentence on the two main reasons.
     pub fn sentence(&self, surviving: u64) -> String {
+        // A share that rounds to 0 % (or 100 %) is still there (or not all).
+        let pct = |f: f64| match f * 100.0 {
+            p if p < 0.5 => "<1 %".to_string(),
+            p if p > 99.5 && f < 1.0 => ">99 %".to_string(),
+            p => format!("{p:.0} %"),
+        };
         let ranked = self.ranked();
         match ranked.as_slice() {
             [] => "No tumour cell survived.".into(),
-            [(f, what)] => format!("Of {surviving} surviving cells, {:.0} % {what}.", f * 100.0),
+            [(f, what)] => format!("Of {surviving} surviving cells, {} {what}.", pct(*f)),
             [(f1, w1), (f2, w2), ..] => format!(
-                "Of {surviving} surviving cells, {:.0} % {w1}, and {:.0} % {w2}.",
-                f1 * 100.0,
-                f2 * 100.0
+                "Of {surviving} surviving cells, {} {w1}, and {} {w2}.",
+                pct(*f1),
+                pct(*f2)
             ),
         }
     }

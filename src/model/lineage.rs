@@ -170,7 +170,10 @@ impl Lineage {
     /// earlier clone.
     pub fn from_rows(rows: &[u32]) -> Result<Lineage, String> {
         if rows.len() < RECORD_WORDS || rows.len() % RECORD_WORDS != 0 {
-            return Err(format!("{} words is not a header row and whole rows", rows.len()));
+            return Err(format!(
+                "{} words is not a header row and whole rows",
+                rows.len()
+            ));
         }
         let n = rows[0] as usize;
         if n + 1 != rows.len() / RECORD_WORDS {

@@ -1,8 +1,10 @@
 //! The `failure` section of summary.json: how treatment went (lines, best response,
 //! time to progression) and why the surviving cells survived (`model::failure`).
 
+use crate::engine::therapy::treatment_exposure;
 use crate::engine::{EngineError, HostState, Simulation};
-use crate::model::failure::{analyse, FailureFractions, TreatmentExposure};
+use crate::model::failure::{analyse, FailureBreakdown, FailureFractions};
+use crate::model::protocol::Event;
 use crate::model::protocol::Response;
 use serde::Serialize;
 
@@ -19,6 +21,10 @@ pub struct LineOutcome {
     pub failed_day: Option<f64>,
     /// Days from the line's baseline to progression.
     pub time_to_progression_days: Option<f64>,
+    /// Why the tumour cells alive when the line failed survived it (the same
+    /// classification as the run's end).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at_failure: Option<FailureBreakdown>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -46,24 +52,28 @@ pub fn failure_report(
     let tick_h = scene.time.tick_h;
     let now = sim.tick();
     let log = sim.therapy_log();
-    let hours_since_first_dose = (0..scene.drugs.len())
-        .map(|d| {
-            log.iter()
-                .find(|t| t.doses_mg.get(d).is_some_and(|&mg| mg > 0.0))
-                .map(|t| (now - t.tick) as f64 * tick_h)
+    let at_failure = |line: usize| {
+        log.iter().find_map(|t| {
+            t.events
+                .iter()
+                .any(|e| matches!(e, Event::LineFailed { line: l, .. } if *l == line))
+                .then(|| t.failure_analysis.clone())
+                .flatten()
         })
-        .collect();
+    };
     let lines: Vec<LineOutcome> = therapy
         .protocol()
         .lines_given()
         .iter()
-        .map(|r| LineOutcome {
+        .enumerate()
+        .map(|(k, r)| LineOutcome {
             name: r.name.clone(),
             started_day: r.started_tick as f64 * tick_h / 24.0,
             best_response: r.tracker.best_overall_response(),
             progressed_day: r.tracker.progression_h().map(|h| h / 24.0),
             failed_day: r.failed_h.map(|h| h / 24.0),
             time_to_progression_days: r.tracker.time_to_progression_h().map(|h| h / 24.0),
+            at_failure: at_failure(k),
         })
         .collect();
     let failed_line = therapy
@@ -72,31 +82,34 @@ pub fn failure_report(
         .iter()
         .position(|r| r.failed_h.is_some())
         .map(|k| k as u32 + 1);
-    let start = super::lineage::treatment_start_tick(log);
-    let exposure = TreatmentExposure {
-        hours_since_first_dose,
-        pre_treatment_clones: state.lineage.founded_before(start),
-    };
+    let exposure = treatment_exposure(scene.drugs.len(), tick_h, log, &state.lineage, now);
     let b = analyse(&scene, &exposure, &state.sites, &state.exposure);
-    let course = match (
-        failed_line,
-        lines.get(failed_line.unwrap_or(1) as usize - 1),
-    ) {
-        (Some(k), Some(line)) => format!(
-            "Line {k} ({}) failed at day {:.1} after a best response of {}. ",
-            line.name,
-            line.failed_day.unwrap_or(0.0),
-            line.best_response
-                .map_or("none".to_string(), |r| r.to_string())
-        ),
-        _ => String::new(),
+    let end = b.fractions.sentence(b.surviving_cells);
+    let sentence = match failed_line.and_then(|k| Some((k, lines.get(k as usize - 1)?))) {
+        Some((k, line)) => {
+            let course = format!(
+                "Line {k} ({}) failed at day {:.1} after a best response of {}.",
+                line.name,
+                line.failed_day.unwrap_or(0.0),
+                line.best_response
+                    .map_or("none".to_string(), |r| r.to_string())
+            );
+            match &line.at_failure {
+                Some(f) => format!(
+                    "{course} When it failed: {} At the end: {end}",
+                    f.fractions.sentence(f.surviving_cells)
+                ),
+                None => format!("{course} {end}"),
+            }
+        }
+        None => end,
     };
     Ok(Some(FailureReport {
         analysed_at_tick: now,
         lines,
         failed_line,
         surviving_cells: b.surviving_cells,
-        sentence: format!("{course}{}", b.fractions.sentence(b.surviving_cells)),
+        sentence,
         fractions: b.fractions,
     }))
 }

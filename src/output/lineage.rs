@@ -3,7 +3,6 @@
 //! founded, its traits, whether it existed before treatment began, and how many of its
 //! cells are in the lattice at the end.
 
-use crate::engine::therapy::TherapyTick;
 use crate::engine::HostState;
 use crate::model::drug_params::{TRAIT_EFFLUX, TRAIT_SLOW_CYCLE};
 use crate::model::lattice::Grid;
@@ -45,13 +44,6 @@ pub struct LineageSummary {
     pub clones_alive: u32,
     /// Live cells at the end in clones founded after treatment began.
     pub live_cells_of_clones_founded_under_treatment: u64,
-}
-
-/// Ticks completed when the first dose of any drug was given, if one was.
-pub fn treatment_start_tick(log: &[TherapyTick]) -> Option<u64> {
-    log.iter()
-        .find(|t| t.doses_mg.iter().any(|&mg| mg > 0.0))
-        .map(|t| t.tick)
 }
 
 /// Whether a clone existed before treatment began (always, without treatment).

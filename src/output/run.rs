@@ -219,7 +219,7 @@ pub(crate) fn execute(
     let mut summary = w.summary(&sim, error);
     if outcome.is_ok() {
         let state = sim.state()?;
-        let start = lineage::treatment_start_tick(sim.therapy_log());
+        let start = crate::engine::therapy::treatment_start_tick(sim.therapy_log());
         summary.failure = super::failure_report::failure_report(&sim, &state)?;
         summary.lineage = Some(lineage::summary(&state, start));
         let csv = lineage::csv(&w.scene, &state, start);

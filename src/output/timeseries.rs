@@ -365,7 +365,10 @@ mod tests {
         });
         let mut s = String::new();
         row.write_csv(&mut s);
-        assert!(s.ends_with(",0,0,2,0,1,0,1.5,0.25,100,1,on,0.48,SD\n"), "{s}");
+        assert!(
+            s.ends_with(",0,0,2,0,1,0,1.5,0.25,100,1,on,0.48,SD\n"),
+            "{s}"
+        );
         assert_eq!(s.trim_end().split(',').count(), COLUMNS.len() + 3 + 4);
         assert_eq!(round_sig(0.000123456789), 0.000123457);
         assert_eq!(round_sig(1234567.0), 1234570.0);

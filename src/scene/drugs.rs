@@ -54,6 +54,12 @@ pub struct Drug {
     pub ic50_um: f64,
     #[serde(default = "defaults::hill")]
     pub hill: f64,
+    /// Probability per division that the daughter acquires an altered target of this
+    /// drug; when absent, `resistance.target_mutation_per_division`. Mechanisms differ
+    /// in frequency (EGFR T790M against erlotinib is common, C797S against osimertinib
+    /// rarer), so a scene may set them per drug.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_mutation_per_division: Option<f64>,
     /// Pharmacokinetics for the reference patient (70 kg, 40 years, normal
     /// metaboliser); required for a drug that a therapy line doses.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -48,6 +48,9 @@ pub fn validate_drugs(s: &Scene) -> Result<(), Issue> {
         within(&key("cell_uptake_per_min"), d.cell_uptake_per_min, 0.0, 1e9)?;
         within(&key("decay_per_min"), d.decay_per_min, 0.0, 1e9)?;
         within(&key("emax_per_h"), d.emax_per_h, 0.0, 1e6)?;
+        if let Some(p) = d.target_mutation_per_division {
+            within(&key("target_mutation_per_division"), p, 0.0, 0.5)?;
+        }
         positive(&key("ic50_um"), d.ic50_um)?;
         within(&key("ic50_um"), d.ic50_um, 1e-12, 1e9)?;
         within(&key("hill"), d.hill, 0.1, 10.0)?;

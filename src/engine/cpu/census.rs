@@ -1,8 +1,8 @@
 //! CPU twin of shaders/census.wgsl.
 
 use crate::model::census::{Census, DRUG_SUM_SCALE};
-use crate::model::lineage::word;
 use crate::model::drug_params::{DrugSet, TRAIT_EFFLUX, TRAIT_SLOW_CYCLE, TRAIT_TARGET_MASK};
+use crate::model::lineage::word;
 use crate::model::params::SimParams;
 use crate::model::site::{Kind, Site};
 use rayon::prelude::*;

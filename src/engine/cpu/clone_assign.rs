@@ -1,9 +1,9 @@
 //! CPU twin of shaders/clone_assign.wgsl: numbers the tick's mutant daughters.
 
+use crate::model::lineage::word;
 use crate::model::lineage::{
     CloneRecord, EVENTS_AT, EVENT_CAP, MAX_CLONES, RECORDS_AT, RECORD_WORDS,
 };
-use crate::model::lineage::word;
 use crate::model::site::{Site, CLONE_SHIFT, LOW16};
 
 /// Numbers this tick's mutant daughters (CPU twin of shaders/clone_assign.wgsl): by
@@ -61,7 +61,10 @@ mod tests {
         assert_eq!(t.clones.len(), 5);
         assert_eq!(t.mutations, 3);
         assert_eq!(l[word::EVENTS], 0);
-        assert_eq!([sites[2], sites[5], sites[9]].map(|s| s.clone_id()), [2, 3, 4]);
+        assert_eq!(
+            [sites[2], sites[5], sites[9]].map(|s| s.clone_id()),
+            [2, 3, 4]
+        );
         assert_eq!(t.clones[2].parent, Some(0));
         assert_eq!(t.clones[3].parent, Some(1));
         assert_eq!(t.clones[4].traits, 17);

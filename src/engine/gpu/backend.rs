@@ -350,7 +350,11 @@ impl Backend for GpuBackend {
         if !state.exposure.is_empty() {
             q.write_buffer(&b.exposure, 0, bytemuck::cast_slice(&state.exposure));
         }
-        q.write_buffer(&b.lineage, 0, bytemuck::cast_slice(&state.lineage.to_words()));
+        q.write_buffer(
+            &b.lineage,
+            0,
+            bytemuck::cast_slice(&state.lineage.to_words()),
+        );
         let mut encoder = self.encoder("oncolattice.upload");
         encoder.clear_buffer(&b.wish, 0, None);
         q.submit([encoder.finish()]);

@@ -16,8 +16,8 @@ pub use header::{
 };
 
 use crate::engine::HostState;
-use crate::model::rng;
 use crate::model::lineage::Lineage;
+use crate::model::rng;
 use crate::model::site::Site;
 use crate::scene::Scene;
 use codec::{SectionData, SectionOut, SectionSlice};
@@ -330,7 +330,10 @@ impl Snapshot {
             if info.name == LINEAGE {
                 let rows = match (&data, info.shape.as_slice()) {
                     (SectionData::U32(words), [_, 4]) => Lineage::from_rows(words),
-                    _ => Err(format!("shape {:?} ({:?}), expected [clones + 1, 4] (U32)", info.shape, info.dtype)),
+                    _ => Err(format!(
+                        "shape {:?} ({:?}), expected [clones + 1, 4] (U32)",
+                        info.shape, info.dtype
+                    )),
                 };
                 lineage = Some(rows.map_err(|e| bad(format!("section {LINEAGE}: {e}")))?);
                 continue;
@@ -375,8 +378,9 @@ impl Snapshot {
         let sites = sites.ok_or_else(|| missing(SITES))?;
         let oxygen = oxygen.ok_or_else(|| missing(OXYGEN))?;
         let mut state = HostState::new(sites, oxygen, n_drugs);
-        state.lineage = lineage
-            .unwrap_or_else(|| Lineage::initial(&crate::model::setup::initial_clone_traits(&scene)));
+        state.lineage = lineage.unwrap_or_else(|| {
+            Lineage::initial(&crate::model::setup::initial_clone_traits(&scene))
+        });
         for k in 0..n_drugs {
             let field = drugs[k]
                 .take()
