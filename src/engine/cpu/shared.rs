@@ -30,6 +30,15 @@ impl<'a, T: Copy> SharedSlice<'a, T> {
         *self.ptr.add(i)
     }
 
+    /// The first element, for callers that index without bounds checks.
+    ///
+    /// # Safety
+    /// Reads and writes through it follow the rules of `get` and `set`, within `len`.
+    #[inline]
+    pub unsafe fn raw(&self) -> *mut T {
+        self.ptr
+    }
+
     /// # Safety
     /// No other thread may be reading or writing index `i`.
     #[inline]
