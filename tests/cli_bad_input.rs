@@ -253,3 +253,22 @@ fn output_path_is_a_file() {
     assert!(stderr.contains("exists and is not a directory"), "{stderr}");
     assert_eq!(std::fs::read_to_string(blocker).unwrap(), "x");
 }
+
+#[test]
+fn mutation_rate_above_one_half() {
+    assert_refused(
+        &format!("{BASE}[resistance]\nefflux_mutation_per_division = 0.9\n"),
+        "bad.toml:6:32: resistance.efflux_mutation_per_division must be between 0 and 0.5 (got 0.9)",
+    );
+}
+
+#[test]
+fn negative_per_drug_mutation_rate() {
+    assert_refused(
+        &format!(
+            "{BASE}[[drugs]]\nname = \"tki\"\nclass = \"targeted\"\nemax_per_h = 0.1\nic50_um = 0.3\n\
+             target_mutation_per_division = -1e-3\n"
+        ),
+        "bad.toml:10:32: drugs[0].target_mutation_per_division must be between 0 and 0.5 (got -0.001)",
+    );
+}
