@@ -132,8 +132,10 @@ struct DrugOutcome {
     cycle_drug_present: bool,
 }
 
-// Every drug acts independently on a live tumour cell (Bliss independence): each has
-// its own draw against its PD threshold at the cell's effective level. Also adds the
+// With Bliss interaction every drug acts independently on a live tumour cell: each
+// has its own draw against its PD threshold at the cell's effective level; with
+// highest single agent, one draw per effect (kill, arrest) against the largest
+// threshold of the drugs that act. Also adds the
 // tick's exposure to the cell's AUC counters and moves it in or out of the persister
 // state. CPU twin: drug_action in src/engine/cpu/drugs.rs.
 fn drug_action(i: u32, s: Site, quiescent: bool) -> DrugOutcome {
@@ -145,6 +147,9 @@ fn drug_action(i: u32, s: Site, quiescent: bool) -> DrugOutcome {
     let progress = s.w1 & LOW16;
     let in_s_g2_m = len - min(progress, len) <= drug_set.s_g2_m_ticks;
     var exposed = false;
+    let bliss = drug_set.interaction == INTERACTION_BLISS;
+    var kill_max = 0u;
+    var arrest_max = 0u;
     for (var d = 0u; d < drug_set.n_drugs; d++) {
         let drug = drug_set.drugs[d];
         var level = conc[(1u + d) * sim.n_sites + i];
@@ -174,13 +179,27 @@ fn drug_action(i: u32, s: Site, quiescent: bool) -> DrugOutcome {
             acts = cycling;
         }
         let threshold = pd_table[d * PD_TABLE_LEN + pd_index(effective)];
-        if acts && draw(sim.tick_key, i, STREAM_DRUG0 + d) < threshold {
-            if drug.drug_class == CLASS_CYTOSTATIC {
+        let arrests = drug.drug_class == CLASS_CYTOSTATIC;
+        if !acts {
+            continue;
+        }
+        if !bliss {
+            if arrests {
+                arrest_max = max(arrest_max, threshold);
+            } else {
+                kill_max = max(kill_max, threshold);
+            }
+        } else if draw(sim.tick_key, i, STREAM_DRUG0 + d) < threshold {
+            if arrests {
                 out.arrested = true;
             } else {
                 out.killed = true;
             }
         }
+    }
+    if !bliss {
+        out.killed = draw(sim.tick_key, i, STREAM_DRUG0) < kill_max;
+        out.arrested = draw(sim.tick_key, i, STREAM_DRUG0 + 1u) < arrest_max;
     }
     let r = draw(sim.tick_key, i, STREAM_PERSISTER);
     if was_persister {

@@ -328,6 +328,43 @@ fn cells_match_cpu_exactly() {
     }
 }
 
+/// The cells pass with the highest-single-agent interaction: one draw per effect
+/// against the best drug's threshold, identical on both backends.
+#[test]
+fn cells_with_highest_single_agent_match_cpu_exactly() {
+    let mut r = Rand(6);
+    for mut case in cases(None) {
+        case.drugs.interaction = oncolattice::model::drug_params::INTERACTION_HIGHEST_SINGLE_AGENT;
+        case.cpu
+            .configure_drugs(&case.drugs, &case.pd_tables)
+            .expect("cpu drugs");
+        case.gpu
+            .configure_drugs(&case.drugs, &case.pd_tables)
+            .expect("gpu drugs");
+        let n = case.n;
+        let src = random_sites(&mut r, n, case.sim.anoxic_ticks);
+        let io = KernelIo {
+            conc: case.conc(&mut r),
+            dst: garbage_sites(&mut r, n),
+            wish: (0..n).map(|_| r.u32()).collect(),
+            residual: vec![0; case.slots()],
+            census: Census::CLEARED,
+            exposure: case.exposure(&mut r),
+            lineage: lineage_words(3),
+            src,
+        };
+        let (c, g) = case.run(Pass::Cells, SweepParams::default(), &io);
+        assert_discrete_equal(&case.name, &c, &g, false);
+        let killed = io
+            .src
+            .iter()
+            .zip(&c.dst)
+            .filter(|(a, b)| a.kind() == Kind::Tumour && b.kind() == Kind::Empty)
+            .count();
+        assert!(killed > 0, "{}: no kill", case.name);
+    }
+}
+
 #[test]
 fn resolve_matches_cpu_exactly() {
     let mut r = Rand(3);

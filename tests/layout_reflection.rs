@@ -73,14 +73,18 @@ fn expected() -> BTreeMap<&'static str, (usize, Members)> {
         "trait_efflux" => trait_efflux, "trait_slow_cycle" => trait_slow_cycle,
         "drug_sum" => drug_sum, "clones" => clones, "mutations" => mutations, "_pad" => _pad,
     });
-    let drug_set = members!(DrugSet {
+    let mut drug_set = members!(DrugSet {
         "n_drugs" => n_drugs, "efflux_fraction" => efflux_fraction,
         "inv_target_factor" => inv_target_factor, "inv_persister_factor" => inv_persister_factor,
         "persister_entry_threshold" => persister_entry_threshold,
         "persister_exit_threshold" => persister_exit_threshold, "s_g2_m_ticks" => s_g2_m_ticks,
-        "auc_per_um_tick" => auc_per_um_tick, "cycle_factor_fx8" => cycle_factor_fx8,
-        "mutation_threshold" => mutation_threshold, "drugs" => drugs,
+        "auc_per_um_tick" => auc_per_um_tick, "interaction" => interaction,
     });
+    drug_set.extend(padding("_pad", offset_of!(DrugSet, _pad), 3));
+    drug_set.extend(members!(DrugSet {
+        "cycle_factor_fx8" => cycle_factor_fx8, "mutation_threshold" => mutation_threshold,
+        "drugs" => drugs,
+    }));
     let mut drug = members!(DrugParams {
         "drug_class" => drug_class, "efflux_substrate" => efflux_substrate, "exposure_um" => exposure_um,
     });

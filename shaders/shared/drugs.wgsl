@@ -17,6 +17,11 @@ struct DrugSet {
     persister_exit_threshold: u32,
     s_g2_m_ticks: u32,
     auc_per_um_tick: f32,
+    // INTERACTION_*: how the drugs' effects combine in one cell.
+    interaction: u32,
+    _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
     cycle_factor_fx8: vec4<u32>,
     // Per-division mutation threshold of trait bit k: mutation_threshold[k / 4][k % 4].
     mutation_threshold: array<vec4<u32>, 2>,
@@ -24,6 +29,9 @@ struct DrugSet {
 }
 
 const MAX_DRUGS: u32 = 4u;
+const INTERACTION_BLISS: u32 = 0u;
+const INTERACTION_HIGHEST_SINGLE_AGENT: u32 = 1u;
+
 const CLASS_CYCLE_SPECIFIC: u32 = 0u;
 const CLASS_NONSPECIFIC: u32 = 1u;
 const CLASS_TARGETED: u32 = 2u;

@@ -3,7 +3,7 @@
 
 use crate::model::pd::{pd_table, PD_TABLE_LEN};
 use crate::model::rng;
-use crate::scene::{DrugClass, Scene, MAX_DRUGS};
+use crate::scene::{DrugClass, DrugInteraction, Scene, MAX_DRUGS};
 use bytemuck::{Pod, Zeroable};
 
 /// Trait bits in `Site::w3`: bit d = altered target of drug d (d < 4), then efflux and
@@ -14,6 +14,9 @@ pub const TRAIT_SLOW_CYCLE: u32 = 1 << 5;
 
 /// Fixed-point scale of the exposure (AUC) counters: 1/1024 µM·h per unit.
 pub const AUC_SCALE_PER_UM_H: f64 = 1024.0;
+
+pub const INTERACTION_BLISS: u32 = 0;
+pub const INTERACTION_HIGHEST_SINGLE_AGENT: u32 = 1;
 
 pub const CLASS_CYCLE_SPECIFIC: u32 = 0;
 pub const CLASS_NONSPECIFIC: u32 = 1;
@@ -51,6 +54,9 @@ pub struct DrugSet {
     pub s_g2_m_ticks: u32,
     /// Exposure units added per µM per tick (tick_h · 1024).
     pub auc_per_um_tick: f32,
+    /// `INTERACTION_*`: how the drugs' effects combine in one cell.
+    pub interaction: u32,
+    pub _pad: [u32; 3],
     /// Cycle-length factor (8 fractional bits) by trait combination:
     /// [none, efflux, slow, efflux + slow].
     pub cycle_factor_fx8: [u32; 4],
@@ -97,6 +103,11 @@ impl DrugSet {
             persister_exit_threshold: rng::threshold(r.persister_exit_per_h * tick_h),
             s_g2_m_ticks: (scene.cells.s_g2_m_h / tick_h).round() as u32,
             auc_per_um_tick: (tick_h * AUC_SCALE_PER_UM_H) as f32,
+            interaction: match scene.drug_interaction {
+                DrugInteraction::Bliss => INTERACTION_BLISS,
+                DrugInteraction::HighestSingleAgent => INTERACTION_HIGHEST_SINGLE_AGENT,
+            },
+            _pad: [0; 3],
             cycle_factor_fx8: [
                 fx8(1.0),
                 fx8(r.efflux_cycle_factor),
@@ -156,7 +167,7 @@ mod tests {
     #[test]
     fn sizes_are_16_byte_multiples() {
         assert_eq!(std::mem::size_of::<DrugParams>(), 16);
-        assert_eq!(std::mem::size_of::<DrugSet>(), 144);
+        assert_eq!(std::mem::size_of::<DrugSet>(), 160);
     }
 
     #[test]

@@ -19,6 +19,21 @@ pub enum DrugClass {
     Cytostatic,
 }
 
+/// How the drugs of a combination act together on one cell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DrugInteraction {
+    /// Bliss independence: each drug kills (or arrests) with its own probability, so a
+    /// cell survives the tick only if it survives every drug (Bliss 1939, Ann Appl Biol
+    /// 26:585).
+    #[default]
+    Bliss,
+    /// Highest single agent: the combination acts as its most effective drug at the
+    /// cell's levels; the others add nothing (Berenbaum 1989, Pharmacol Rev 41:93). A
+    /// lower bound on what a combination achieves, for antagonistic pairs.
+    HighestSingleAgent,
+}
+
 /// One drug: its own diffusing field, transport, and pharmacodynamics.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -14,7 +14,9 @@ mod validate_drugs;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
-pub use drugs::{Arrangement, Drug, DrugClass, InitialClone, Resistance, TraitName};
+pub use drugs::{
+    Arrangement, Drug, DrugClass, DrugInteraction, InitialClone, Resistance, TraitName,
+};
 pub use error::SceneError;
 
 /// A whole scene file.
@@ -45,6 +47,9 @@ pub struct Scene {
     /// Drugs, each with its own diffusing field (at most `MAX_DRUGS`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub drugs: Vec<Drug>,
+    /// How the drugs of a combination act together on one cell.
+    #[serde(default)]
+    pub drug_interaction: DrugInteraction,
     /// Pre-existing clones of the initial tumour; none means one clone without traits.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub clones: Vec<InitialClone>,

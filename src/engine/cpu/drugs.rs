@@ -1,6 +1,8 @@
 //! CPU twin of `drug_action` in shaders/cells.wgsl.
 
-use crate::model::drug_params::{DrugSet, CLASS_CYCLE_SPECIFIC, CLASS_CYTOSTATIC, TRAIT_EFFLUX};
+use crate::model::drug_params::{
+    DrugSet, CLASS_CYCLE_SPECIFIC, CLASS_CYTOSTATIC, INTERACTION_BLISS, TRAIT_EFFLUX,
+};
 use crate::model::params::SimParams;
 use crate::model::pd::{pd_index, PD_TABLE_LEN};
 use crate::model::rng::{draw, stream};
@@ -16,8 +18,9 @@ pub struct DrugOutcome {
     pub cycle_drug_present: bool,
 }
 
-/// Every drug acts independently (Bliss): its own draw against its PD threshold at
-/// the cell's effective level. Adds the tick's exposure to `exposure[d]` (the cell's
+/// With Bliss interaction every drug acts independently: its own draw against its PD
+/// threshold at the cell's effective level. With highest single agent, one draw per
+/// effect (kill, arrest) against the largest threshold of the drugs that act. Adds the tick's exposure to `exposure[d]` (the cell's
 /// counters, one per drug) and moves the cell in or out of the persister state.
 #[allow(clippy::too_many_arguments)]
 pub fn drug_action(
@@ -43,6 +46,8 @@ pub fn drug_action(
     let progress = s.w1 & LOW16;
     let in_s_g2_m = len - progress.min(len) <= set.s_g2_m_ticks;
     let mut exposed = false;
+    let bliss = set.interaction == INTERACTION_BLISS;
+    let (mut kill_max, mut arrest_max) = (0u32, 0u32);
     for d in 0..set.n_drugs as usize {
         let drug = set.drugs[d];
         let mut level = drug_levels[d];
@@ -70,13 +75,28 @@ pub fn drug_action(
             _ => true,
         };
         let threshold = pd_table[d * PD_TABLE_LEN + pd_index(effective)];
-        if acts && draw(sim.tick_key, i, stream::DRUG0 + d as u32) < threshold {
-            if drug.drug_class == CLASS_CYTOSTATIC {
+        let arrests = drug.drug_class == CLASS_CYTOSTATIC;
+        if !acts {
+            continue;
+        }
+        if !bliss {
+            let best = if arrests {
+                &mut arrest_max
+            } else {
+                &mut kill_max
+            };
+            *best = (*best).max(threshold);
+        } else if draw(sim.tick_key, i, stream::DRUG0 + d as u32) < threshold {
+            if arrests {
                 out.arrested = true;
             } else {
                 out.killed = true;
             }
         }
+    }
+    if !bliss {
+        out.killed = draw(sim.tick_key, i, stream::DRUG0) < kill_max;
+        out.arrested = draw(sim.tick_key, i, stream::DRUG0 + 1) < arrest_max;
     }
     let r = draw(sim.tick_key, i, stream::PERSISTER);
     if was_persister {
@@ -87,4 +107,68 @@ pub fn drug_action(
         out.persister = true;
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::drug_params::{pd_tables, INTERACTION_HIGHEST_SINGLE_AGENT};
+    use crate::scene::Scene;
+    use std::path::Path;
+
+    /// Two identical targeted drugs, and a cytostatic one, on a cycling cell.
+    fn setup(interaction: &str) -> (SimParams, DrugSet, Vec<u32>, f64) {
+        let drug = |name: &str, class: &str| {
+            format!("[[drugs]]\nname = \"{name}\"\nclass = \"{class}\"\nemax_per_h = 0.2\nic50_um = 1.0\n")
+        };
+        let text = format!(
+            "seed = 1\ndrug_interaction = \"{interaction}\"\n[lattice]\nnx = 4\nny = 4\n{}{}{}",
+            drug("a", "targeted"),
+            drug("b", "targeted"),
+            drug("c", "cytostatic")
+        );
+        let scene = Scene::parse(&text, Path::new("t.toml")).unwrap();
+        let sim = SimParams::from_scene(&scene).at_tick(1, 3);
+        let tick_h = scene.time.tick_h;
+        (sim, DrugSet::from_scene(&scene), pd_tables(&scene), tick_h)
+    }
+
+    /// Fractions of cells killed and arrested among `n` cells at the given levels.
+    fn rates(interaction: &str, levels: [f32; 3], n: u32) -> (f64, f64) {
+        let (sim, set, pd, _) = setup(interaction);
+        let cell = Site::tumour(0, 0, 40);
+        let (mut killed, mut arrested) = (0u32, 0u32);
+        for i in 0..n {
+            let mut auc = [0u32; 3];
+            let out = drug_action(&sim, &set, &pd, &levels, &mut auc, i, cell, false);
+            killed += out.killed as u32;
+            arrested += out.arrested as u32;
+        }
+        (killed as f64 / n as f64, arrested as f64 / n as f64)
+    }
+
+    fn assert_near(what: &str, got: f64, p: f64, n: u32) {
+        // 99.9 % two-sided binomial interval.
+        let sd = (p * (1.0 - p) / n as f64).sqrt();
+        assert!((got - p).abs() <= 3.29 * sd, "{what}: {got} vs {p} ± {sd}");
+    }
+
+    #[test]
+    fn bliss_multiplies_survival_and_highest_single_agent_takes_the_best_drug() {
+        let n = 200_000;
+        // One tick at the IC50 of each drug: E = Emax / 2 per drug.
+        let (_, set, _, tick_h) = setup("highest_single_agent");
+        assert_eq!(set.interaction, INTERACTION_HIGHEST_SINGLE_AGENT);
+        let p = 1.0 - (-0.1f64 * tick_h).exp();
+        let (kill, arrest) = rates("bliss", [1.0, 1.0, 1.0], n);
+        assert_near("bliss kill", kill, 1.0 - (1.0 - p) * (1.0 - p), n);
+        assert_near("bliss arrest", arrest, p, n);
+        let (kill, arrest) = rates("highest_single_agent", [1.0, 1.0, 1.0], n);
+        assert_near("hsa kill", kill, p, n);
+        assert_near("hsa arrest", arrest, p, n);
+        // Unequal levels: the combination is as good as its stronger member (3 × IC50).
+        let strong = 1.0 - (-0.2f64 * 0.75 * tick_h).exp();
+        let (kill, _) = rates("highest_single_agent", [3.0, 0.5, 0.0], n);
+        assert_near("hsa kill, unequal", kill, strong, n);
+    }
 }
