@@ -116,17 +116,25 @@ mod tests {
     use crate::scene::Scene;
     use std::path::Path;
 
+    fn drug(name: &str, class: &str, extra: &str) -> String {
+        format!(
+            "[[drugs]]\nname = \"{name}\"\nclass = \"{class}\"\nemax_per_h = 0.2\nic50_um = 1.0\n{extra}"
+        )
+    }
+
     /// Two identical targeted drugs, and a cytostatic one, on a cycling cell.
     fn setup(interaction: &str) -> (SimParams, DrugSet, Vec<u32>, f64) {
-        let drug = |name: &str, class: &str| {
-            format!("[[drugs]]\nname = \"{name}\"\nclass = \"{class}\"\nemax_per_h = 0.2\nic50_um = 1.0\n")
-        };
-        let text = format!(
-            "seed = 1\ndrug_interaction = \"{interaction}\"\n[lattice]\nnx = 4\nny = 4\n{}{}{}",
-            drug("a", "targeted"),
-            drug("b", "targeted"),
-            drug("c", "cytostatic")
-        );
+        let drugs = [
+            drug("a", "targeted", ""),
+            drug("b", "targeted", ""),
+            drug("c", "cytostatic", ""),
+        ];
+        let top = format!("drug_interaction = \"{interaction}\"\n");
+        setup_with(&top, &drugs.concat())
+    }
+
+    fn setup_with(top: &str, drugs: &str) -> (SimParams, DrugSet, Vec<u32>, f64) {
+        let text = format!("seed = 1\n{top}[lattice]\nnx = 4\nny = 4\n{drugs}");
         let scene = Scene::parse(&text, Path::new("t.toml")).unwrap();
         let sim = SimParams::from_scene(&scene).at_tick(1, 3);
         let tick_h = scene.time.tick_h;
@@ -139,7 +147,7 @@ mod tests {
         let cell = Site::tumour(0, 0, 40);
         let (mut killed, mut arrested) = (0u32, 0u32);
         for i in 0..n {
-            let mut auc = [0u32; 3];
+            let mut auc = [0u32; 4];
             let out = drug_action(&sim, &set, &pd, &levels, &mut auc, i, cell, false);
             killed += out.killed as u32;
             arrested += out.arrested as u32;
@@ -170,5 +178,89 @@ mod tests {
         let strong = 1.0 - (-0.2f64 * 0.75 * tick_h).exp();
         let (kill, _) = rates("highest_single_agent", [3.0, 0.5, 0.0], n);
         assert_near("hsa kill, unequal", kill, strong, n);
+    }
+
+    /// Kill fraction of `n` copies of `cell` (sites 0..n) at `levels`.
+    fn kill_rate(
+        set: (SimParams, DrugSet, Vec<u32>, f64),
+        levels: &[f32],
+        cell: Site,
+        quiescent: bool,
+    ) -> f64 {
+        let (sim, set, pd, _) = set;
+        let n = 100_000u32;
+        let killed = (0..n)
+            .filter(|&i| {
+                let mut auc = [0u32; 4];
+                drug_action(&sim, &set, &pd, levels, &mut auc, i, cell, quiescent).killed
+            })
+            .count();
+        killed as f64 / n as f64
+    }
+
+    #[test]
+    fn cycle_specific_drugs_spare_quiescent_persister_and_g1_cells() {
+        let cycle = || setup_with("", &drug("taxane", "cycle_specific", ""));
+        let len = 40u16;
+        // The end of the cycle is S/G2/M (cells.s_g2_m_h); progress 0 is early G1.
+        let in_m = Site::tumour(0, len - 1, len);
+        let in_g1 = Site::tumour(0, 0, len);
+        let mut persister = in_m;
+        persister.w0 |= PERSISTER_BIT;
+        let p = 1.0 - (-0.1f64 * cycle().3).exp();
+        assert_near(
+            "S/G2/M",
+            kill_rate(cycle(), &[1.0], in_m, false),
+            p,
+            100_000,
+        );
+        assert_eq!(kill_rate(cycle(), &[1.0], in_m, true), 0.0, "quiescent");
+        assert_eq!(kill_rate(cycle(), &[1.0], in_g1, false), 0.0, "G1");
+        // A persister tolerates the drug and does not cycle: spared too.
+        assert_eq!(
+            kill_rate(cycle(), &[1.0], persister, false),
+            0.0,
+            "persister"
+        );
+        // A non-specific drug kills quiescent cells as readily as cycling ones.
+        let any = || setup_with("", &drug("cisplatin", "nonspecific", ""));
+        assert_near(
+            "nonspecific, quiescent",
+            kill_rate(any(), &[1.0], in_g1, true),
+            p,
+            100_000,
+        );
+    }
+
+    #[test]
+    fn efflux_lowers_the_kill_of_substrates_only() {
+        let two = || {
+            let drugs = [
+                drug("doxorubicin", "nonspecific", "efflux_substrate = true\n"),
+                drug("cisplatin", "nonspecific", ""),
+            ];
+            setup_with("", &drugs.concat())
+        };
+        let plain = Site::tumour(0, 0, 40);
+        let mut pumps = plain;
+        pumps.w3 = TRAIT_EFFLUX;
+        let efflux_fraction = two().1.efflux_fraction as f64;
+        let e = |level: f64| 0.2 * level / (level + 1.0);
+        let p = |level: f64| 1.0 - (-e(level) * two().3).exp();
+        // Substrate alone: the pump cell sees efflux_fraction of the level.
+        assert_near(
+            "substrate, no pumps",
+            kill_rate(two(), &[1.0, 0.0], plain, false),
+            p(1.0),
+            100_000,
+        );
+        let with_pumps = kill_rate(two(), &[1.0, 0.0], pumps, false);
+        assert_near("substrate, pumps", with_pumps, p(efflux_fraction), 100_000);
+        assert!(with_pumps < 0.5 * p(1.0), "{with_pumps}");
+        // Non-substrate alone: pumps make no difference.
+        let a = kill_rate(two(), &[0.0, 1.0], plain, false);
+        let b = kill_rate(two(), &[0.0, 1.0], pumps, false);
+        assert_near("non-substrate, no pumps", a, p(1.0), 100_000);
+        assert_near("non-substrate, pumps", b, p(1.0), 100_000);
     }
 }
