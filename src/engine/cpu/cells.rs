@@ -180,39 +180,18 @@ fn cell(
     (next, wish)
 }
 
-/// The parent whose division into free site `t` wins this tick: highest priority
-/// draw, ties to the lower index.
-fn winner_for(
-    sim: &SimParams,
-    grid: &Grid,
-    offsets: &[[i32; 3]],
-    wish: &[u32],
-    t: u32,
-) -> Option<u32> {
-    let c = grid.coords(t);
-    let mut best: Option<(u32, u32)> = None;
-    for &d in offsets {
-        let Some(n) = grid.neighbour(c, d) else {
-            continue;
-        };
-        if wish[n as usize] != t + 1 {
-            continue;
-        }
-        let p = draw(sim.tick_key, n, stream::PRIORITY);
-        let better = match best {
-            None => true,
-            Some((bn, bp)) => p > bp || (p == bp && n < bn),
-        };
-        if better {
-            best = Some((n, p));
-        }
-    }
-    best.map(|(n, _)| n)
-}
-
 /// Settles competing divisions; the winning daughter fills its target site and
 /// carries on its parent's exposure counters. Mutant daughters are appended, by
 /// ascending site, to the event list of the lineage buffer (`model::lineage`).
+///
+/// The result is that of resolve.wgsl, which gathers: every empty site looks for the
+/// neighbours wishing for it and every wishing parent recomputes its target's winner.
+/// Here the wishes are scattered instead (a linear scan), because on the CPU that
+/// costs a pass over the wish array rather than a neighbourhood per site:
+/// a claim counts only when its parent is a cell neighbour of its target, as in the
+/// shader's `winner_for`; the winner has the highest `PRIORITY` draw, ties to the
+/// lower parent index; a winning parent that is not an empty site starts a new cycle;
+/// the target becomes the daughter if it is empty.
 pub fn resolve(
     sim: &SimParams,
     drugs: &DrugSet,
@@ -224,78 +203,63 @@ pub fn resolve(
 ) {
     let grid = grid_of(sim);
     let offsets = grid.cell_offsets();
-    let exposure = SharedSlice::new(exposure);
     let n = sim.n_sites as usize;
-    let mutants: Vec<Vec<u32>> = dst
-        .par_chunks_mut(CHUNK)
+    dst.par_chunks_mut(CHUNK)
+        .zip(src.par_chunks(CHUNK))
+        .for_each(|(d, s)| d.copy_from_slice(s));
+    // (target, priority, parent), winners first within each target.
+    let mut claims: Vec<(u32, u32, u32)> = wish
+        .par_iter()
         .enumerate()
-        .map(|(chunk, dst)| {
-            let mut mutants = Vec::new();
-            for (k, d) in dst.iter_mut().enumerate() {
-                let i = (chunk * CHUNK + k) as u32;
-                let (site, parent) = resolve_site(sim, drugs, &grid, &offsets, src, wish, i);
-                *d = site;
-                if let Some(p) = parent {
-                    if site.w3 != src[p as usize].w3 {
-                        mutants.push(i);
-                    }
-                    for drug in 0..drugs.n_drugs as usize {
-                        // SAFETY: only site i's thread writes its slots in this pass, and
-                        // the parent's slots (a non-empty site) are written by no thread.
-                        unsafe {
-                            exposure.set(drug * n + i as usize, exposure.get(drug * n + p as usize))
-                        };
-                    }
-                }
-            }
-            mutants
+        .filter(|(_, &w)| w != 0)
+        .filter_map(|(i, &w)| {
+            let (t, parent) = (w - 1, i as u32);
+            adjacent(&grid, &offsets, t, parent)
+                .then(|| (t, draw(sim.tick_key, parent, stream::PRIORITY), parent))
         })
         .collect();
-    for site in mutants.into_iter().flatten() {
-        let e = lineage[word::EVENTS];
-        if e < EVENT_CAP {
-            lineage[EVENTS_AT + e as usize] = site;
+    claims.par_sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
+    claims.dedup_by_key(|c| c.0);
+    for &(t, _, parent) in &claims {
+        let p = src[parent as usize];
+        if p.kind() != Kind::Empty {
+            dst[parent as usize].w1 = new_cycle(sim, drugs, parent, p.w3);
         }
-        lineage[word::EVENTS] = e.wrapping_add(1);
+        if src[t as usize].kind() != Kind::Empty {
+            continue;
+        }
+        let traits = drugs.mutate(sim.tick_key, t, p.w3);
+        dst[t as usize] = Site {
+            w0: Kind::Tumour as u32 | (p.w0 & HIGH16),
+            w1: new_cycle(sim, drugs, t, traits),
+            w2: 0,
+            w3: traits,
+        };
+        for drug in 0..drugs.n_drugs as usize {
+            exposure[drug * n + t as usize] = exposure[drug * n + parent as usize];
+        }
+        if traits != p.w3 {
+            let e = lineage[word::EVENTS];
+            if e < EVENT_CAP {
+                lineage[EVENTS_AT + e as usize] = t;
+            }
+            lineage[word::EVENTS] = e.wrapping_add(1);
+        }
     }
+}
+
+/// Whether `parent` is a cell neighbour of `target` (both inside the lattice).
+fn adjacent(grid: &Grid, offsets: &[[i32; 3]], target: u32, parent: u32) -> bool {
+    if target as usize >= grid.sites() {
+        return false;
+    }
+    let c = grid.coords(target);
+    let p = grid.coords(parent);
+    let d = [0, 1, 2].map(|a| p[a] as i32 - c[a] as i32);
+    offsets.contains(&d)
 }
 
 /// A fresh cycle (progress 0) whose length suits the cell's traits.
 fn new_cycle(sim: &SimParams, drugs: &DrugSet, site: u32, traits: u32) -> u32 {
     drugs.scale_cycle(cycle_len(sim, site), traits) << 16
-}
-
-/// The next state of site `i`, and the parent when a daughter was born there.
-fn resolve_site(
-    sim: &SimParams,
-    drugs: &DrugSet,
-    grid: &Grid,
-    offsets: &[[i32; 3]],
-    src: &[Site],
-    wish: &[u32],
-    i: u32,
-) -> (Site, Option<u32>) {
-    let s = src[i as usize];
-    if s.kind() == Kind::Empty {
-        if let Some(parent) = winner_for(sim, grid, offsets, wish, i) {
-            let p = src[parent as usize];
-            let traits = drugs.mutate(sim.tick_key, i, p.w3);
-            let daughter = Site {
-                w0: Kind::Tumour as u32 | (p.w0 & HIGH16),
-                w1: new_cycle(sim, drugs, i, traits),
-                w2: 0,
-                w3: traits,
-            };
-            return (daughter, Some(parent));
-        }
-    } else if wish[i as usize] != 0
-        && winner_for(sim, grid, offsets, wish, wish[i as usize] - 1) == Some(i)
-    {
-        let parent = Site {
-            w1: new_cycle(sim, drugs, i, s.w3),
-            ..s
-        };
-        return (parent, None);
-    }
-    (s, None)
 }
