@@ -9,6 +9,9 @@ use rayon::prelude::*;
 
 use super::cells::grid_of;
 
+/// Sites per rayon task.
+const CHUNK: usize = 16384;
+
 /// Integer reductions over the lattice; independent of thread count. `conc` holds
 /// every field (oxygen first, then each drug, `n_sites` values each); `lineage` is
 /// the lineage buffer (its header is copied).
@@ -21,16 +24,19 @@ pub fn census(
 ) -> Census {
     let grid = grid_of(sim);
     let n = sim.n_sites as usize;
+    let n_drugs = drugs.n_drugs as usize;
     let counts = src
-        .par_iter()
-        .zip(conc[..n].par_iter())
+        .par_chunks(CHUNK)
         .enumerate()
-        .fold(
-            || Census::CLEARED,
-            |mut acc, (i, (s, &o2))| {
-                let sum = acc.o2_sum() + Census::o2_fixed(o2) as u64;
-                acc.o2_sum_lo = sum as u32;
-                acc.o2_sum_hi = (sum >> 32) as u32;
+        .map(|(chunk, sites)| {
+            let base = chunk * CHUNK;
+            let mut acc = Census::CLEARED;
+            let mut o2_sum = 0u64;
+            let mut drug_sum = [0u64; 4];
+            for (k, s) in sites.iter().enumerate() {
+                let i = base + k;
+                let o2 = conc[i];
+                o2_sum += Census::o2_fixed(o2) as u64;
                 let kind = s.kind();
                 match kind {
                     Kind::Tumour => {
@@ -41,10 +47,9 @@ pub fn census(
                         acc.trait_target += (s.w3 & TRAIT_TARGET_MASK != 0) as u32;
                         acc.trait_efflux += (s.w3 & TRAIT_EFFLUX != 0) as u32;
                         acc.trait_slow_cycle += (s.w3 & TRAIT_SLOW_CYCLE != 0) as u32;
-                        for d in 0..drugs.n_drugs as usize {
+                        for (d, sum) in drug_sum.iter_mut().enumerate().take(n_drugs) {
                             let level = conc[(1 + d) * n + i];
-                            let add = Census::fixed(level, DRUG_SUM_SCALE as f32) as u64;
-                            acc.set_drug_sum(d, acc.drug_sum(d) + add);
+                            *sum += Census::fixed(level, DRUG_SUM_SCALE as f32) as u64;
                         }
                     }
                     Kind::Necrotic => acc.necrotic += 1,
@@ -61,9 +66,14 @@ pub fn census(
                         acc.max[a] = acc.max[a].max(ca);
                     }
                 }
-                acc
-            },
-        )
+            }
+            acc.o2_sum_lo = o2_sum as u32;
+            acc.o2_sum_hi = (o2_sum >> 32) as u32;
+            for (d, &sum) in drug_sum.iter().enumerate() {
+                acc.set_drug_sum(d, sum);
+            }
+            acc
+        })
         .reduce(|| Census::CLEARED, merge_census);
     Census {
         clones: lineage[word::NEXT_CLONE],
