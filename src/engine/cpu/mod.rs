@@ -1,5 +1,7 @@
 //! The reference backend: one Rust function per WGSL kernel, same names, same order,
-//! written shader-style so the two read side by side. Parallel over sites with rayon;
+//! written shader-style so the two read side by side — except `resolve`, which
+//! scatters the wishes where the shader gathers them (same result, a fraction of the
+//! work on a CPU; see its docs). Parallel over sites with rayon;
 //! every output is per site or an integer reduction, so results do not depend on the
 //! thread count.
 
