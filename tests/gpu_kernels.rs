@@ -277,6 +277,21 @@ fn field_sweep_matches_cpu_within_tolerance() {
     eprintln!("field_sweep: worst relative difference {worst:e} (tolerance {REL_TOL:e})");
 }
 
+/// Random input of the cells pass: sites, fields, exposure; garbage outputs.
+fn cells_input(r: &mut Rand, case: &Case) -> KernelIo {
+    let n = case.n;
+    KernelIo {
+        src: random_sites(r, n, case.sim.anoxic_ticks),
+        conc: case.conc(r),
+        dst: garbage_sites(r, n),
+        wish: (0..n).map(|_| r.u32()).collect(),
+        residual: vec![0; case.slots()],
+        census: Census::CLEARED,
+        exposure: case.exposure(r),
+        lineage: lineage_words(3),
+    }
+}
+
 #[test]
 fn cells_match_cpu_exactly() {
     let mut r = Rand(2);
@@ -284,18 +299,7 @@ fn cells_match_cpu_exactly() {
         let (mut wishes, mut apoptosis, mut necrosis, mut quiescent) = (0, 0, 0, 0);
         let (mut persisters_in, mut persisters_out, mut compressed) = (0, 0, 0);
         for round in 0..3 {
-            let n = case.n;
-            let src = random_sites(&mut r, n, case.sim.anoxic_ticks);
-            let io = KernelIo {
-                conc: case.conc(&mut r),
-                dst: garbage_sites(&mut r, n),
-                wish: (0..n).map(|_| r.u32()).collect(),
-                residual: vec![0; case.slots()],
-                census: Census::CLEARED,
-                exposure: case.exposure(&mut r),
-                lineage: lineage_words(3),
-                src,
-            };
+            let io = cells_input(&mut r, &case);
             case.sim = case.sim.at_tick(round as u64, 5 + round);
             let (c, g) = case.run(Pass::Cells, SweepParams::default(), &io);
             assert_discrete_equal(&format!("{} round {round}", case.name), &c, &g, false);
@@ -341,18 +345,7 @@ fn cells_with_highest_single_agent_match_cpu_exactly() {
         case.gpu
             .configure_drugs(&case.drugs, &case.pd_tables)
             .expect("gpu drugs");
-        let n = case.n;
-        let src = random_sites(&mut r, n, case.sim.anoxic_ticks);
-        let io = KernelIo {
-            conc: case.conc(&mut r),
-            dst: garbage_sites(&mut r, n),
-            wish: (0..n).map(|_| r.u32()).collect(),
-            residual: vec![0; case.slots()],
-            census: Census::CLEARED,
-            exposure: case.exposure(&mut r),
-            lineage: lineage_words(3),
-            src,
-        };
+        let io = cells_input(&mut r, &case);
         let (c, g) = case.run(Pass::Cells, SweepParams::default(), &io);
         assert_discrete_equal(&case.name, &c, &g, false);
         let killed = io
