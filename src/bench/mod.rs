@@ -262,7 +262,7 @@ fn measure<B: Backend + ?Sized>(
         &DrugSet::from_scene(scene),
         &state.sites,
         &state.fields(),
-        &state.lineage.to_words(),
+        &state.lineage.header(),
     )
     .tumour_live as u64;
 

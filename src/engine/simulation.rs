@@ -205,7 +205,7 @@ impl Simulation {
                 &self.drugs,
                 &state.sites,
                 &state.fields(),
-                &state.lineage.to_words(),
+                &state.lineage.header(),
             ),
             solve: self.initial_solve,
         }

@@ -67,6 +67,12 @@ impl CloneRecord {
         }
     }
 
+    /// Whether the clone was founded at or before `tick` ticks had completed (always
+    /// when `None`, e.g. a run without treatment).
+    pub fn founded_by(&self, tick: Option<u64>) -> bool {
+        tick.is_none_or(|t| self.birth_tick as u64 <= t)
+    }
+
     pub fn words(&self) -> [u32; RECORD_WORDS] {
         [
             self.parent.map_or(NO_PARENT, u32::from),
@@ -124,10 +130,16 @@ impl Lineage {
     }
 
     fn write_header(&self, w: &mut [u32]) {
-        w[word::NEXT_CLONE] = self.clones.len() as u32;
-        w[word::EVENTS] = 0;
-        w[word::MUTATIONS] = self.mutations;
-        w[word::UNASSIGNED] = self.unassigned;
+        w[..HEADER_WORDS].copy_from_slice(&self.header());
+    }
+
+    /// The first `HEADER_WORDS` words of the device buffer (what the census reads).
+    pub fn header(&self) -> [u32; HEADER_WORDS] {
+        let mut h = [0; HEADER_WORDS];
+        h[word::NEXT_CLONE] = self.clones.len() as u32;
+        h[word::MUTATIONS] = self.mutations;
+        h[word::UNASSIGNED] = self.unassigned;
+        h
     }
 
     /// Reads the header and the records of a device buffer (or of its first
@@ -211,7 +223,7 @@ impl Lineage {
         self.clones
             .iter()
             .enumerate()
-            .filter(|(_, c)| tick.is_none_or(|t| (c.birth_tick as u64) <= t))
+            .filter(|(_, c)| c.founded_by(tick))
             .map(|(k, _)| k as u16)
             .collect()
     }

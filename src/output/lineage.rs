@@ -6,7 +6,6 @@
 use crate::engine::HostState;
 use crate::model::drug_params::{TRAIT_EFFLUX, TRAIT_SLOW_CYCLE};
 use crate::model::lattice::Grid;
-use crate::model::lineage::CloneRecord;
 use crate::model::site::Kind;
 use crate::scene::Scene;
 use serde::Serialize;
@@ -44,11 +43,6 @@ pub struct LineageSummary {
     pub clones_alive: u32,
     /// Live cells at the end in clones founded after treatment began.
     pub live_cells_of_clones_founded_under_treatment: u64,
-}
-
-/// Whether a clone existed before treatment began (always, without treatment).
-pub fn before_treatment(c: &CloneRecord, start: Option<u64>) -> bool {
-    start.is_none_or(|t| c.birth_tick as u64 <= t)
 }
 
 /// Trait names as scenes write them, joined by `+` (empty for none).
@@ -104,7 +98,7 @@ pub fn csv(scene: &Scene, state: &HostState, start: Option<u64>) -> String {
             "{k},{parent},{},{},{},{},{x},{y},{z},{live},{necrotic}",
             c.birth_tick,
             (day * 1e6).round() / 1e6,
-            before_treatment(c, start),
+            c.founded_by(start),
             trait_names(scene, c.traits),
         );
     }
@@ -114,11 +108,7 @@ pub fn csv(scene: &Scene, state: &HostState, start: Option<u64>) -> String {
 pub fn summary(state: &HostState, start: Option<u64>) -> LineageSummary {
     let l = &state.lineage;
     let counts = cells_per_clone(state);
-    let under: Vec<bool> = l
-        .clones
-        .iter()
-        .map(|c| !before_treatment(c, start))
-        .collect();
+    let under: Vec<bool> = l.clones.iter().map(|c| !c.founded_by(start)).collect();
     LineageSummary {
         clones: l.clones.len() as u32,
         mutations: l.mutations,

@@ -14,7 +14,7 @@ const CHUNK: usize = 16384;
 
 /// Integer reductions over the lattice; independent of thread count. `conc` holds
 /// every field (oxygen first, then each drug, `n_sites` values each); `lineage` is
-/// the lineage buffer (its header is copied).
+/// the lineage buffer, or at least its header (`Lineage::header`), which is copied.
 pub fn census(
     sim: &SimParams,
     drugs: &DrugSet,

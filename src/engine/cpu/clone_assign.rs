@@ -1,8 +1,7 @@
 //! CPU twin of shaders/clone_assign.wgsl: numbers the tick's mutant daughters.
 
-use crate::model::lineage::word;
 use crate::model::lineage::{
-    CloneRecord, EVENTS_AT, EVENT_CAP, MAX_CLONES, RECORDS_AT, RECORD_WORDS,
+    word, CloneRecord, EVENTS_AT, EVENT_CAP, MAX_CLONES, RECORDS_AT, RECORD_WORDS,
 };
 use crate::model::site::{Site, CLONE_SHIFT, LOW16};
 
@@ -22,7 +21,7 @@ pub fn clone_assign(words: &mut [u32], sites: &mut [Site], birth_tick: u32) {
         for (rank, &site) in events.iter().enumerate() {
             let id = next + rank as u32;
             if id >= MAX_CLONES {
-                words[word::UNASSIGNED] += 1;
+                words[word::UNASSIGNED] = words[word::UNASSIGNED].wrapping_add(1);
                 continue;
             }
             let s = &mut sites[site as usize];
