@@ -356,6 +356,65 @@ mod tests {
         }
     }
 
+    /// The half-sweeps (interior fast path and all) against `relax` applied to every site.
+    #[test]
+    fn half_sweeps_equal_the_plain_site_update_to_the_bit() {
+        for (nx, ny, nz) in [(37, 29, 1), (13, 11, 9), (4, 3, 3)] {
+            for extra in [
+                "",
+                "boundary_mmhg = 20.0\n",
+                "first-order uptake (drug fields)",
+            ] {
+                let boundary = if extra.starts_with("boundary") {
+                    extra
+                } else {
+                    ""
+                };
+                let text = format!(
+                    "seed = 1\n[lattice]\nnx = {nx}\nny = {ny}\nnz = {nz}\n[oxygen]\n{boundary}"
+                );
+                let scene = Scene::parse(&text, Path::new("t.toml")).unwrap();
+                let sim = SimParams::from_scene(&scene);
+                let mut field = FieldParams::oxygen(&scene);
+                if extra.starts_with("first-order") {
+                    field.uptake_km = 0.0;
+                }
+                let (sites, start) = random_state(scene.site_count() as usize, 7 + nx as u64);
+                for colour in 0..2 {
+                    let mut expected = start.clone();
+                    let mut expected_max = 0.0f32;
+                    {
+                        let shared = SharedSlice::new(&mut expected);
+                        for z in 0..nz {
+                            for y in 0..ny {
+                                for x in 0..nx {
+                                    if (x + y + z) & 1 == colour {
+                                        // SAFETY: one thread.
+                                        let d = unsafe {
+                                            relax(&sim, &field, &sites, &shared, x, y, z)
+                                        };
+                                        expected_max = expected_max.max(d);
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    let mut conc = start.clone();
+                    let mut residual = vec![0u32; 1];
+                    let sweep = SweepParams {
+                        colour,
+                        ..Default::default()
+                    };
+                    field_sweep(&sim, &field, &sweep, &sites, &mut conc, &mut residual);
+                    let bits = |v: &[f32]| v.iter().map(|c| c.to_bits()).collect::<Vec<_>>();
+                    let ctx = format!("{nx}×{ny}×{nz} {extra:?} colour {colour}");
+                    assert!(bits(&conc) == bits(&expected), "{ctx}");
+                    assert_eq!(residual[0], expected_max.to_bits(), "{ctx}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn slabs_cover_every_layer_once() {
         for layers in 1..40 {
