@@ -38,7 +38,8 @@ pub fn treatment_start_tick(log: &[TherapyTick]) -> Option<u64> {
 }
 
 /// What the failure analysis needs at tick `now` (ticks completed): hours since each
-/// drug's first dose in `log`, and the clones founded before treatment began.
+/// drug's first dose in `log`, each drug's plasma AUC (before its first dose the level
+/// is zero, so the whole log counts), and the clones founded before treatment began.
 pub fn treatment_exposure(
     n_drugs: usize,
     tick_h: f64,
@@ -53,8 +54,17 @@ pub fn treatment_exposure(
                 .map(|t| now.saturating_sub(t.tick) as f64 * tick_h)
         })
         .collect();
+    let plasma_auc_um_h = (0..n_drugs)
+        .map(|d| {
+            log.iter()
+                .filter(|t| t.tick < now)
+                .map(|t| t.plasma_um.get(d).copied().unwrap_or(0.0) * tick_h)
+                .sum()
+        })
+        .collect();
     TreatmentExposure {
         hours_since_first_dose,
+        plasma_auc_um_h,
         pre_treatment_clones: lineage.founded_before(treatment_start_tick(log)),
     }
 }

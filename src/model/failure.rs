@@ -8,8 +8,13 @@
 //! 2. **persister**: in the reversible drug-tolerant state;
 //! 3. **cell-cycle sanctuary**: spent at least `SANCTUARY_MIN_H` quiescent or persistent
 //!    while a cycle-specific drug was above its IC50 inside it;
-//! 4. **pharmacological sanctuary**: its mean intracellular level since the drug was
-//!    first given stayed below the IC50 for every given drug (poor perfusion, distance);
+//! 4. no given drug reached its IC50 in the cell on average since it was first given,
+//!    and then either
+//!    - **pharmacological sanctuary**: for some given drug, the cell's exposure (AUC)
+//!      was below `DELIVERY_MIN` of the plasma's over the same time — the drug did
+//!      not reach it (poor perfusion, distance from vessels, compressed vessels); or
+//!    - **low systemic exposure**: the drugs reached it as well as the blood carried
+//!      them, and the blood carried too little (dose, clearance, the patient);
 //! 5. **exposed sensitive**: none of the above (survived by chance, or not yet killed).
 
 use crate::model::drug_params::{AUC_SCALE_PER_UM_H, TRAIT_EFFLUX, TRAIT_SLOW_CYCLE};
@@ -20,11 +25,19 @@ use serde::{Deserialize, Serialize};
 /// Time quiescent under a cycle-specific drug that makes a cell-cycle sanctuary.
 pub const SANCTUARY_MIN_H: f64 = 24.0;
 
+/// A cell whose exposure to a drug is below this fraction of the plasma's was not
+/// reached by it. Small-molecule drugs penetrate 40–80 µm from vessels (Primeau et al.
+/// 2005, Clin Cancer Res 11:8782): with the default transport, a cell 6–7 sites
+/// (≈ 130 µm) from the nearest perfused vessel gets about a tenth of the plasma level.
+pub const DELIVERY_MIN: f64 = 0.1;
+
 /// What the analysis needs to know about the treatment so far.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TreatmentExposure {
     /// Hours since each drug was first given, `None` for drugs never given.
     pub hours_since_first_dose: Vec<Option<f64>>,
+    /// Each drug's plasma AUC (µM·h) over the same hours.
+    pub plasma_auc_um_h: Vec<f64>,
     /// Clone ids that existed before treatment began.
     pub pre_treatment_clones: Vec<u16>,
 }
@@ -41,6 +54,8 @@ pub struct FailureFractions {
     pub persister: f64,
     pub cell_cycle_sanctuary: f64,
     pub pharmacological_sanctuary: f64,
+    #[serde(default)]
+    pub low_systemic_exposure: f64,
     pub exposed_sensitive: f64,
 }
 
@@ -59,6 +74,7 @@ enum Reason {
     Persister,
     CycleSanctuary,
     PharmacologicalSanctuary,
+    LowSystemicExposure,
     ExposedSensitive,
 }
 
@@ -103,21 +119,27 @@ fn reason(scene: &Scene, t: &TreatmentExposure, site: &Site, exposure: &[u32]) -
     if cycle_drug_given && site.sanctuary_ticks() as f64 * scene.time.tick_h >= SANCTUARY_MIN_H {
         return Reason::CycleSanctuary;
     }
-    let mut any_given = false;
-    let under_dosed = scene
+    // (cell's mean level reached the IC50, the drug reached the cell) per given drug.
+    let given_drugs: Vec<(bool, bool)> = scene
         .drugs
         .iter()
         .enumerate()
-        .all(|(d, drug)| match given(d) {
-            Some(hours) if hours > 0.0 => {
-                any_given = true;
-                let mean_um = exposure[d] as f64 / AUC_SCALE_PER_UM_H / hours;
-                mean_um < drug.ic50_um
-            }
-            _ => true,
-        });
-    if any_given && under_dosed {
-        return Reason::PharmacologicalSanctuary;
+        .filter_map(|(d, drug)| {
+            let hours = given(d).filter(|&h| h > 0.0)?;
+            let cell_auc = exposure[d] as f64 / AUC_SCALE_PER_UM_H;
+            let plasma_auc = t.plasma_auc_um_h.get(d).copied().unwrap_or(0.0);
+            Some((
+                cell_auc / hours >= drug.ic50_um,
+                cell_auc >= DELIVERY_MIN * plasma_auc,
+            ))
+        })
+        .collect();
+    if !given_drugs.is_empty() && given_drugs.iter().all(|&(effective, _)| !effective) {
+        return if given_drugs.iter().any(|&(_, reached)| !reached) {
+            Reason::PharmacologicalSanctuary
+        } else {
+            Reason::LowSystemicExposure
+        };
     }
     Reason::ExposedSensitive
 }
@@ -132,7 +154,7 @@ pub fn analyse(
 ) -> FailureBreakdown {
     let n = sites.len();
     let n_drugs = scene.drugs.len();
-    let mut counts = [0u64; 10];
+    let mut counts = [0u64; 11];
     let mut cell_exposure = vec![0u32; n_drugs];
     for (i, site) in sites.iter().enumerate() {
         if site.kind() != Kind::Tumour {
@@ -156,6 +178,7 @@ pub fn analyse(
             Reason::Persister => 6,
             Reason::CycleSanctuary => 7,
             Reason::PharmacologicalSanctuary => 8,
+            Reason::LowSystemicExposure => 10,
             Reason::ExposedSensitive => 9,
         };
         counts[k] += 1;
@@ -180,6 +203,7 @@ pub fn analyse(
             persister: f(6),
             cell_cycle_sanctuary: f(7),
             pharmacological_sanctuary: f(8),
+            low_systemic_exposure: f(10),
             exposed_sensitive: f(9),
         },
     }
@@ -202,7 +226,11 @@ impl FailureFractions {
             ),
             (
                 self.pharmacological_sanctuary,
-                "never saw an effective drug level (pharmacological sanctuary: poor perfusion, distance from vessels or fast clearance)",
+                "were out of the drug's reach (pharmacological sanctuary: poor perfusion or distance from vessels)",
+            ),
+            (
+                self.low_systemic_exposure,
+                "received the drug as well as the blood carried it, but the blood carried too little (dose, clearance, the patient)",
             ),
             (self.exposed_sensitive, "were sensitive and exposed but not yet killed"),
         ];
@@ -275,18 +303,24 @@ mod tests {
         put(4, 0, 0, 0, 30 << 16, [true, true]); // 30 h quiescent under taxane
         put(5, 0, 0, 0, 0, [false, false]); // never exposed
         put(6, 0, 0, 0, 0, [true, false]); // exposed to taxane only: not a sanctuary
+                                           // Reached by both drugs (half the plasma's AUC) whose plasma levels stayed low.
+        put(8, 0, 0, 0, 0, [false, false]);
+        exposure[8] = (0.25 * AUC_SCALE_PER_UM_H) as u32;
+        exposure[n + 8] = (25.0 * AUC_SCALE_PER_UM_H) as u32;
         sites[7] = Site {
             w0: Kind::Necrotic as u32,
             ..Site::EMPTY
         }; // dead: not counted
+           // Mean plasma levels over the 100 h: taxane 0.005 µM, tki 0.5 µM (half their IC50).
         let t = TreatmentExposure {
             hours_since_first_dose: vec![Some(100.0), Some(100.0)],
+            plasma_auc_um_h: vec![0.5, 50.0],
             pre_treatment_clones: vec![0],
         };
         let b = analyse(&scene, &t, &sites, &exposure);
-        assert_eq!(b.surviving_cells, 7);
+        assert_eq!(b.surviving_cells, 8);
         let f = &b.fractions;
-        let one = 1.0 / 7.0;
+        let one = 1.0 / 8.0;
         for (what, got) in [
             ("pre-existing target", f.pre_existing_target),
             ("acquired efflux", f.acquired_efflux),
@@ -294,11 +328,12 @@ mod tests {
             ("persister", f.persister),
             ("cell-cycle sanctuary", f.cell_cycle_sanctuary),
             ("pharmacological sanctuary", f.pharmacological_sanctuary),
+            ("low systemic exposure", f.low_systemic_exposure),
             ("exposed sensitive", f.exposed_sensitive),
         ] {
             assert!((got - one).abs() < 1e-12, "{what}: {got}");
         }
-        assert!(f.sentence(7).starts_with("Of 7 surviving cells, 14 % "));
+        assert!(f.sentence(8).starts_with("Of 8 surviving cells, 12 % "));
     }
 
     #[test]
@@ -312,6 +347,7 @@ mod tests {
         // pumps carry it: pre-existing efflux.
         let t = TreatmentExposure {
             hours_since_first_dose: vec![Some(50.0), None],
+            plasma_auc_um_h: vec![5.0, 0.0],
             pre_treatment_clones: vec![0],
         };
         let b = analyse(&scene, &t, &sites, &[0; 32]);
