@@ -504,6 +504,9 @@ fn check(path: PathBuf) -> anyhow::Result<()> {
             s.oxygen.vessel_po2_mmhg
         );
     }
+    for (label, text) in oncolattice::scene::describe::treatment_rows(&s) {
+        println!("  {label:<9} {text}");
+    }
     Ok(())
 }
 

@@ -487,6 +487,28 @@ fn check_accepts_every_shipped_scene() {
     assert!(files_in(tmp.path()).is_empty(), "check writes nothing");
 }
 
+/// `check` reads a treatment scene back: drugs, combination rule, mutation rates, the
+/// patient, every line and the scans.
+#[test]
+fn check_summarises_the_treatment() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scene = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes/treatment-second-line.toml");
+    let result = oncolattice(tmp.path(), &["check", scene.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&result.stdout);
+    for row in [
+        "  drug      erlotinib: targeted, Emax 0.06/h, IC50 0.1 µM\n",
+        "  drug      osimertinib: targeted, Emax 0.06/h, IC50 0.015 µM\n",
+        "  combined  Bliss independence\n",
+        "  mutation  per division: target 1e-7 (erlotinib 0.004), efflux 1e-7, slow cycle 1e-7\n",
+        "  patient   70 kg, 170 cm, 40 years\n",
+        "  line      1: first line: erlotinib — erlotinib 150 mg oral every 1 d\n",
+        "  line      2: second line: osimertinib — osimertinib 80 mg oral every 1 d\n",
+        "  scans     every 7 d from day 0\n",
+    ] {
+        assert!(stdout.contains(row), "missing {row:?} in:\n{stdout}");
+    }
+}
+
 #[test]
 fn every_shipped_scene_runs_a_few_ticks() {
     let tmp = tempfile::tempdir().unwrap();

@@ -5,6 +5,7 @@
 //! units happens in `model::params`, never here.
 
 mod defaults;
+pub mod describe;
 pub mod drugs;
 pub mod error;
 pub mod therapy;
