@@ -96,7 +96,7 @@ pub fn run(opts: &BenchOptions, log: &mut dyn FnMut(&str)) -> Result<BenchReport
                 CpuBackend::new().info(),
                 None,
                 reference,
-                format!("host time of {PER_SUBMIT} calls of each CPU kernel back to back; tick: host time"),
+                format!("host time of {PER_SUBMIT} calls of each CPU kernel back to back (a half-sweep: half of a fused two-colour sweep); tick: host time"),
             )
         }
         Device::Gpu(ctx) => {
