@@ -4,28 +4,15 @@
 //! dosing keeps sensitive cells competing and fails later. The shipped scenes run for
 //! 42 days instead of 60, on the CPU backend with their own seed: deterministic.
 
-use oncolattice::engine::cpu::CpuBackend;
-use oncolattice::engine::Simulation;
-use oncolattice::output::failure_report::{failure_report, FailureReport};
-use oncolattice::scene::Scene;
-use std::path::Path;
+mod scene_runs;
 
-fn shipped(name: &str) -> Scene {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("scenes/{name}.toml"));
-    let text = std::fs::read_to_string(&path).unwrap();
-    Scene::parse(&text, &path).unwrap_or_else(|e| panic!("{e}"))
-}
+use oncolattice::output::failure_report::FailureReport;
+use oncolattice::scene::Scene;
+use scene_runs::{run_to_end, shipped};
 
 fn run(mut scene: Scene) -> FailureReport {
     scene.time.duration_days = 42.0;
-    let mut sim = Simulation::new(scene, Box::new(CpuBackend::new())).expect("simulation");
-    while !sim.is_done() {
-        sim.step().expect("tick");
-        sim.poll(false).expect("poll");
-    }
-    sim.poll(true).expect("poll");
-    let state = sim.state().expect("state");
-    failure_report(&sim, &state).unwrap().expect("a therapy")
+    run_to_end(scene).report
 }
 
 #[test]

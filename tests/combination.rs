@@ -4,12 +4,12 @@
 //! clone that resists the other. The arms run here on a smaller lattice for fewer days,
 //! on the CPU backend, with the scenes' own seed: deterministic.
 
-use oncolattice::engine::cpu::CpuBackend;
-use oncolattice::engine::Simulation;
+mod scene_runs;
+
 use oncolattice::model::site::Kind;
-use oncolattice::output::failure_report::{failure_report, FailureReport};
+use oncolattice::output::failure_report::FailureReport;
 use oncolattice::scene::Scene;
-use std::path::Path;
+use scene_runs::{run_to_end, shipped};
 
 const COMBINATION: &str = "treatment-combination";
 const MONO_OSIMERTINIB: &str = "treatment-combination-mono-osimertinib";
@@ -17,14 +17,6 @@ const MONO_TEPOTINIB: &str = "treatment-combination-mono-tepotinib";
 
 /// Days the small arms run: five weekly scans after the baseline.
 const SMALL_DAYS: f64 = 35.0;
-
-fn shipped(name: &str) -> Scene {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("scenes")
-        .join(format!("{name}.toml"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
-    Scene::parse(&text, &path).unwrap_or_else(|e| panic!("{e}"))
-}
 
 /// The shipped scene on 100 × 100 sites (2 mm, the same 300 µm tumour) for 35 days.
 fn small(name: &str) -> Scene {
@@ -54,16 +46,8 @@ impl Outcome {
 }
 
 fn run(scene: Scene) -> Outcome {
-    let mut sim = Simulation::new(scene, Box::new(CpuBackend::new())).expect("simulation");
-    while !sim.is_done() {
-        sim.step().expect("tick");
-        sim.poll(false).expect("poll");
-    }
-    sim.poll(true).expect("poll");
-    let state = sim.state().expect("state");
-    let report = failure_report(&sim, &state)
-        .expect("failure report")
-        .expect("a therapy");
+    let run = run_to_end(scene);
+    let (state, report) = (run.state, run.report);
     let live: Vec<u32> = state
         .sites
         .iter()

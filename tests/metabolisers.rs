@@ -4,31 +4,27 @@
 //! ultra-rapid metaboliser's tumour sees a fraction of the level and progresses; the
 //! poor metaboliser's does not. 28 of the scenes' 60 days, CPU backend, their seed.
 
-use oncolattice::engine::cpu::CpuBackend;
-use oncolattice::engine::Simulation;
-use oncolattice::output::failure_report::{failure_report, FailureReport};
-use oncolattice::scene::Scene;
-use std::path::Path;
+mod scene_runs;
 
-/// The failure report and the mean plasma level (µM) over the run.
+use oncolattice::output::failure_report::FailureReport;
+use oncolattice::scene::Scene;
+use scene_runs::{run_to_end, shipped};
+
+/// The scene, its failure report and the mean plasma level (µM) over its first two
+/// weeks, while both patients are still dosed.
 fn run(name: &str) -> (Scene, FailureReport, f64) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("scenes/{name}.toml"));
-    let text = std::fs::read_to_string(&path).unwrap();
-    let mut scene = Scene::parse(&text, &path).unwrap_or_else(|e| panic!("{e}"));
+    let mut scene = shipped(name);
     scene.time.duration_days = 28.0;
-    let mut sim = Simulation::new(scene.clone(), Box::new(CpuBackend::new())).expect("simulation");
-    while !sim.is_done() {
-        sim.step().expect("tick");
-        sim.poll(false).expect("poll");
-    }
-    sim.poll(true).expect("poll");
-    let log = sim.therapy_log();
-    // Over the first 14 days, while both patients are still dosed.
-    let first_two_weeks: Vec<f64> = log.iter().take(14 * 24).map(|t| t.plasma_um[0]).collect();
+    let run = run_to_end(scene.clone());
+    let first_two_weeks: Vec<f64> = run
+        .sim
+        .therapy_log()
+        .iter()
+        .take(14 * 24)
+        .map(|t| t.plasma_um[0])
+        .collect();
     let mean = first_two_weeks.iter().sum::<f64>() / first_two_weeks.len() as f64;
-    let state = sim.state().expect("state");
-    let report = failure_report(&sim, &state).unwrap().expect("a therapy");
-    (scene, report, mean)
+    (scene, run.report, mean)
 }
 
 #[test]

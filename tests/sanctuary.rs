@@ -3,28 +3,13 @@
 //! of the plasma's), far more of them than in the same tumour among well-perfused
 //! vessels. 14 of the scene's 40 days, CPU backend, its seed.
 
-use oncolattice::engine::cpu::CpuBackend;
-use oncolattice::engine::Simulation;
-use oncolattice::output::failure_report::{failure_report, FailureReport};
-use oncolattice::scene::Scene;
-use std::path::Path;
+mod scene_runs;
 
-fn run(scene: Scene) -> FailureReport {
-    let mut sim = Simulation::new(scene, Box::new(CpuBackend::new())).expect("simulation");
-    while !sim.is_done() {
-        sim.step().expect("tick");
-        sim.poll(false).expect("poll");
-    }
-    sim.poll(true).expect("poll");
-    let state = sim.state().expect("state");
-    failure_report(&sim, &state).unwrap().expect("a therapy")
-}
+use scene_runs::{run_to_end, shipped};
 
 #[test]
 fn poor_perfusion_makes_a_pharmacological_sanctuary() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes/treatment-sanctuary.toml");
-    let text = std::fs::read_to_string(&path).unwrap();
-    let mut poor = Scene::parse(&text, &path).unwrap_or_else(|e| panic!("{e}"));
+    let mut poor = shipped("treatment-sanctuary");
     poor.time.duration_days = 14.0;
     // The same tumour among the vessels of the other treatment scenes: 2 % of the
     // sites, full flow.
@@ -32,7 +17,7 @@ fn poor_perfusion_makes_a_pharmacological_sanctuary() {
     good.vessels.density = 0.02;
     good.vessels.perfusion = 1.0;
     good.vessels.perfusion_spread = 0.0;
-    let (poor, good) = (run(poor), run(good));
+    let (poor, good) = (run_to_end(poor).report, run_to_end(good).report);
     eprintln!(
         "poorly perfused: {}\nwell perfused: {}",
         poor.sentence, good.sentence

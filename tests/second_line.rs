@@ -3,17 +3,14 @@
 //! (osimertinib). Run on a smaller lattice with the scene's own seed, on the CPU
 //! backend: deterministic.
 
-use oncolattice::engine::cpu::CpuBackend;
-use oncolattice::engine::Simulation;
+mod scene_runs;
+
 use oncolattice::model::site::Kind;
-use oncolattice::output::failure_report::failure_report;
 use oncolattice::scene::Scene;
-use std::path::Path;
+use scene_runs::{run_to_end, shipped};
 
 fn scene() -> Scene {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes/treatment-second-line.toml");
-    let text = std::fs::read_to_string(&path).unwrap();
-    let mut scene = Scene::parse(&text, &path).unwrap_or_else(|e| panic!("{e}"));
+    let mut scene = shipped("treatment-second-line");
     scene.lattice.nx = 100;
     scene.lattice.ny = 100;
     scene.time.duration_days = 42.0;
@@ -27,14 +24,8 @@ fn acquired_resistance_fails_the_first_line_and_the_second_line_responds() {
         scene.clones.len() <= 1,
         "the tumour starts without resistant clones"
     );
-    let mut sim = Simulation::new(scene, Box::new(CpuBackend::new())).expect("simulation");
-    while !sim.is_done() {
-        sim.step().expect("tick");
-        sim.poll(false).expect("poll");
-    }
-    sim.poll(true).expect("poll");
-    let state = sim.state().expect("state");
-    let report = failure_report(&sim, &state).unwrap().expect("a therapy");
+    let run = run_to_end(scene);
+    let (state, report) = (run.state, run.report);
     eprintln!("{}", report.sentence);
     assert_eq!(report.failed_line, Some(1));
     let first = &report.lines[0];
