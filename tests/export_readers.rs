@@ -42,7 +42,7 @@ names = [a["name"] for a in expected["arrays"]]
 
 # NumPy
 z = np.load(npz_path)
-extra = ["metadata", "site_size_um", "tick", "time_h", "dims"]
+extra = ["metadata", "site_size_um", "tick", "time_h", "dims", "lineage"]
 assert sorted(z.files) == sorted(names + extra), z.files
 for spec in expected["arrays"]:
     got = z[spec["name"]]
@@ -58,6 +58,10 @@ assert float(z["site_size_um"]) == h
 assert int(z["tick"]) == expected["tick"]
 assert float(z["time_h"]) == expected["time_h"]
 assert list(z["dims"]) == [nx, ny, nz]
+lineage = z["lineage"]
+assert lineage.dtype == np.uint32 and lineage.shape == (len(expected["lineage"]), 4), lineage.shape
+assert lineage.tolist() == expected["lineage"], lineage
+assert meta["lineage_columns"] == ["parent", "birth_tick", "traits", "founder_site"]
 
 # VTK
 r = vtkXMLImageDataReader()
@@ -127,6 +131,7 @@ fn expected(snapshot: &Path, dir: &Path) -> PathBuf {
         "tick": snap.header.tick,
         "time_h": snap.header.tick as f64 * snap.scene.time.tick_h,
         "arrays": arrays,
+        "lineage": snap.state.lineage.clones.iter().map(|c| c.words()).collect::<Vec<_>>(),
     });
     let path = dir.join("expected.json");
     std::fs::write(&path, json.to_string()).unwrap();

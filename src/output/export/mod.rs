@@ -53,9 +53,15 @@ pub struct Metadata {
     pub npz_axes: &'static str,
     pub backend: String,
     pub arrays: Vec<ArrayMeta>,
+    /// The NPZ's `lineage` entry: one row per clone id, these columns.
+    pub lineage_columns: [&'static str; 4],
     /// The scene as run (scene.resolved.toml).
     pub scene_toml: String,
 }
+
+/// Columns of the NPZ's `lineage` (uint32, one row per clone id, as lineage.csv); the
+/// parent and founder site of an initial clone are 4294967295.
+pub const LINEAGE_COLUMNS: [&str; 4] = ["parent", "birth_tick", "traits", "founder_site"];
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ArrayMeta {
@@ -107,6 +113,7 @@ impl Metadata {
                     description: a.description,
                 })
                 .collect(),
+            lineage_columns: LINEAGE_COLUMNS,
             scene_toml: h.scene_toml.clone(),
         }
     }
@@ -272,7 +279,7 @@ pub fn export(
         };
         let written = match *kind {
             "vti" => vti::write(target, &meta, &arrays, &mut tick),
-            _ => npz::write(target, &meta, &arrays, &mut tick),
+            _ => npz::write(target, &meta, &arrays, &snap.state.lineage, &mut tick),
         };
         written.map_err(RunError::io(target))?;
     }

@@ -8,6 +8,7 @@
 //! `time_h` and `dims` (`[nx, ny, nz]`).
 
 use super::{byte_len, stream, write_atomic_with, Metadata};
+use crate::model::lineage::Lineage;
 use crate::output::arrays::{ArrayData, NamedArray};
 use std::io::Write;
 use std::path::Path;
@@ -332,11 +333,13 @@ pub fn write_entries(
     write_atomic_with(path, |w| write_zip(w, entries, force_zip64, done))
 }
 
-/// The export: every site array shaped `(nz, ny, nx)`, and the metadata.
+/// The export: every site array shaped `(nz, ny, nx)`, the lineage table
+/// (`lineage`, clones × 4, `Metadata::lineage_columns`), and the metadata.
 pub fn write(
     path: &Path,
     meta: &Metadata,
     arrays: &[NamedArray],
+    lineage: &Lineage,
     done: &mut dyn FnMut(u64),
 ) -> std::io::Result<()> {
     let [nx, ny, nz] = meta.dims;
@@ -360,6 +363,14 @@ pub fn write(
     entries.push(NpyEntry::bytes("tick", "<i8", &[], &tick));
     entries.push(NpyEntry::bytes("time_h", "<f8", &[], &time));
     entries.push(NpyEntry::bytes("dims", "<i8", &[3], &dims));
+    let rows: Vec<u8> = lineage
+        .clones
+        .iter()
+        .flat_map(|c| c.words())
+        .flat_map(u32::to_le_bytes)
+        .collect();
+    let clones = lineage.clones.len() as u64;
+    entries.push(NpyEntry::bytes("lineage", "<u4", &[clones, 4], &rows));
     write_entries(path, &entries, false, done)
 }
 
