@@ -87,6 +87,20 @@ fn check(backend: &str, kind: &str) -> Value {
             assert!(p.get(key).is_some(), "problem lacks {key}");
         }
         assert_eq!(p["fields"], 3, "oxygen and two drugs");
+        positive(&p["to_tolerance_oxygen_sweeps"], "sweeps to tolerance");
+        positive(&p["to_tolerance_tick_s"], "tick to tolerance");
+        // The GPU also times the realistic tick with every sweep offered at once.
+        let unchunked = &p["to_tolerance_unchunked_tick_s"];
+        if kind == "gpu" {
+            positive(unchunked, "unchunked tick to tolerance");
+        } else {
+            assert!(unchunked.is_null(), "the CPU solve has no chunks");
+        }
+        assert_eq!(
+            table.contains("every sweep offered at once"),
+            kind == "gpu",
+            "the table shows the unchunked tick on the GPU only"
+        );
         let kernels = p["kernels"].as_array().expect("kernels");
         let labels: Vec<&str> = kernels
             .iter()

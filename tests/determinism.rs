@@ -150,3 +150,34 @@ fn gpu_same_seed_same_run() {
         );
     }
 }
+
+/// The GPU backend offers each tick's sweeps in chunks and asks the device between
+/// them (src/engine/gpu/solve_plan.rs); offering every sweep at once must give the
+/// same run, bit for bit. At the default cap of 200 sweeps, and the first solve needs
+/// more than one chunk.
+#[test]
+fn gpu_solve_in_chunks_changes_nothing() {
+    use oncolattice::engine::gpu::solve_plan::FIRST_CHUNK_UNKNOWN;
+    use oncolattice::engine::gpu::{GpuBackend, GpuContext};
+    use std::sync::Arc;
+    let ctx = Arc::new(GpuContext::new(true).expect("a GPU adapter (software is fine)"));
+    for mut s in scenes() {
+        s.time.duration_days = 1.0;
+        assert_eq!(s.oxygen.max_sweeps_per_tick, 200);
+        let chunked = run(&s, Box::new(GpuBackend::new(ctx.clone(), &s).unwrap()));
+        let mut whole = GpuBackend::new(ctx.clone(), &s).unwrap();
+        whole.set_chunked_solve(false);
+        let whole = run(&s, Box::new(whole));
+        assert_busy(&chunked);
+        assert!(
+            chunked.rows[0].2 > FIRST_CHUNK_UNKNOWN,
+            "the first solve took {} sweeps",
+            chunked.rows[0].2
+        );
+        assert!(
+            chunked == whole,
+            "{}D: the solve in chunks changed the run",
+            if s.is_3d() { 3 } else { 2 }
+        );
+    }
+}

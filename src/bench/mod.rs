@@ -180,6 +180,7 @@ pub fn run(opts: &BenchOptions, log: &mut dyn FnMut(&str)) -> Result<BenchReport
                 &report.reference,
                 Box::new(CpuBackend::new()),
                 |pass, sim, fields, _b| Ok(cpu_pass(pass, sim, fields, &scene, &state)),
+                None,
             )?,
             Device::Gpu(ctx) => {
                 let backend = GpuBackend::new(ctx.clone(), &scene)?;
@@ -248,6 +249,7 @@ fn measure<B: Backend + ?Sized>(
     reference: &Reference,
     mut backend: Box<B>,
     mut time_pass: impl FnMut(Pass, &SimParams, &[FieldParams], &mut B) -> Result<f64, EngineError>,
+    chunked_solve: Option<fn(&mut B, bool)>,
 ) -> Result<ProblemResult, EngineError> {
     let dims = dims(scene);
     let sites = scene.site_count();
@@ -266,7 +268,11 @@ fn measure<B: Backend + ?Sized>(
     )
     .tumour_live as u64;
 
-    // The whole tick, warm-up first.
+    // The whole tick, warm-up first, every sweep offered at once (a GPU solve in
+    // chunks would add a readback per tick to a tick whose sweep count is fixed).
+    if let Some(set) = chunked_solve {
+        set(&mut backend, false);
+    }
     let mut samples = Vec::new();
     let mut t = tick;
     for k in 0..=repeats {
@@ -290,17 +296,34 @@ fn measure<B: Backend + ?Sized>(
     }
     let tick_s = timing::median(&samples);
 
-    // A realistic tick: every field to its own tolerance from the previous tick.
+    // A realistic tick: every field to its own tolerance from the previous tick, as
+    // `run` does it (on the GPU in chunks); on the GPU alternating with ticks that
+    // offer every sweep at once, for the comparison.
     let real = FieldParams::all(scene, &vec![PLASMA_UM; scene.drugs.len()]);
-    let (mut tol_s, mut tol_sweeps) = (Vec::new(), Vec::new());
+    let (mut tol_s, mut tol_sweeps, mut unchunked_s) = (Vec::new(), Vec::new(), Vec::new());
+    let modes: &[bool] = if chunked_solve.is_some() {
+        &[true, false]
+    } else {
+        &[true]
+    };
     for _ in 0..repeats {
-        let sim = base.at_tick(scene.seed, t);
-        let t0 = Instant::now();
-        backend.tick(&sim, &real, true)?;
-        let reports = backend.poll_reports(true)?;
-        tol_s.push(t0.elapsed().as_secs_f64());
-        tol_sweeps.extend(reports.iter().map(|r| r.solve.sweeps as f64));
-        t += 1;
+        for &chunked in modes {
+            if let Some(set) = chunked_solve {
+                set(&mut backend, chunked);
+            }
+            let sim = base.at_tick(scene.seed, t);
+            let t0 = Instant::now();
+            backend.tick(&sim, &real, true)?;
+            let reports = backend.poll_reports(true)?;
+            let dt = t0.elapsed().as_secs_f64();
+            if chunked {
+                tol_s.push(dt);
+                tol_sweeps.extend(reports.iter().map(|r| r.solve.sweeps as f64));
+            } else {
+                unchunked_s.push(dt);
+            }
+            t += 1;
+        }
     }
 
     let sim = base.at_tick(scene.seed, t);
@@ -343,6 +366,8 @@ fn measure<B: Backend + ?Sized>(
         tumour_live: live,
         to_tolerance_oxygen_sweeps: timing::median(&tol_sweeps),
         to_tolerance_tick_s: timing::median(&tol_s),
+        to_tolerance_unchunked_tick_s: (!unchunked_s.is_empty())
+            .then(|| timing::median(&unchunked_s)),
         kernels,
     })
 }
@@ -365,6 +390,7 @@ fn measure_gpu(
         reference,
         Box::new(backend),
         |pass, sim, fields, b: &mut GpuBackend| b.time_pass(pass, sim, fields, 0, PER_SUBMIT),
+        Some(GpuBackend::set_chunked_solve),
     )
 }
 

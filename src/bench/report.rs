@@ -82,6 +82,10 @@ pub struct ProblemResult {
     /// tolerance): median oxygen sweeps it needed and median seconds.
     pub to_tolerance_oxygen_sweeps: f64,
     pub to_tolerance_tick_s: f64,
+    /// GPU only: the same realistic tick with every sweep offered at once instead of
+    /// in chunks (`engine::gpu::solve_plan`), median seconds of ticks alternating
+    /// with the chunked ones.
+    pub to_tolerance_unchunked_tick_s: Option<f64>,
     /// One row per kernel, then `tick` (the whole tick).
     pub kernels: Vec<KernelRow>,
 }
@@ -202,12 +206,16 @@ impl BenchReport {
                     100.0 * k.fraction_of_reference
                 );
             }
-            let _ = writeln!(
+            let _ = write!(
                 out,
                 "  to tolerance: {:.0} oxygen sweeps per tick (median), tick {}",
                 p.to_tolerance_oxygen_sweeps,
                 seconds(p.to_tolerance_tick_s)
             );
+            if let Some(s) = p.to_tolerance_unchunked_tick_s {
+                let _ = write!(out, " (every sweep offered at once: {})", seconds(s));
+            }
+            let _ = writeln!(out);
         }
         for s in &self.skipped {
             let _ = writeln!(out, "\n{}: skipped: {}", s.problem, s.reason);

@@ -1,9 +1,13 @@
-//! `GpuBackend`: the tick's passes encoded into one submit per tick, pass for pass what
-//! `engine::cpu::CpuBackend` does; reports come back through the asynchronous ring.
+//! `GpuBackend`: the tick's passes, pass for pass what `engine::cpu::CpuBackend` does.
+//! A tick is one submit for the solve's first chunks of sweeps (`solve_plan`), a small
+//! blocking read of the residual slots (and further chunks when a field needs them),
+//! and one submit for cells, resolve, clone_assign and census; reports come back
+//! through the asynchronous ring.
 
 use super::buffers::{bytes_per_site, Buffers, Shape, CENSUS_BYTES, LINEAGE_BYTES};
 use super::pipelines::Pipelines;
-use super::readback::{cast_vec, poll, read_blocking, ReportRing};
+use super::readback::{cast_vec, poll, read_blocking, read_staged, ReportRing, Staging};
+use super::solve_plan::{self, SolvePlan};
 use super::GpuContext;
 use crate::engine::{
     solve_stats, Backend, BackendInfo, EngineError, HostState, KernelIo, Pass, SolveStats,
@@ -32,6 +36,11 @@ pub struct GpuBackend {
     drugs: Option<(DrugSet, Vec<u32>)>,
     /// Reports already off the device, not yet handed out.
     ready: VecDeque<TickReport>,
+    /// Whether solves are offered in chunks (`solve_plan`), and the counts they follow.
+    chunked_solve: bool,
+    plan: SolvePlan,
+    /// Receives the residual slots between chunks; sized with the buffers.
+    residual_probe: Staging,
 }
 
 impl GpuBackend {
@@ -70,6 +79,11 @@ impl GpuBackend {
             usage: wgpu::BufferUsages::COPY_SRC | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         });
+        let residual_probe = Staging::new(
+            &ctx,
+            "oncolattice.residual_probe",
+            residual_bytes(buffers.shape),
+        );
         Ok(GpuBackend {
             ctx,
             pipelines,
@@ -78,6 +92,9 @@ impl GpuBackend {
             full_args,
             drugs: None,
             ready: VecDeque::new(),
+            chunked_solve: true,
+            plan: SolvePlan::default(),
+            residual_probe,
         })
     }
 
@@ -93,6 +110,11 @@ impl GpuBackend {
         }
         self.ring.harvest(&self.ctx, true, &mut self.ready)?;
         self.buffers = Buffers::new(&self.ctx, &self.pipelines.layouts, shape)?;
+        self.residual_probe = Staging::new(
+            &self.ctx,
+            "oncolattice.residual_probe",
+            residual_bytes(self.buffers.shape),
+        );
         if shape.sweep_capacity != self.ring_capacity() {
             self.ring = ReportRing::new(&self.ctx, shape.sweep_capacity);
         }
@@ -163,16 +185,19 @@ impl GpuBackend {
         q.write_buffer(&self.full_args, 0, bytemuck::cast_slice(&[x, y, 1u32, 0]));
     }
 
-    /// Clears the residual and records the red-black sweeps of every field. Each sweep
-    /// is two indirect dispatches whose size `field_guard` wrote after the previous
-    /// sweep: the full grid, or nothing once the field's tolerance is met (the CPU
-    /// loop's early exit), so converged fields launch no sweep workgroups.
-    fn encode_solve(&self, encoder: &mut wgpu::CommandEncoder, fields: &[FieldParams]) {
+    /// Records sweeps `ranges[f].0 .. ranges[f].1` of each field `f` (nothing where
+    /// they are equal). Each sweep is two indirect dispatches whose size `field_guard`
+    /// wrote after the previous sweep: the full grid, or nothing once the field's
+    /// tolerance is met (the CPU loop's early exit), so converged fields launch no
+    /// sweep workgroups. A run starts from the full grid: a field is only continued
+    /// while it has not converged.
+    fn encode_sweeps(&self, encoder: &mut wgpu::CommandEncoder, ranges: &[(u32, u32)]) {
         let b = &self.buffers;
-        encoder.clear_buffer(&b.residual, 0, None);
-        for (f, field) in fields.iter().enumerate() {
+        for (f, &(from, to)) in ranges.iter().enumerate() {
+            if from >= to {
+                continue;
+            }
             let f = f as u32;
-            let sweeps = field.max_sweeps.max(1);
             encoder.copy_buffer_to_buffer(&self.full_args, 0, &b.next_sweep, 0, 12);
             let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
                 label: Some("oncolattice.pass.fields"),
@@ -180,13 +205,13 @@ impl GpuBackend {
             });
             pass.set_bind_group(1, &b.a_to_b, &[]);
             pass.set_bind_group(2, &b.fields_group, &[]);
-            for index in 0..sweeps {
+            for index in from..to {
                 pass.set_pipeline(&self.pipelines.field_sweep);
                 for colour in 0..2 {
                     pass.set_bind_group(0, &b.params_group, &[b.sweep_offset(f, index, colour)]);
                     pass.dispatch_workgroups_indirect(&b.next_sweep, 0);
                 }
-                if index + 1 < sweeps {
+                if index + 1 < to {
                     pass.set_pipeline(&self.pipelines.field_guard);
                     pass.set_bind_group(0, &b.params_group, &[b.sweep_offset(f, index, 0)]);
                     pass.set_bind_group(3, &b.control_group, &[]);
@@ -194,6 +219,71 @@ impl GpuBackend {
                 }
             }
         }
+    }
+
+    /// Clears the residual and records the solve of every field into `encoder`.
+    /// With chunking (the default, `solve_plan`) it offers each field a chunk of
+    /// sweeps, submits, reads the residual slots back and offers more to the fields
+    /// that need them; it then returns a fresh encoder and every field's statistics.
+    /// (It reads back even when the first chunks reach every cap, to learn the counts
+    /// for the next tick.) Without chunking every field is offered its cap, nothing is
+    /// submitted, and the same encoder comes back with `None`.
+    fn solve(
+        &mut self,
+        mut encoder: wgpu::CommandEncoder,
+        fields: &[FieldParams],
+    ) -> Result<(wgpu::CommandEncoder, Option<Vec<SolveStats>>), EngineError> {
+        encoder.clear_buffer(&self.buffers.residual, 0, None);
+        let max: Vec<u32> = fields.iter().map(|f| f.max_sweeps.max(1)).collect();
+        let mut end: Vec<u32> = if self.chunked_solve {
+            (0..fields.len())
+                .map(|f| self.plan.first_chunk(f, max[f]))
+                .collect()
+        } else {
+            max.clone()
+        };
+        let ranges: Vec<(u32, u32)> = end.iter().map(|&e| (0, e)).collect();
+        self.encode_sweeps(&mut encoder, &ranges);
+        if !self.chunked_solve {
+            return Ok((encoder, None));
+        }
+        let cap = self.buffers.shape.sweep_capacity as usize;
+        let mut stats: Vec<Option<SolveStats>> = vec![None; fields.len()];
+        loop {
+            let probe = [(&self.buffers.residual, &self.residual_probe)];
+            let parts = read_staged(&self.ctx, encoder, &probe)?;
+            let bits: Vec<u32> = cast_vec(&parts[0]);
+            let mut ranges = vec![(0, 0); fields.len()];
+            for (f, field) in fields.iter().enumerate() {
+                if stats[f].is_some() {
+                    continue;
+                }
+                let slots = &bits[f * cap..(f + 1) * cap];
+                match solve_plan::finished(slots, end[f], max[f], field.tolerance) {
+                    Some(s) => {
+                        self.plan.record(f, s);
+                        stats[f] = Some(s);
+                    }
+                    None => {
+                        let next = SolvePlan::next_end(end[f], max[f]);
+                        ranges[f] = (end[f], next);
+                        end[f] = next;
+                    }
+                }
+            }
+            encoder = self.encoder("oncolattice.solve_more");
+            if stats.iter().all(Option::is_some) {
+                return Ok((encoder, Some(stats.into_iter().flatten().collect())));
+            }
+            self.encode_sweeps(&mut encoder, &ranges);
+        }
+    }
+
+    /// Offer every field all its sweeps at once (`false`), as before chunking, or in
+    /// chunks (`true`, the default). The results are the same; benchmarks compare the
+    /// two.
+    pub fn set_chunked_solve(&mut self, on: bool) {
+        self.chunked_solve = on;
     }
 
     /// Seconds per dispatch of `pass` alone, for `oncolattice bench`: `reps` dispatches
@@ -393,8 +483,11 @@ impl Backend for GpuBackend {
     ) -> Result<SolveStats, EngineError> {
         self.check_shape(sim, fields)?;
         self.write_params(sim, fields);
-        let mut encoder = self.encoder("oncolattice.solve");
-        self.encode_solve(&mut encoder, fields);
+        let encoder = self.encoder("oncolattice.solve");
+        let (encoder, stats) = self.solve(encoder, fields)?;
+        if let Some(stats) = stats {
+            return Ok(stats[0]);
+        }
         let sweeps = fields[0].max_sweeps.max(1);
         let parts = read_blocking(
             &self.ctx,
@@ -421,9 +514,9 @@ impl Backend for GpuBackend {
             None
         };
         self.write_params(sim, fields);
+        let encoder = self.encoder("oncolattice.tick");
+        let (mut encoder, _) = self.solve(encoder, fields)?;
         let b = &self.buffers;
-        let mut encoder = self.encoder("oncolattice.tick");
-        self.encode_solve(&mut encoder, fields);
         if report {
             encoder.copy_buffer_to_buffer(&b.census_clear, 0, &b.census, 0, CENSUS_BYTES);
         }
@@ -556,4 +649,9 @@ impl Backend for GpuBackend {
         io.lineage = cast_vec(&parts[7]);
         Ok(())
     }
+}
+
+/// Bytes of every field's residual slots.
+fn residual_bytes(shape: Shape) -> u64 {
+    4 * shape.n_fields() * shape.sweep_capacity.max(1) as u64
 }

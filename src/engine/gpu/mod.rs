@@ -7,6 +7,7 @@
 //! - `buffers`: device memory of a lattice (40 B per site) and its bind groups;
 //! - `readback`: the asynchronous report ring and blocking reads;
 //! - `backend`: `GpuBackend`, the `Backend` implementation;
+//! - `solve_plan`: how many sweeps a tick's solve offers before asking the device;
 //! - `probe`: the RNG probe kernel for the RNG contract test.
 
 mod backend;
@@ -17,6 +18,7 @@ mod pipelines;
 pub mod probe;
 mod readback;
 pub mod shaders;
+pub mod solve_plan;
 
 pub use backend::GpuBackend;
 pub use buffers::BYTES_PER_SITE;

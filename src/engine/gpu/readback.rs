@@ -1,6 +1,8 @@
 //! Getting results off the device. Reports go through a ring of staging buffers that
-//! are mapped asynchronously, so the tick loop never waits for the device unless every
-//! slot is still in flight; whole-state reads (`read_blocking`) wait.
+//! are mapped asynchronously, so the tick loop never waits for a report unless every
+//! slot is still in flight; whole-state reads (`read_blocking`) wait, and so does the
+//! small read of the residual slots between a solve's chunks (`read_staged` into a
+//! staging buffer the backend keeps).
 
 use super::buffers::CENSUS_BYTES;
 use super::GpuContext;
@@ -65,53 +67,87 @@ fn map_read(buffer: &wgpu::Buffer, state: &Arc<AtomicU8>) {
     });
 }
 
-/// Copies `sources` (buffer, bytes from offset 0) into staging buffers at the end of
-/// `encoder`, submits it, waits, and returns each source's bytes. One staging buffer per
-/// source, so none is larger than the source (which already fits the device's limits).
-pub fn read_blocking(
+/// A mappable buffer that receives `bytes` from the start of a source buffer.
+pub struct Staging {
+    buffer: wgpu::Buffer,
+    bytes: u64,
+    state: Arc<AtomicU8>,
+}
+
+impl Staging {
+    pub fn new(ctx: &GpuContext, label: &str, bytes: u64) -> Staging {
+        let buffer = ctx.device().create_buffer(&wgpu::BufferDescriptor {
+            label: Some(label),
+            // Mapped sizes are multiples of 4 (every source here is).
+            size: bytes.div_ceil(4).max(1) * 4,
+            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        Staging {
+            buffer,
+            bytes,
+            state: Arc::new(AtomicU8::new(IDLE)),
+        }
+    }
+}
+
+/// Copies each source (bytes from offset 0) into its staging buffer at the end of
+/// `encoder`, submits it, waits, and returns each source's bytes. A staging buffer
+/// kept by the caller makes a read repeated every tick allocate nothing.
+pub fn read_staged(
     ctx: &GpuContext,
     mut encoder: wgpu::CommandEncoder,
-    sources: &[(&wgpu::Buffer, u64)],
+    reads: &[(&wgpu::Buffer, &Staging)],
 ) -> Result<Vec<Vec<u8>>, EngineError> {
-    let staging: Vec<(wgpu::Buffer, u64, Arc<AtomicU8>)> = sources
-        .iter()
-        .enumerate()
-        .map(|(k, &(buffer, bytes))| {
-            let label = format!("oncolattice.staging_blocking_{k}");
-            let s = ctx.device().create_buffer(&wgpu::BufferDescriptor {
-                label: Some(&label),
-                // Mapped sizes are multiples of 4 (every source here is).
-                size: bytes.div_ceil(4).max(1) * 4,
-                usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-                mapped_at_creation: false,
-            });
-            if bytes > 0 {
-                encoder.copy_buffer_to_buffer(buffer, 0, &s, 0, bytes);
-            }
-            (s, bytes, Arc::new(AtomicU8::new(IDLE)))
-        })
-        .collect();
+    for (source, s) in reads {
+        if s.bytes > 0 {
+            encoder.copy_buffer_to_buffer(source, 0, &s.buffer, 0, s.bytes);
+        }
+    }
     ctx.queue().submit([encoder.finish()]);
-    for (buffer, _, state) in &staging {
-        map_read(buffer, state);
+    for (_, s) in reads {
+        map_read(&s.buffer, &s.state);
     }
     poll(ctx, true)?;
-    let mut parts = Vec::with_capacity(staging.len());
-    for (buffer, bytes, state) in &staging {
-        if wait_mapped(ctx, state)? != MAPPED {
+    let mut parts = Vec::with_capacity(reads.len());
+    for (_, s) in reads {
+        if wait_mapped(ctx, &s.state)? != MAPPED {
             return Err(EngineError::Gpu(
                 "mapping a staging buffer for reading failed".into(),
             ));
         }
         {
-            let view = buffer
+            let view = s
+                .buffer
                 .get_mapped_range(..)
                 .map_err(|e| EngineError::Gpu(format!("reading a staging buffer: {e}")))?;
-            parts.push(view[..*bytes as usize].to_vec());
+            parts.push(view[..s.bytes as usize].to_vec());
         }
-        buffer.unmap();
+        s.buffer.unmap();
     }
     Ok(parts)
+}
+
+/// `read_staged` into fresh staging buffers, one per source, so none is larger than
+/// its source (which already fits the device's limits).
+pub fn read_blocking(
+    ctx: &GpuContext,
+    encoder: wgpu::CommandEncoder,
+    sources: &[(&wgpu::Buffer, u64)],
+) -> Result<Vec<Vec<u8>>, EngineError> {
+    let staging: Vec<Staging> = sources
+        .iter()
+        .enumerate()
+        .map(|(k, &(_, bytes))| {
+            Staging::new(ctx, &format!("oncolattice.staging_blocking_{k}"), bytes)
+        })
+        .collect();
+    let reads: Vec<(&wgpu::Buffer, &Staging)> = sources
+        .iter()
+        .zip(&staging)
+        .map(|(&(source, _), s)| (source, s))
+        .collect();
+    read_staged(ctx, encoder, &reads)
 }
 
 /// Reinterprets little-endian bytes as `u32`/`f32`/`Site` words without alignment demands.
