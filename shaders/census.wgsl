@@ -1,6 +1,7 @@
 // Pass 5, census: integer reductions over the lattice (counts by kind, the oxygen sum
-// in 1/1024 mmHg as a 64-bit number, the tumour's bounding box), plus the lineage
-// table's clone and mutation counts. Integer atomics only, so the totals do not depend
+// in 1/1024 mmHg as a 64-bit number, the tumour's bounding box, live cells of the
+// first eight clones and of acquired ones), plus the lineage table's clone and
+// mutation counts. Integer atomics only, so the totals do not depend
 // on thread order.
 // Reads src (state after resolve) and conc. CPU twin: src/engine/cpu/census.rs (census).
 // Keep `Census` in sync with src/model/census.rs.
@@ -31,7 +32,11 @@ struct Census {
     // Copied from the lineage table's header: clones founded, mutations so far.
     clones: atomic<u32>,
     mutations: atomic<u32>,
-    _pad: array<u32, 4>,
+    // Live tumour cells of clones 0 … 7 by id, and of clones founded by mutation
+    // (id >= sim.initial_clones).
+    clone_live: array<atomic<u32>, 8>,
+    acquired_live: atomic<u32>,
+    _pad: array<u32, 3>,
 }
 
 @group(2) @binding(2) var<storage, read_write> census_out: Census;
@@ -43,6 +48,8 @@ const DRUG_SUM_SCALE: f32 = 65536.0;
 var<workgroup> wg_counts: array<atomic<u32>, 10>;
 var<workgroup> wg_drug: array<atomic<u32>, 4>;
 var<workgroup> wg_o2: atomic<u32>;
+// Clones 0 … 7, then acquired.
+var<workgroup> wg_clones: array<atomic<u32>, 9>;
 var<workgroup> wg_min: array<atomic<u32>, 3>;
 var<workgroup> wg_max: array<atomic<u32>, 3>;
 
@@ -79,6 +86,9 @@ fn census(
         for (var d = 0u; d < 4u; d++) {
             atomicStore(&wg_drug[d], 0u);
         }
+        for (var k = 0u; k < 9u; k++) {
+            atomicStore(&wg_clones[k], 0u);
+        }
         atomicStore(&wg_o2, 0u);
     }
     workgroupBarrier();
@@ -100,6 +110,9 @@ fn census(
             if (s.w3 & TRAIT_TARGET_MASK) != 0u { atomicAdd(&wg_counts[7], 1u); }
             if (s.w3 & TRAIT_EFFLUX) != 0u { atomicAdd(&wg_counts[8], 1u); }
             if (s.w3 & TRAIT_SLOW_CYCLE) != 0u { atomicAdd(&wg_counts[9], 1u); }
+            let id = s.w0 >> 16u;
+            if id < 8u { atomicAdd(&wg_clones[id], 1u); }
+            if id >= sim.initial_clones { atomicAdd(&wg_clones[8], 1u); }
             for (var d = 0u; d < drug_set.n_drugs; d++) {
                 atomicAdd(&wg_drug[d], fixed(conc[(1u + d) * sim.n_sites + i], DRUG_SUM_SCALE));
             }
@@ -137,6 +150,12 @@ fn census(
         for (var d = 0u; d < 4u; d++) {
             add_drug(d, atomicLoad(&wg_drug[d]));
         }
+        for (var k = 0u; k < 8u; k++) {
+            let n = atomicLoad(&wg_clones[k]);
+            if n != 0u { atomicAdd(&census_out.clone_live[k], n); }
+        }
+        let acquired = atomicLoad(&wg_clones[8]);
+        if acquired != 0u { atomicAdd(&census_out.acquired_live, acquired); }
         for (var a = 0u; a < 3u; a++) {
             atomicMin(&census_out.min_xyz[a], atomicLoad(&wg_min[a]));
             atomicMax(&census_out.max_xyz[a], atomicLoad(&wg_max[a]));

@@ -421,6 +421,8 @@ fn census_matches_cpu_exactly() {
     let mut r = Rand(4);
     for mut case in cases(None) {
         let n = case.n;
+        // Clones 0–2 initial, the rest founded by mutation.
+        case.sim.initial_clones = 3;
         // Starting from a cleared census and from a partial one whose low word carries.
         let mut partial = Census::CLEARED;
         partial.tumour_live = 17;
@@ -453,6 +455,24 @@ fn census_matches_cpu_exactly() {
                     + cpu::census(&case.sim, &case.drugs, &io.src, &io.conc, &io.lineage).o2_sum()
             );
             assert_eq!((g.census.clones, g.census.mutations), (4, 7));
+            // Every clone id below 8 and the acquired ones were met, and the acquired
+            // count is the live cells past the initial ids, counted here by hand.
+            let c_live = &c.census;
+            assert!(c_live.clone_live.iter().all(|&k| k > 0), "{c_live:?}");
+            let acquired = io
+                .src
+                .iter()
+                .filter(|s| s.kind() == Kind::Tumour && s.clone_id() >= 3)
+                .count() as u32;
+            assert_eq!(c_live.acquired_live, start.acquired_live + acquired);
+            assert_eq!(
+                c_live.clone_live[1],
+                start.clone_live[1]
+                    + io.src
+                        .iter()
+                        .filter(|s| s.kind() == Kind::Tumour && s.clone_id() == 1)
+                        .count() as u32
+            );
             assert!(
                 c.census.drug_sum(0) > 0 && c.census.trait_efflux > 0 && c.census.persister > 0
             );

@@ -34,15 +34,14 @@ fn padding(prefix: &str, offset: usize, count: usize) -> Members {
 
 /// The Rust view of every struct that crosses to WGSL: (size, members in order).
 fn expected() -> BTreeMap<&'static str, (usize, Members)> {
-    let mut sim = members!(SimParams {
+    let sim = members!(SimParams {
         "nx" => nx, "ny" => ny, "nz" => nz, "n_sites" => n_sites, "moore" => moore,
         "tick" => tick, "tick_key" => tick_key, "apoptosis_threshold" => apoptosis_threshold,
         "anoxic_ticks" => anoxic_ticks, "cycle_mean_fx8" => cycle_mean_fx8,
         "cycle_sd_coef" => cycle_sd_coef, "hypoxic_mmhg" => hypoxic_mmhg,
         "anoxic_mmhg" => anoxic_mmhg, "compression_onset" => compression_onset,
-        "compression_collapse" => compression_collapse,
+        "compression_collapse" => compression_collapse, "initial_clones" => initial_clones,
     });
-    sim.extend(padding("_pad", offset_of!(SimParams, _pad), 1));
     let mut field = members!(FieldParams {
         "decay" => decay, "uptake_vmax" => uptake_vmax, "uptake_km" => uptake_km,
         "vessel_exchange" => vessel_exchange, "vessel_level" => vessel_level,
@@ -71,7 +70,8 @@ fn expected() -> BTreeMap<&'static str, (usize, Members)> {
         "o2_sum_lo" => o2_sum_lo, "o2_sum_hi" => o2_sum_hi, "min_xyz" => min, "max_xyz" => max,
         "persister" => persister, "trait_target" => trait_target,
         "trait_efflux" => trait_efflux, "trait_slow_cycle" => trait_slow_cycle,
-        "drug_sum" => drug_sum, "clones" => clones, "mutations" => mutations, "_pad" => _pad,
+        "drug_sum" => drug_sum, "clones" => clones, "mutations" => mutations,
+        "clone_live" => clone_live, "acquired_live" => acquired_live, "_pad" => _pad,
     });
     let mut drug_set = members!(DrugSet {
         "n_drugs" => n_drugs, "efflux_fraction" => efflux_fraction,

@@ -263,5 +263,35 @@ fn a_run_writes_its_lineage() {
         summary["lineage"]["mutations"].as_u64().unwrap(),
         rows.len() as u64 - 2
     );
+    // The time series counts live cells by clone: each initial clone, and the
+    // acquired ones together. Every row adds up to the live cells, and the last row
+    // agrees with the lineage table's counts from the final state.
+    let ts = std::fs::read_to_string(out.join("timeseries.csv")).expect("timeseries.csv");
+    let mut ts_lines = ts.lines();
+    let header: Vec<&str> = ts_lines.next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|c| *c == name).expect(name);
+    let [live_col, c0, c1, acq] = ["tumor_live", "clone_0", "clone_1", "clone_acquired"].map(col);
+    assert_eq!((c1, acq), (c0 + 1, c0 + 2), "clone columns side by side");
+    let mut last = Vec::new();
+    for line in ts_lines {
+        let v: Vec<u64> = line.split(',').map(|x| x.parse().unwrap_or(0)).collect();
+        assert_eq!(v[c0] + v[c1] + v[acq], v[live_col], "{line}");
+        last = v;
+    }
+    let live_of = |r: &Vec<String>| r[9].parse::<u64>().unwrap();
+    let acquired: u64 = rows[2..].iter().map(live_of).sum();
+    assert!(acquired > 0);
+    assert_eq!(
+        [last[c0], last[c1], last[acq]],
+        [live_of(&rows[0]), live_of(&rows[1]), acquired]
+    );
+    assert_eq!(
+        summary["final"]["by_clone"]["acquired"].as_u64(),
+        Some(acquired)
+    );
+    assert_eq!(
+        summary["final"]["by_clone"]["initial"],
+        serde_json::json!([last[c0], last[c1]])
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }

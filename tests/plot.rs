@@ -124,8 +124,8 @@ fn therapy_scans_and_drugs_appear_only_with_their_columns() {
 
 #[test]
 fn per_clone_columns_replace_the_totals() {
-    let t = Table::parse(&base_csv(",clone_0,clone_1", |i| {
-        format!(",{},{}", 100 + 30 * i, 20 * i)
+    let t = Table::parse(&base_csv(",clone_0,clone_1,clone_acquired", |i| {
+        format!(",{},{},{}", 100 + 30 * i, 20 * i, 3 * i)
     }));
     let all = plot::charts(&t).unwrap();
     let labels: Vec<&str> = all[0].1[0]
@@ -133,7 +133,10 @@ fn per_clone_columns_replace_the_totals() {
         .iter()
         .map(|s| s.label.as_str())
         .collect();
-    assert_eq!(labels, ["clone_0", "clone_1", "all live"]);
+    assert_eq!(
+        labels,
+        ["clone 0", "clone 1", "acquired clones", "all live"]
+    );
 }
 
 #[test]

@@ -16,7 +16,7 @@ struct SimParams {
     anoxic_mmhg: f32,
     compression_onset: u32,
     compression_collapse: u32,
-    _pad0: u32,
+    initial_clones: u32,
 }
 
 struct FieldParams {

@@ -40,8 +40,17 @@ pub struct Census {
     /// lineage table (`model::lineage`).
     pub clones: u32,
     pub mutations: u32,
-    pub _pad: [u32; 4],
+    /// Live tumour cells of clones 0 … 7 by id: the first `CENSUS_CLONES` clones of
+    /// the initial tumour (ids past `SimParams::initial_clones` are never counted here
+    /// while they are initial — a scene with fewer clones leaves the rest 0).
+    pub clone_live: [u32; CENSUS_CLONES],
+    /// Live tumour cells of clones founded by mutation (id ≥ `initial_clones`).
+    pub acquired_live: u32,
+    pub _pad: [u32; 3],
 }
+
+/// Initial clones the census counts one by one.
+pub const CENSUS_CLONES: usize = 8;
 
 /// Fixed-point scale of the drug sums: 1/65536 µM per unit.
 pub const DRUG_SUM_SCALE: f64 = 65536.0;
@@ -66,7 +75,9 @@ impl Census {
         drug_sum: [0; 8],
         clones: 0,
         mutations: 0,
-        _pad: [0; 4],
+        clone_live: [0; CENSUS_CLONES],
+        acquired_live: 0,
+        _pad: [0; 3],
     };
 
     /// Fixed-point value of one site's pO2 in the oxygen sum.

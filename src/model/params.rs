@@ -33,7 +33,9 @@ pub struct SimParams {
     /// neighbours, perfusion = base for k ≤ onset, 0 for k ≥ collapse, linear between.
     pub compression_onset: u32,
     pub compression_collapse: u32,
-    pub _pad: u32,
+    /// Clones of the initial tumour (`[[clones]]`, at least 1): ids below are
+    /// initial, ids from here on were founded by mutation (the census counts both).
+    pub initial_clones: u32,
 }
 
 /// One diffusing field's constants in lattice units (uniform, group 0 binding 1).
@@ -117,7 +119,7 @@ impl SimParams {
             anoxic_mmhg: c.anoxic_mmhg as f32,
             compression_onset: compression_count(scene, scene.vessels.compression_onset),
             compression_collapse: compression_count(scene, scene.vessels.compression_collapse),
-            _pad: 0,
+            initial_clones: scene.clones.len().max(1) as u32,
         }
     }
 

@@ -1,17 +1,36 @@
 //! `timeseries.csv`: one row per report interval, tick 0 included. The whole file is
 //! rewritten atomically after every row, so it is valid CSV at every moment.
 //!
-//! The first columns are always present (`COLUMNS`). A scene with drugs adds, per drug
-//! NAME, `plasma_um_NAME`, `tissue_um_NAME` and `dose_mg_NAME`; a scene with a therapy
-//! adds `line`, `status`, `scan_mm` and `scan_response`.
+//! The first columns are always present (`COLUMNS`). A scene with `[[clones]]` or
+//! drugs adds the live cells of each initial clone, `clone_0` … (the first eight), and
+//! of the clones founded by mutation, `clone_acquired`; a scene with drugs adds, per
+//! drug NAME, `plasma_um_NAME`, `tissue_um_NAME` and `dose_mg_NAME`; a scene with a
+//! therapy adds `line`, `status`, `scan_mm` and `scan_response`.
 
 use super::rundir::write_atomic;
 use super::RunError;
 use crate::engine::therapy::TherapyTick;
 use crate::engine::TickReport;
+use crate::model::census::CENSUS_CLONES;
 use crate::scene::Scene;
 use std::fmt::Write as _;
 use std::path::PathBuf;
+
+/// Live tumour cells by clone: each initial clone's (`clone_K`) and those of clones
+/// founded by mutation (`clone_acquired`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CloneRow {
+    pub initial: Vec<u32>,
+    pub acquired: u32,
+}
+
+/// Initial clones with a column of their own, when the CSV has clone columns: for
+/// scenes with `[[clones]]` or drugs (heterogeneity, or treatment that selects and
+/// mutants that resist it).
+pub fn clone_columns(scene: &Scene) -> Option<usize> {
+    (!scene.clones.is_empty() || !scene.drugs.is_empty())
+        .then(|| scene.clones.len().clamp(1, CENSUS_CLONES))
+}
 
 /// One drug's columns of a row.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -81,6 +100,8 @@ pub struct Row {
     pub clones: u32,
     #[serde(default)]
     pub mutations: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by_clone: Option<CloneRow>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub drugs: Vec<DrugRow>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -114,6 +135,10 @@ pub const COLUMNS: [&str; 20] = [
 /// Every column of a scene's CSV, in order.
 pub fn columns(scene: &Scene) -> Vec<String> {
     let mut out: Vec<String> = COLUMNS.iter().map(|c| c.to_string()).collect();
+    if let Some(n) = clone_columns(scene) {
+        out.extend((0..n).map(|k| format!("clone_{k}")));
+        out.push("clone_acquired".into());
+    }
     for d in &scene.drugs {
         for prefix in ["plasma_um", "tissue_um", "dose_mg"] {
             out.push(format!("{prefix}_{}", d.name));
@@ -193,6 +218,10 @@ impl Row {
             trait_slow_cycle: c.trait_slow_cycle,
             clones: c.clones,
             mutations: c.mutations,
+            by_clone: clone_columns(scene).map(|n| CloneRow {
+                initial: c.clone_live[..n].to_vec(),
+                acquired: c.acquired_live,
+            }),
             drugs,
             therapy,
         }
@@ -229,6 +258,12 @@ impl Row {
             self.clones,
             self.mutations,
         );
+        if let Some(c) = &self.by_clone {
+            for n in &c.initial {
+                let _ = write!(out, ",{n}");
+            }
+            let _ = write!(out, ",{}", c.acquired);
+        }
         for d in &self.drugs {
             let _ = write!(out, ",{},{},{}", d.plasma_um, d.tissue_um, d.dose_mg);
         }
@@ -326,9 +361,29 @@ mod tests {
             trait_slow_cycle: 0,
             clones: 1,
             mutations: 0,
+            by_clone: None,
             drugs: Vec::new(),
             therapy: None,
         }
+    }
+
+    #[test]
+    fn clone_columns_for_heterogeneous_or_treated_scenes() {
+        let parse = |toml: &str| Scene::parse(toml, std::path::Path::new("t.toml")).unwrap();
+        let plain = parse("seed = 1\n[lattice]\nnx = 8\nny = 8\n");
+        assert_eq!(clone_columns(&plain), None);
+        assert!(!columns(&plain).iter().any(|c| c.starts_with("clone_")));
+        let two = parse(
+            "seed = 1\n[lattice]\nnx = 8\nny = 8\n[[clones]]\nfraction = 0.5\n\
+             [[clones]]\nfraction = 0.5\ntraits = [\"efflux\"]\n",
+        );
+        assert_eq!(clone_columns(&two), Some(2));
+        let cols = columns(&two);
+        let first = cols.iter().position(|c| c == "clone_0").unwrap();
+        assert_eq!(
+            cols[first..],
+            ["clone_0", "clone_1", "clone_acquired"].map(String::from)
+        );
     }
 
     #[test]
@@ -349,8 +404,12 @@ mod tests {
     }
 
     #[test]
-    fn drug_and_therapy_columns_follow_the_header() {
+    fn clone_drug_and_therapy_columns_follow_the_header() {
         let mut row = row();
+        row.by_clone = Some(CloneRow {
+            initial: vec![2, 1],
+            acquired: 4,
+        });
         row.drugs.push(DrugRow {
             name: "x".into(),
             plasma_um: 1.5,
@@ -366,10 +425,10 @@ mod tests {
         let mut s = String::new();
         row.write_csv(&mut s);
         assert!(
-            s.ends_with(",0,0,2,0,1,0,1.5,0.25,100,1,on,0.48,SD\n"),
+            s.ends_with(",0,0,2,0,1,0,2,1,4,1.5,0.25,100,1,on,0.48,SD\n"),
             "{s}"
         );
-        assert_eq!(s.trim_end().split(',').count(), COLUMNS.len() + 3 + 4);
+        assert_eq!(s.trim_end().split(',').count(), COLUMNS.len() + 3 + 3 + 4);
         assert_eq!(round_sig(0.000123456789), 0.000123457);
         assert_eq!(round_sig(1234567.0), 1234570.0);
     }

@@ -107,7 +107,7 @@ impl Rand {
     }
 }
 
-/// Random sites: about 35 % empty, 40 % tumour (random clone, progress, cycle length,
+/// Random sites: about 35 % empty, 40 % tumour (random clone — half of them below 10 —, progress, cycle length,
 /// anoxic count, quiescence, traits), 10 % necrotic, 15 % vessel (random perfusion,
 /// some zero).
 pub fn random_sites(r: &mut Rand, n: usize, anoxic_ticks: u32) -> Vec<Site> {
@@ -126,8 +126,14 @@ pub fn random_sites(r: &mut Rand, n: usize, anoxic_ticks: u32) -> Vec<Site> {
                 };
                 let quiescent = if r.chance(0.3) { 4 } else { 0 };
                 let persister = if r.chance(0.2) { 8 } else { 0 };
+                // Half of them in the first ten clones, which the census counts by id.
+                let clone = if r.chance(0.5) {
+                    r.below(10)
+                } else {
+                    r.below(1 << 16)
+                };
                 Site {
-                    w0: Kind::Tumour as u32 | quiescent | persister | (r.below(1 << 16) << 16),
+                    w0: Kind::Tumour as u32 | quiescent | persister | (clone << 16),
                     w1: progress | (len << 16),
                     w2: r.below(anoxic_ticks.max(1) + 1) | (r.below(4) << 16),
                     w3: r.u32(),

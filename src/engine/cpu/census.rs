@@ -47,6 +47,11 @@ pub fn census(
                         acc.trait_target += (s.w3 & TRAIT_TARGET_MASK != 0) as u32;
                         acc.trait_efflux += (s.w3 & TRAIT_EFFLUX != 0) as u32;
                         acc.trait_slow_cycle += (s.w3 & TRAIT_SLOW_CYCLE != 0) as u32;
+                        let id = s.clone_id() as u32;
+                        if let Some(n) = acc.clone_live.get_mut(id as usize) {
+                            *n += 1;
+                        }
+                        acc.acquired_live += (id >= sim.initial_clones) as u32;
                         for (d, sum) in drug_sum.iter_mut().enumerate().take(n_drugs) {
                             let level = conc[(1 + d) * n + i];
                             *sum += Census::fixed(level, DRUG_SUM_SCALE as f32) as u64;
@@ -104,7 +109,9 @@ pub fn merge_census(a: Census, b: Census) -> Census {
         drug_sum: [0; 8],
         clones: b.clones,
         mutations: b.mutations,
-        _pad: [0; 4],
+        clone_live: std::array::from_fn(|k| a.clone_live[k] + b.clone_live[k]),
+        acquired_live: a.acquired_live + b.acquired_live,
+        _pad: [0; 3],
     };
     for d in 0..4 {
         out.set_drug_sum(d, a.drug_sum(d).wrapping_add(b.drug_sum(d)));

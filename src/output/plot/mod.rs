@@ -139,7 +139,13 @@ pub fn charts(t: &Table) -> Result<Vec<(&'static str, Vec<Chart>)>, String> {
         clones
             .iter()
             .enumerate()
-            .filter_map(|(k, c)| series(t, &days, c, c, nth_colour(k)))
+            .filter_map(|(k, c)| {
+                let label = match c.trim_start_matches("clone_") {
+                    "acquired" => "acquired clones".to_string(),
+                    id => format!("clone {id}"),
+                };
+                series(t, &days, c, &label, nth_colour(k))
+            })
             .collect()
     };
     if !clones.is_empty() {
@@ -159,7 +165,9 @@ pub fn charts(t: &Table) -> Result<Vec<(&'static str, Vec<Chart>)>, String> {
             .is_some_and(|v| v.iter().any(|&x| x > 0.0));
         if carried {
             let label = column.trim_start_matches("trait_").replace('_', " ");
-            burden.extend(series(t, &days, column, &label, nth_colour(k + 3)));
+            // After the clone lines' colours (or the three totals').
+            let colour = nth_colour(k + clones.len().max(3));
+            burden.extend(series(t, &days, column, &label, colour));
         }
     }
     if !burden.is_empty() {
