@@ -34,12 +34,14 @@ fn relax(x: u32, y: u32, z: u32) -> f32 {
         if z > 0u { sum += conc[i - plane]; nn += 1.0; } else if fixed { sum += bl; nn += 1.0; }
         if z + 1u < sim.nz { sum += conc[i + plane]; nn += 1.0; } else if fixed { sum += bl; nn += 1.0; }
     }
-    let s = src[site];
-    let kind = kind_of(s);
+    // The site's kind and perfusion, from its 4-byte code rather than its 16-byte
+    // record: a sweep is bound by memory traffic.
+    let code = site_code[site];
+    let kind = code_kind(code);
     var diag = nn + field.decay;
     var rhs = sum;
     if kind == KIND_VESSEL {
-        let e = field.vessel_exchange * perfusion_of(s);
+        let e = field.vessel_exchange * code_perfusion(code);
         diag += e;
         rhs += e * field.vessel_level;
     } else if kind == KIND_TUMOUR {

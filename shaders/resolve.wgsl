@@ -58,12 +58,13 @@ fn resolve(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
         return;
     }
     let s = src[i];
+    var out = s;
     if kind_of(s) == KIND_EMPTY {
         let parent = winner_for(i);
         if parent != NO_SITE {
             let p = src[parent];
             let traits = mutate(sim.tick_key, i, p.w3);
-            dst[i] = Site(KIND_TUMOUR | (p.w0 & HIGH16), new_cycle(i, traits), 0u, traits);
+            out = Site(KIND_TUMOUR | (p.w0 & HIGH16), new_cycle(i, traits), 0u, traits);
             // A mutant founds a clone: clone_assign numbers this tick's mutants by site.
             if traits != p.w3 {
                 let e = atomicAdd(&lineage[LINEAGE_EVENTS], 1u);
@@ -76,11 +77,12 @@ fn resolve(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
             for (var d = 0u; d < drug_set.n_drugs; d++) {
                 exposure[d * sim.n_sites + i] = exposure[d * sim.n_sites + parent];
             }
-            return;
         }
     } else if wish[i] != 0u && winner_for(wish[i] - 1u) == i {
-        dst[i] = Site(s.w0, new_cycle(i, s.w3), s.w2, s.w3);
-        return;
+        out = Site(s.w0, new_cycle(i, s.w3), s.w2, s.w3);
     }
-    dst[i] = s;
+    dst[i] = out;
+    // What the next tick's field sweeps read of this site (clone_assign, which may
+    // still renumber it, changes only its clone).
+    site_code[i] = solve_code(out);
 }

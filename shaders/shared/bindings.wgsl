@@ -10,6 +10,9 @@
 @group(1) @binding(0) var<storage, read> src: array<Site>;
 @group(1) @binding(1) var<storage, read_write> dst: array<Site>;
 @group(1) @binding(2) var<storage, read_write> wish: array<u32>;
+// What the field sweeps read of each site of state A (`solve_code` in site.wgsl):
+// written by resolve with the state it writes, and by the host on upload.
+@group(1) @binding(3) var<storage, read_write> site_code: array<u32>;
 
 // n_fields × n_sites values: conc[f * n_sites + i].
 @group(2) @binding(0) var<storage, read_write> conc: array<f32>;

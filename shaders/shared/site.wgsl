@@ -28,3 +28,20 @@ fn kind_of(s: Site) -> u32 {
 fn perfusion_of(s: Site) -> f32 {
     return f32(s.w1 & LOW16) * (1.0 / 65535.0);
 }
+
+// What a field sweep reads of a site, in 4 bytes instead of 16: bits 0-1 the kind,
+// bits 16-31 a vessel's perfusion (0 for other kinds). Keep in sync with
+// Site::solve_code in src/model/site.rs.
+fn solve_code(s: Site) -> u32 {
+    let kind = kind_of(s);
+    return kind | select(0u, (s.w1 & LOW16) << 16u, kind == KIND_VESSEL);
+}
+
+fn code_kind(code: u32) -> u32 {
+    return code & KIND_MASK;
+}
+
+// Equals perfusion_of(s) for the site the code came from, to the bit.
+fn code_perfusion(code: u32) -> f32 {
+    return f32(code >> 16u) * (1.0 / 65535.0);
+}

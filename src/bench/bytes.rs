@@ -7,7 +7,8 @@
 //! each kernel counts, per site it updates:
 //!
 //! - `field_sweep` (one red-black half-sweep, the sites of one colour only): reads
-//!   the site (16 B, its kind and perfusion), its own concentration (4 B) and its
+//!   what it needs of the site, its kind and perfusion — the 16-byte record on the
+//!   CPU, the 4-byte site code on the GPU (`SiteAccess`) —, its own concentration (4 B) and its
 //!   2·dim face neighbours' concentrations (4 B each, 4 in 2D and 6 in 3D, counted
 //!   at the lattice edge too); writes its concentration (4 B). The residual atomic
 //!   (one per workgroup) is left out.
@@ -15,7 +16,8 @@
 //!   exposure counters (4 B per drug); writes the destination site (16 B), its wish
 //!   (4 B) and the exposure counters (4 B per drug). Simplification: a dividing cell
 //!   also reads its neighbours' sites to pick a target; those reads are left out.
-//! - `resolve`: reads the site (16 B) and its wish (4 B); writes the site (16 B).
+//! - `resolve`: reads the site (16 B) and its wish (4 B); writes the site (16 B),
+//!   and on the GPU its site code (4 B).
 //!   Simplification: reading the neighbours' wishes for a claim and copying a
 //!   parent's exposure into a daughter are left out.
 //! - `census`: reads the site (16 B) and its oxygen level (4 B); the atomics into
@@ -23,6 +25,31 @@
 //!
 //! A tick of the benchmark's fixed-work solve runs `2 × sweeps` half-sweeps of each
 //! field, then cells, resolve and census once.
+
+/// How a backend's field sweep learns a site's kind and perfusion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SiteAccess {
+    /// From the 16-byte site record (the CPU backend).
+    Record,
+    /// From the 4-byte site code that resolve writes (the GPU backend).
+    Code,
+}
+
+impl SiteAccess {
+    fn sweep_read(self) -> u64 {
+        match self {
+            SiteAccess::Record => SITE,
+            SiteAccess::Code => U32,
+        }
+    }
+
+    fn resolve_code_write(self) -> u64 {
+        match self {
+            SiteAccess::Record => 0,
+            SiteAccess::Code => U32,
+        }
+    }
+}
 
 /// Bytes read and written by one dispatch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
@@ -62,9 +89,10 @@ pub fn colour_sites(dims: [u32; 3], colour: u32) -> u64 {
 }
 
 /// One half-sweep of colour `colour` of one field.
-pub fn field_half_sweep(dims: [u32; 3], colour: u32) -> PassBytes {
+pub fn field_half_sweep(dims: [u32; 3], colour: u32, access: SiteAccess) -> PassBytes {
     let faces = if dims[2] > 1 { 6 } else { 4 };
-    PassBytes::per_site(colour_sites(dims, colour), SITE + F32 + faces * F32, F32)
+    let read = access.sweep_read() + F32 + faces * F32;
+    PassBytes::per_site(colour_sites(dims, colour), read, F32)
 }
 
 pub fn cells(sites: u64, n_fields: u64) -> PassBytes {
@@ -76,8 +104,8 @@ pub fn cells(sites: u64, n_fields: u64) -> PassBytes {
     )
 }
 
-pub fn resolve(sites: u64) -> PassBytes {
-    PassBytes::per_site(sites, SITE + U32, SITE)
+pub fn resolve(sites: u64, access: SiteAccess) -> PassBytes {
+    PassBytes::per_site(sites, SITE + U32, SITE + access.resolve_code_write())
 }
 
 pub fn census(sites: u64) -> PassBytes {
@@ -86,11 +114,15 @@ pub fn census(sites: u64) -> PassBytes {
 
 /// A whole tick: `sweeps` red-black sweeps of each of `n_fields` fields, cells,
 /// resolve and census.
-pub fn tick(dims: [u32; 3], n_fields: u64, sweeps: u64) -> PassBytes {
+pub fn tick(dims: [u32; 3], n_fields: u64, sweeps: u64, access: SiteAccess) -> PassBytes {
     let sites = dims.iter().map(|&d| d as u64).product::<u64>();
-    let sweep = [0, 1].map(|c| field_half_sweep(dims, c));
+    let sweep = [0, 1].map(|c| field_half_sweep(dims, c, access));
     let solve = n_fields * sweeps;
-    let parts = [cells(sites, n_fields), resolve(sites), census(sites)];
+    let parts = [
+        cells(sites, n_fields),
+        resolve(sites, access),
+        census(sites),
+    ];
     PassBytes {
         read: solve * (sweep[0].read + sweep[1].read) + parts.iter().map(|p| p.read).sum::<u64>(),
         written: solve * (sweep[0].written + sweep[1].written)
@@ -110,9 +142,17 @@ mod tests {
         assert_eq!(colour_sites(dims, 1), 8);
         // Per site: site 16 + self 4 + 4 neighbours × 4 = 36 read, 4 written.
         assert_eq!(
-            field_half_sweep(dims, 0),
+            field_half_sweep(dims, 0, SiteAccess::Record),
             PassBytes {
                 read: 8 * 36,
+                written: 8 * 4
+            }
+        );
+        // The GPU reads the 4-byte site code instead: 4 + 4 + 16 = 24.
+        assert_eq!(
+            field_half_sweep(dims, 0, SiteAccess::Code),
+            PassBytes {
+                read: 8 * 24,
                 written: 8 * 4
             }
         );
@@ -125,12 +165,13 @@ mod tests {
             }
         );
         assert_eq!(
-            resolve(16),
+            resolve(16, SiteAccess::Record),
             PassBytes {
                 read: 16 * 20,
                 written: 16 * 16
             }
         );
+        assert_eq!(resolve(16, SiteAccess::Code).written, 16 * 20);
         assert_eq!(
             census(16),
             PassBytes {
@@ -139,8 +180,11 @@ mod tests {
             }
         );
         // 3 fields × 2 sweeps × (2 half-sweeps × 8 sites × 40 B) + cells + resolve + census.
-        let t = tick(dims, 3, 2);
+        let t = tick(dims, 3, 2, SiteAccess::Record);
         assert_eq!(t.total(), 3 * 2 * 2 * 8 * 40 + 16 * 64 + 16 * 36 + 16 * 20);
+        // On the GPU: 28 B per half-sweep site, 4 B more per resolved site.
+        let t = tick(dims, 3, 2, SiteAccess::Code);
+        assert_eq!(t.total(), 3 * 2 * 2 * 8 * 28 + 16 * 64 + 16 * 40 + 16 * 20);
     }
 
     /// An odd 3D grid: 3×3×3 has 14 sites of colour 0 and 13 of colour 1.
@@ -148,7 +192,7 @@ mod tests {
     fn colours_of_odd_3d_grid() {
         assert_eq!(colour_sites([3, 3, 3], 0), 14);
         assert_eq!(colour_sites([3, 3, 3], 1), 13);
-        let b = field_half_sweep([3, 3, 3], 1);
+        let b = field_half_sweep([3, 3, 3], 1, SiteAccess::Record);
         assert_eq!(b.read, 13 * (16 + 4 + 6 * 4));
     }
 }

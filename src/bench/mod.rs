@@ -181,6 +181,7 @@ pub fn run(opts: &BenchOptions, log: &mut dyn FnMut(&str)) -> Result<BenchReport
                 Box::new(CpuBackend::new()),
                 |pass, sim, fields, _b| Ok(cpu_pass(pass, sim, fields, &scene, &state)),
                 None,
+                bytes::SiteAccess::Record,
             )?,
             Device::Gpu(ctx) => {
                 let backend = GpuBackend::new(ctx.clone(), &scene)?;
@@ -250,6 +251,7 @@ fn measure<B: Backend + ?Sized>(
     mut backend: Box<B>,
     mut time_pass: impl FnMut(Pass, &SimParams, &[FieldParams], &mut B) -> Result<f64, EngineError>,
     chunked_solve: Option<fn(&mut B, bool)>,
+    access: bytes::SiteAccess,
 ) -> Result<ProblemResult, EngineError> {
     let dims = dims(scene);
     let sites = scene.site_count();
@@ -341,10 +343,10 @@ fn measure<B: Backend + ?Sized>(
             Pass::FieldSweep => (
                 2 * sweeps as u64 * n_fields,
                 bytes::colour_sites(dims, 0),
-                bytes::field_half_sweep(dims, 0).total(),
+                bytes::field_half_sweep(dims, 0, access).total(),
             ),
             Pass::Cells => (1, sites, bytes::cells(sites, n_fields).total()),
-            Pass::Resolve => (1, sites, bytes::resolve(sites).total()),
+            Pass::Resolve => (1, sites, bytes::resolve(sites, access).total()),
             Pass::Census => (1, sites, bytes::census(sites).total()),
             // One workgroup over the tick's few mutants: not among PASSES.
             Pass::CloneAssign => (1, 0, 0),
@@ -353,7 +355,7 @@ fn measure<B: Backend + ?Sized>(
             label, per_tick, median_s, updates, moved, reference,
         ));
     }
-    let tick_bytes = bytes::tick(dims, n_fields, sweeps as u64).total();
+    let tick_bytes = bytes::tick(dims, n_fields, sweeps as u64, access).total();
     kernels.push(KernelRow::new(
         "tick", 1, tick_s, sites, tick_bytes, reference,
     ));
@@ -391,6 +393,7 @@ fn measure_gpu(
         Box::new(backend),
         |pass, sim, fields, b: &mut GpuBackend| b.time_pass(pass, sim, fields, 0, PER_SUBMIT),
         Some(GpuBackend::set_chunked_solve),
+        bytes::SiteAccess::Code,
     )
 }
 

@@ -77,6 +77,20 @@ impl Site {
         self.w0 & QUIESCENT_BIT != 0
     }
 
+    /// What a field sweep on the GPU reads of the site, in 4 bytes instead of 16
+    /// (`site_code` in shaders/shared/bindings.wgsl): bits 0–1 the kind, bits 16–31 a
+    /// vessel's perfusion (0 for other kinds). Keep in sync with `solve_code` in
+    /// shaders/shared/site.wgsl.
+    pub fn solve_code(&self) -> u32 {
+        let kind = self.w0 & KIND_MASK;
+        let perfusion = if self.kind() == Kind::Vessel {
+            (self.w1 & LOW16) << 16
+        } else {
+            0
+        };
+        kind | perfusion
+    }
+
     pub fn clone_id(&self) -> u16 {
         (self.w0 >> CLONE_SHIFT) as u16
     }
@@ -125,6 +139,17 @@ pub fn perfusion_to_u16(p: f64) -> u16 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn solve_code_holds_kind_and_a_vessels_perfusion() {
+        let v = Site::vessel(0.5);
+        assert_eq!(v.solve_code(), Kind::Vessel as u32 | ((v.w1 & LOW16) << 16));
+        assert_eq!(v.solve_code() >> 16, 32768);
+        // A tumour cell's cycle progress (w1's low half) is not perfusion.
+        let t = Site::tumour(513, 7, 21);
+        assert_eq!(t.solve_code(), Kind::Tumour as u32);
+        assert_eq!(Site::EMPTY.solve_code(), 0);
+    }
 
     #[test]
     fn packing_round_trips() {

@@ -22,7 +22,7 @@ use crate::scene::Scene;
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-/// The lattice on one device. Memory: `buffers::bytes_per_site` (40 B + 8 B per drug)
+/// The lattice on one device. Memory: `buffers::bytes_per_site` (44 B + 8 B per drug)
 /// per site plus a fixed part; lattices past the device's limits are refused up front
 /// (`TooLarge`).
 pub struct GpuBackend {
@@ -436,6 +436,11 @@ impl Backend for GpuBackend {
         let (q, b) = (self.ctx.queue(), &self.buffers);
         q.write_buffer(&b.a, 0, bytemuck::cast_slice(&state.sites));
         q.write_buffer(&b.b, 0, bytemuck::cast_slice(&state.sites));
+        q.write_buffer(
+            &b.site_code,
+            0,
+            bytemuck::cast_slice(&site_codes(&state.sites)),
+        );
         q.write_buffer(&b.conc, 0, bytemuck::cast_slice(&state.fields()));
         if !state.exposure.is_empty() {
             q.write_buffer(&b.exposure, 0, bytemuck::cast_slice(&state.exposure));
@@ -600,6 +605,7 @@ impl Backend for GpuBackend {
         let (q, b) = (self.ctx.queue(), &self.buffers);
         q.write_buffer(&b.a, 0, bytemuck::cast_slice(&io.src));
         q.write_buffer(&b.b, 0, bytemuck::cast_slice(&io.dst));
+        q.write_buffer(&b.site_code, 0, bytemuck::cast_slice(&site_codes(&io.src)));
         q.write_buffer(&b.wish, 0, bytemuck::cast_slice(&io.wish));
         q.write_buffer(&b.conc, 0, bytemuck::cast_slice(&io.conc));
         if !io.exposure.is_empty() {
@@ -654,4 +660,10 @@ impl Backend for GpuBackend {
 /// Bytes of every field's residual slots.
 fn residual_bytes(shape: Shape) -> u64 {
     4 * shape.n_fields() * shape.sweep_capacity.max(1) as u64
+}
+
+/// What the field sweeps read of each site (`Site::solve_code`), for the sites the host
+/// uploads as state A.
+fn site_codes(sites: &[crate::model::site::Site]) -> Vec<u32> {
+    sites.iter().map(|s| s.solve_code()).collect()
 }

@@ -1,8 +1,8 @@
 //! Device memory of a lattice and the bind groups over it.
 //!
 //! Memory per site, with D drugs: sites A and B (2 × 16 B, ping-pong), wish (4 B),
-//! one f32 per field (4 B × (1 + D)) and the exposure counters (4 B × D):
-//! **40 + 8·D bytes per site**; plus a fixed part: the uniforms, one 256-byte-aligned
+//! the site code the field sweeps read (4 B), one f32 per field (4 B × (1 + D)) and
+//! the exposure counters (4 B × D): **44 + 8·D bytes per site**; plus a fixed part: the uniforms, one 256-byte-aligned
 //! `SweepParams` slot per (field, sweep, colour), the residual (4 B per field and
 //! sweep), the PD tables (16 KiB per drug), the census (128 B), the lineage table
 //! (`model::lineage::BUFFER_WORDS` × 4 B ≈ 1 MiB) and the readback ring
@@ -30,7 +30,7 @@ pub const FIELDS_BYTES: u64 = (MAX_FIELDS * std::mem::size_of::<FieldParams>()) 
 
 /// Device bytes per lattice site with `n_drugs` drugs (see the module docs).
 pub const fn bytes_per_site(n_drugs: u64) -> u64 {
-    2 * SITE_BYTES + 4 + 4 * (1 + n_drugs) + 4 * n_drugs
+    2 * SITE_BYTES + 4 + 4 + 4 * (1 + n_drugs) + 4 * n_drugs
 }
 
 /// Device bytes per lattice site without drugs.
@@ -153,6 +153,8 @@ pub struct Buffers {
     pub a: wgpu::Buffer,
     pub b: wgpu::Buffer,
     pub wish: wgpu::Buffer,
+    /// `Site::solve_code` of every site of state A: what the field sweeps read.
+    pub site_code: wgpu::Buffer,
     /// Every field, `n_sites` values each.
     pub conc: wgpu::Buffer,
     pub residual: wgpu::Buffer,
@@ -200,6 +202,7 @@ impl Buffers {
         let a = storage(device, "oncolattice.sites_a", n * SITE_BYTES);
         let b = storage(device, "oncolattice.sites_b", n * SITE_BYTES);
         let wish = storage(device, "oncolattice.wish", n * 4);
+        let site_code = storage(device, "oncolattice.site_code", n * 4);
         let conc = storage(device, "oncolattice.fields", n * 4 * shape.n_fields());
         let residual = storage(
             device,
@@ -265,6 +268,7 @@ impl Buffers {
                     entry(0, whole(src)),
                     entry(1, whole(dst)),
                     entry(2, whole(&wish)),
+                    entry(3, whole(&site_code)),
                 ],
             })
         };
@@ -292,6 +296,7 @@ impl Buffers {
             a,
             b,
             wish,
+            site_code,
             conc,
             residual,
             census,

@@ -60,6 +60,7 @@ pub fn group_entries(group: u32) -> Vec<wgpu::BindGroupLayoutEntry> {
             storage(0, true, min_size::<Site>()),
             storage(1, false, min_size::<Site>()),
             storage(2, false, min_size::<u32>()),
+            storage(3, false, min_size::<u32>()),
         ],
         2 => vec![
             storage(0, false, min_size::<f32>()),

@@ -4,7 +4,7 @@
 //! - `context`: adapter choice and device creation, apart from the work;
 //! - `layout`: the explicit bind-group layouts (0 = parameters, 1 = cells, 2 = fields);
 //! - `pipelines`: one compute pipeline per kernel, and the dispatch geometry;
-//! - `buffers`: device memory of a lattice (40 B per site) and its bind groups;
+//! - `buffers`: device memory of a lattice (44 B per site) and its bind groups;
 //! - `readback`: the asynchronous report ring and blocking reads;
 //! - `backend`: `GpuBackend`, the `Backend` implementation;
 //! - `solve_plan`: how many sweeps a tick's solve offers before asking the device;
