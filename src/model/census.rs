@@ -40,9 +40,10 @@ pub struct Census {
     /// lineage table (`model::lineage`).
     pub clones: u32,
     pub mutations: u32,
-    /// Live tumour cells of clones 0 … 7 by id: the first `CENSUS_CLONES` clones of
-    /// the initial tumour (ids past `SimParams::initial_clones` are never counted here
-    /// while they are initial — a scene with fewer clones leaves the rest 0).
+    /// Live tumour cells of clones 0 … 7, by id. The time series shows the slots of
+    /// the scene's initial clones (the first `CENSUS_CLONES`); with fewer initial
+    /// clones the other slots count the first mutant clones, which `acquired_live`
+    /// counts too.
     pub clone_live: [u32; CENSUS_CLONES],
     /// Live tumour cells of clones founded by mutation (id ≥ `initial_clones`).
     pub acquired_live: u32,
