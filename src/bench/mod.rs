@@ -183,18 +183,20 @@ pub fn run(opts: &BenchOptions, log: &mut dyn FnMut(&str)) -> Result<BenchReport
                 None,
                 bytes::SiteAccess::Record,
             )?,
-            Device::Gpu(ctx) => {
-                let backend = GpuBackend::new(ctx.clone(), &scene)?;
-                measure_gpu(
-                    problem.name,
-                    &scene,
-                    &state,
-                    tick,
-                    repeats,
-                    &report.reference,
-                    backend,
-                )?
-            }
+            Device::Gpu(ctx) => measure(
+                problem.name,
+                &scene,
+                &state,
+                tick,
+                repeats,
+                &report.reference,
+                Box::new(GpuBackend::new(ctx.clone(), &scene)?),
+                |pass, sim, fields, b: &mut GpuBackend| {
+                    b.time_pass(pass, sim, fields, 0, PER_SUBMIT)
+                },
+                Some(GpuBackend::set_chunked_solve),
+                bytes::SiteAccess::Code,
+            )?,
         };
         report.problems.push(result);
     }
@@ -372,29 +374,6 @@ fn measure<B: Backend + ?Sized>(
             .then(|| timing::median(&unchunked_s)),
         kernels,
     })
-}
-
-fn measure_gpu(
-    name: &str,
-    scene: &Scene,
-    state: &HostState,
-    tick: u32,
-    repeats: usize,
-    reference: &Reference,
-    backend: GpuBackend,
-) -> Result<ProblemResult, EngineError> {
-    measure(
-        name,
-        scene,
-        state,
-        tick,
-        repeats,
-        reference,
-        Box::new(backend),
-        |pass, sim, fields, b: &mut GpuBackend| b.time_pass(pass, sim, fields, 0, PER_SUBMIT),
-        Some(GpuBackend::set_chunked_solve),
-        bytes::SiteAccess::Code,
-    )
 }
 
 /// Seconds of one call of the CPU reference kernel of `pass` on `state` (oxygen for
