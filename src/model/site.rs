@@ -132,6 +132,88 @@ impl Site {
     }
 }
 
+/// A site's state as named values: what snapshots store (one array per member, see
+/// output/snapshot) and what code outside the kernels should build sites from, so
+/// that the packing in `Site` can change without touching them. Members that do not
+/// apply to the site's kind are 0 (`false`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SiteFields {
+    /// `Kind as u32`.
+    pub kind: u32,
+    pub quiescent: bool,
+    pub persister: bool,
+    /// Tumour and necrotic sites.
+    pub clone: u16,
+    /// Tumour cells: ticks into the cycle and this cycle's length.
+    pub cycle_progress: u16,
+    pub cycle_length: u16,
+    /// Tumour cells: consecutive anoxic ticks; ticks spent quiescent or persistent
+    /// under a cycle-specific drug.
+    pub anoxic_ticks: u16,
+    pub sanctuary_ticks: u16,
+    /// Tumour and necrotic sites: heritable traits (`model::drug_params::TRAIT_*`).
+    pub traits: u32,
+    /// Vessels: perfusion × 65535 after compression, and uncompressed.
+    pub perfusion: u16,
+    pub base_perfusion: u16,
+}
+
+impl Site {
+    /// The named values of this site (`Site::pack` of them gives it back).
+    pub fn unpack(&self) -> SiteFields {
+        let kind = self.kind();
+        let mut f = SiteFields {
+            kind: kind as u32,
+            quiescent: self.is_quiescent(),
+            persister: self.is_persister(),
+            ..SiteFields::default()
+        };
+        match kind {
+            Kind::Vessel => {
+                f.perfusion = (self.w1 & LOW16) as u16;
+                f.base_perfusion = (self.w2 & LOW16) as u16;
+            }
+            Kind::Tumour | Kind::Necrotic => {
+                f.clone = self.clone_id();
+                f.cycle_progress = self.progress();
+                f.cycle_length = self.cycle_len();
+                f.anoxic_ticks = self.anoxic_ticks();
+                f.sanctuary_ticks = self.sanctuary_ticks();
+                f.traits = self.traits();
+            }
+            Kind::Empty => {}
+        }
+        f
+    }
+
+    /// The site with these values; `None` when `kind` is not a kind this build knows.
+    pub fn pack(f: &SiteFields) -> Option<Site> {
+        let kind = match f.kind {
+            0 => Kind::Empty,
+            1 => Kind::Tumour,
+            2 => Kind::Necrotic,
+            3 => Kind::Vessel,
+            _ => return None,
+        };
+        let flags = if f.quiescent { QUIESCENT_BIT } else { 0 }
+            | if f.persister { PERSISTER_BIT } else { 0 };
+        Some(match kind {
+            Kind::Vessel => Site {
+                w0: kind as u32 | flags,
+                w1: f.perfusion as u32,
+                w2: f.base_perfusion as u32,
+                w3: 0,
+            },
+            _ => Site {
+                w0: kind as u32 | flags | (f.clone as u32) << CLONE_SHIFT,
+                w1: f.cycle_progress as u32 | (f.cycle_length as u32) << 16,
+                w2: f.anoxic_ticks as u32 | (f.sanctuary_ticks as u32) << 16,
+                w3: f.traits,
+            },
+        })
+    }
+}
+
 pub fn perfusion_to_u16(p: f64) -> u16 {
     (p.clamp(0.0, 1.0) * 65535.0).round() as u16
 }
@@ -149,6 +231,23 @@ mod tests {
         let t = Site::tumour(513, 7, 21);
         assert_eq!(t.solve_code(), Kind::Tumour as u32);
         assert_eq!(Site::EMPTY.solve_code(), 0);
+    }
+
+    #[test]
+    fn named_values_round_trip() {
+        let mut t = Site::tumour(513, 7, 21);
+        t.w0 |= QUIESCENT_BIT | PERSISTER_BIT;
+        t.w2 = 9 | 4 << 16;
+        t.w3 = 0x21;
+        for s in [t, Site::vessel(0.25), Site::EMPTY] {
+            assert_eq!(Site::pack(&s.unpack()), Some(s));
+        }
+        let f = t.unpack();
+        assert_eq!((f.clone, f.cycle_progress, f.cycle_length), (513, 7, 21));
+        assert_eq!((f.anoxic_ticks, f.sanctuary_ticks, f.traits), (9, 4, 0x21));
+        assert!(f.quiescent && f.persister);
+        let kind = 99;
+        assert_eq!(Site::pack(&SiteFields { kind, ..f }), None);
     }
 
     #[test]
