@@ -1,7 +1,8 @@
 // Pass 3, cells: each site decides from its own state, its neighbourhood and the
 // fields: apoptosis, necrosis after sustained anoxia, hypoxic quiescence, drug action
 // (kill or arrest, persister entry and exit, exposure bookkeeping), cycle progression,
-// and a wish to divide into a free neighbour.
+// and a wish to divide into a free neighbour (an action and a neighbour slot,
+// src/model/action.rs).
 // Reads src (state at the start of the tick), writes dst and wish.
 // CPU twin: src/engine/cpu/cells.rs (cells).
 
@@ -12,8 +13,9 @@
 #import drugs
 #import bindings
 
-// The free neighbour picked for a division, or NO_SITE if none is free.
-fn pick_free_neighbour(i: u32) -> u32 {
+// The neighbour slot (see offset_of) of the free neighbour picked for a division, or
+// NO_SITE if none is free.
+fn pick_free_slot(i: u32) -> u32 {
     let c = site_coords(i);
     var free = 0u;
     for (var k = 0u; k < NEIGHBOUR_SLOTS; k++) {
@@ -31,7 +33,7 @@ fn pick_free_neighbour(i: u32) -> u32 {
         if !in_neighbourhood(d) { continue; }
         let n = neighbour_at(c, d);
         if n != NO_SITE && kind_of(src[n]) == KIND_EMPTY {
-            if pick == 0u { return n; }
+            if pick == 0u { return k; }
             pick -= 1u;
         }
     }
@@ -66,7 +68,7 @@ fn compressed_perfusion(base: u32, k: u32) -> u32 {
     return base * (collapse - k) / (collapse - onset);
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn cells(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let i = thread_index(gid, nwg);
     if i >= sim.n_sites {
@@ -99,7 +101,7 @@ fn cells(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups)
     }
     var w0 = s.w0;
     var progress = s.w1 & LOW16;
-    let len = s.w1 >> 16u;
+    let len = s.w1 >> HALF_SHIFT;
     let quiescent = o2 < sim.hypoxic_mmhg;
     w0 = select(w0 & ~QUIESCENT_BIT, w0 | QUIESCENT_BIT, quiescent);
     let outcome = drug_action(i, s, quiescent);
@@ -108,20 +110,20 @@ fn cells(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups)
         return;
     }
     w0 = select(w0 & ~PERSISTER_BIT, w0 | PERSISTER_BIT, outcome.persister);
-    var sanctuary = s.w2 >> 16u;
+    var sanctuary = s.w2 >> HALF_SHIFT;
     if (quiescent || outcome.persister) && outcome.cycle_drug_present {
         sanctuary = min(sanctuary + 1u, LOW16);
     }
     if !quiescent && !outcome.persister && !outcome.arrested {
         progress = min(progress + 1u, len);
         if progress >= len {
-            let target_site = pick_free_neighbour(i);
-            if target_site != NO_SITE {
-                wish[i] = target_site + 1u;
+            let slot = pick_free_slot(i);
+            if slot != NO_SITE {
+                wish[i] = (ACTION_DIVIDE << WISH_ACTION_SHIFT) | slot;
             }
         }
     }
-    dst[i] = Site(w0, (s.w1 & HIGH16) | progress, (sanctuary << 16u) | anoxic, s.w3);
+    dst[i] = Site(w0, (s.w1 & HIGH16) | progress, (sanctuary << HALF_SHIFT) | anoxic, s.w3);
 }
 
 struct DrugOutcome {
@@ -143,7 +145,7 @@ fn drug_action(i: u32, s: Site, quiescent: bool) -> DrugOutcome {
     let traits = s.w3;
     let was_persister = out.persister;
     let cycling = !quiescent && !was_persister;
-    let len = s.w1 >> 16u;
+    let len = s.w1 >> HALF_SHIFT;
     let progress = s.w1 & LOW16;
     let in_s_g2_m = len - min(progress, len) <= drug_set.s_g2_m_ticks;
     var exposed = false;

@@ -28,28 +28,24 @@ struct Census {
     trait_efflux: atomic<u32>,
     trait_slow_cycle: atomic<u32>,
     // Σ over live tumour cells of round(level · 65536) per drug, 64-bit as (lo, hi).
-    drug_sum: array<atomic<u32>, 8>,
+    drug_sum: array<atomic<u32>, 2u * MAX_DRUGS>,
     // Copied from the lineage table's header: clones founded, mutations so far.
     clones: atomic<u32>,
     mutations: atomic<u32>,
     // Live tumour cells of clones 0 … 7 by id, and of clones founded by mutation
     // (id >= sim.initial_clones).
-    clone_live: array<atomic<u32>, 8>,
+    clone_live: array<atomic<u32>, CENSUS_CLONES>,
     acquired_live: atomic<u32>,
     _pad: array<u32, 3>,
 }
 
 @group(2) @binding(2) var<storage, read_write> census_out: Census;
 
-const O2_SUM_SCALE: f32 = 1024.0;
-const O2_SITE_CAP: u32 = 16777215u;
-const DRUG_SUM_SCALE: f32 = 65536.0;
-
 var<workgroup> wg_counts: array<atomic<u32>, 10>;
-var<workgroup> wg_drug: array<atomic<u32>, 4>;
+var<workgroup> wg_drug: array<atomic<u32>, MAX_DRUGS>;
 var<workgroup> wg_o2: atomic<u32>;
 // Clones 0 … 7, then acquired.
-var<workgroup> wg_clones: array<atomic<u32>, 9>;
+var<workgroup> wg_clones: array<atomic<u32>, CENSUS_CLONES + 1u>;
 var<workgroup> wg_min: array<atomic<u32>, 3>;
 var<workgroup> wg_max: array<atomic<u32>, 3>;
 
@@ -69,7 +65,7 @@ fn add_drug(d: u32, part: u32) {
     }
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn census(
     @builtin(global_invocation_id) gid: vec3<u32>,
     @builtin(num_workgroups) nwg: vec3<u32>,
@@ -83,10 +79,10 @@ fn census(
         for (var k = 0u; k < 10u; k++) {
             atomicStore(&wg_counts[k], 0u);
         }
-        for (var d = 0u; d < 4u; d++) {
+        for (var d = 0u; d < MAX_DRUGS; d++) {
             atomicStore(&wg_drug[d], 0u);
         }
-        for (var k = 0u; k < 9u; k++) {
+        for (var k = 0u; k <= CENSUS_CLONES; k++) {
             atomicStore(&wg_clones[k], 0u);
         }
         atomicStore(&wg_o2, 0u);
@@ -110,9 +106,9 @@ fn census(
             if (s.w3 & TRAIT_TARGET_MASK) != 0u { atomicAdd(&wg_counts[7], 1u); }
             if (s.w3 & TRAIT_EFFLUX) != 0u { atomicAdd(&wg_counts[8], 1u); }
             if (s.w3 & TRAIT_SLOW_CYCLE) != 0u { atomicAdd(&wg_counts[9], 1u); }
-            let id = s.w0 >> 16u;
-            if id < 8u { atomicAdd(&wg_clones[id], 1u); }
-            if id >= sim.initial_clones { atomicAdd(&wg_clones[8], 1u); }
+            let id = s.w0 >> CLONE_SHIFT;
+            if id < CENSUS_CLONES { atomicAdd(&wg_clones[id], 1u); }
+            if id >= sim.initial_clones { atomicAdd(&wg_clones[CENSUS_CLONES], 1u); }
             for (var d = 0u; d < drug_set.n_drugs; d++) {
                 atomicAdd(&wg_drug[d], fixed(conc[(1u + d) * sim.n_sites + i], DRUG_SUM_SCALE));
             }
@@ -147,14 +143,14 @@ fn census(
         if old + part < old {
             atomicAdd(&census_out.o2_sum_hi, 1u);
         }
-        for (var d = 0u; d < 4u; d++) {
+        for (var d = 0u; d < MAX_DRUGS; d++) {
             add_drug(d, atomicLoad(&wg_drug[d]));
         }
-        for (var k = 0u; k < 8u; k++) {
+        for (var k = 0u; k < CENSUS_CLONES; k++) {
             let n = atomicLoad(&wg_clones[k]);
             if n != 0u { atomicAdd(&census_out.clone_live[k], n); }
         }
-        let acquired = atomicLoad(&wg_clones[8]);
+        let acquired = atomicLoad(&wg_clones[CENSUS_CLONES]);
         if acquired != 0u { atomicAdd(&census_out.acquired_live, acquired); }
         for (var a = 0u; a < 3u; a++) {
             atomicMin(&census_out.min_xyz[a], atomicLoad(&wg_min[a]));

@@ -12,16 +12,14 @@
 #import drugs
 #import bindings
 
-const CLONE_ASSIGN_THREADS: u32 = 256u;
-
-@compute @workgroup_size(256)
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn clone_assign(@builtin(local_invocation_index) lid: u32) {
     let count = atomicLoad(&lineage[LINEAGE_EVENTS]);
     let next = atomicLoad(&lineage[LINEAGE_NEXT_CLONE]);
     let fits = count <= EVENT_CAP;
     var unassigned = 0u;
     if fits {
-        for (var e = lid; e < count; e += CLONE_ASSIGN_THREADS) {
+        for (var e = lid; e < count; e += WORKGROUP_SIZE) {
             let site = atomicLoad(&lineage[LINEAGE_EVENTS_AT + e]);
             var rank = 0u;
             for (var k = 0u; k < count; k++) {
@@ -34,11 +32,11 @@ fn clone_assign(@builtin(local_invocation_index) lid: u32) {
             }
             let s = dst[site];
             let at = LINEAGE_RECORDS_AT + 4u * id;
-            atomicStore(&lineage[at], s.w0 >> 16u);
+            atomicStore(&lineage[at], s.w0 >> CLONE_SHIFT);
             atomicStore(&lineage[at + 1u], sim.tick + 1u);
             atomicStore(&lineage[at + 2u], s.w3);
             atomicStore(&lineage[at + 3u], site);
-            dst[site] = Site((s.w0 & LOW16) | (id << 16u), s.w1, s.w2, s.w3);
+            dst[site] = Site((s.w0 & LOW16) | (id << CLONE_SHIFT), s.w1, s.w2, s.w3);
         }
     }
     if unassigned > 0u {

@@ -58,7 +58,7 @@ fn relax(x: u32, y: u32, z: u32) -> f32 {
     return abs(c_new - c_old);
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn field_sweep(
     @builtin(global_invocation_id) gid: vec3<u32>,
     @builtin(num_workgroups) nwg: vec3<u32>,

@@ -1,8 +1,11 @@
-// Pass 4, resolve: wishes that target the same free site are settled by a priority
-// drawn from the RNG, ties broken by the lower site index, so the winner never depends
-// on thread order. Gather-only: the target writes the daughter, the parent checks
-// whether it won. A daughter may mutate (DrugSet::mutate); mutants are appended to the
-// lineage buffer's event list for clone_assign. Reads src (after cells) and wish, writes dst.
+// Pass 4, resolve: every wish (an action aimed at a neighbour: divide, move, swap,
+// kill, sprout) is settled the same way (src/model/action.rs): each target goes to
+// its claimant with the highest PRIORITY draw, ties to the lower site index, and a
+// claimed cell does not act; so the result never depends on thread order and every
+// site takes part in at most one event. Gather-only: each site computes what it
+// becomes, as target or as actor. A tumour daughter may mutate (DrugSet::mutate);
+// mutants are appended to the lineage buffer's event list for clone_assign. Reads src
+// (after cells) and wish, writes dst.
 // CPU twin: src/engine/cpu/resolve.rs (resolve).
 
 #import params
@@ -12,16 +15,32 @@
 #import drugs
 #import bindings
 
-// The parent whose division into free site t wins this tick, or NO_SITE.
+// Whether neighbour n, at slot k of site t's block, claims t: its wish aims at t (the
+// mirror slot) and t suits the action (empty for divide, move and sprout; occupied
+// for swap and kill). Rules in src/model/action.rs.
+fn claims(n: u32, k: u32, t_empty: bool) -> bool {
+    let w = wish[n];
+    if w == 0u || (w & WISH_SLOT_MASK) != NEIGHBOUR_SLOTS - 1u - k {
+        return false;
+    }
+    let a = w >> WISH_ACTION_SHIFT;
+    let wants_empty = a == ACTION_DIVIDE || a == ACTION_MOVE || a == ACTION_SPROUT;
+    let wants_occupied = a == ACTION_SWAP || a == ACTION_KILL;
+    return kind_of(src[n]) != KIND_EMPTY && select(wants_occupied, wants_empty, t_empty);
+}
+
+// The claimant that site t goes to this tick (the highest PRIORITY draw, ties to the
+// lower index), or NO_SITE.
 fn winner_for(t: u32) -> u32 {
     let c = site_coords(t);
+    let t_empty = kind_of(src[t]) == KIND_EMPTY;
     var best = NO_SITE;
     var best_priority = 0u;
     for (var k = 0u; k < NEIGHBOUR_SLOTS; k++) {
         let d = offset_of(k);
         if !in_neighbourhood(d) { continue; }
         let n = neighbour_at(c, d);
-        if n == NO_SITE || wish[n] != t + 1u { continue; }
+        if n == NO_SITE || !claims(n, k, t_empty) { continue; }
         let p = draw(sim.tick_key, n, STREAM_PRIORITY);
         if best == NO_SITE || p > best_priority || (p == best_priority && n < best) {
             best = n;
@@ -31,11 +50,28 @@ fn winner_for(t: u32) -> u32 {
     return best;
 }
 
+// Whether any neighbour claims occupied site q, which then does not act this tick.
+fn is_claimed(q: u32) -> bool {
+    let c = site_coords(q);
+    for (var k = 0u; k < NEIGHBOUR_SLOTS; k++) {
+        let d = offset_of(k);
+        if !in_neighbourhood(d) { continue; }
+        let n = neighbour_at(c, d);
+        if n != NO_SITE && claims(n, k, false) { return true; }
+    }
+    return false;
+}
+
+// The site that wish w of site i aims at, or NO_SITE outside the lattice.
+fn target_of(i: u32, w: u32) -> u32 {
+    return neighbour_at(site_coords(i), offset_of(w & WISH_SLOT_MASK));
+}
+
 // The traits of a daughter born at `site` to a cell with `traits`: each trait bit not
 // yet set mutates with its own draw (twin of DrugSet::mutate in src/model/drug_params.rs).
 fn mutate(key: u32, site: u32, traits: u32) -> u32 {
     var out = traits;
-    for (var k = 0u; k < 8u; k++) {
+    for (var k = 0u; k < TRAIT_BITS; k++) {
         let threshold = drug_set.mutation_threshold[k / 4u][k % 4u];
         if (traits & (1u << k)) == 0u && threshold > 0u
             && draw(key, site, STREAM_MUTATION0 + k) < threshold {
@@ -48,10 +84,44 @@ fn mutate(key: u32, site: u32, traits: u32) -> u32 {
 // A fresh cycle (progress 0) whose length suits the cell's traits.
 fn new_cycle(site: u32, traits: u32) -> u32 {
     let len = cycle_len_from(sim.tick_key, site, sim.cycle_mean_fx8, sim.cycle_sd_coef);
-    return scale_cycle(len, traits) << 16u;
+    return scale_cycle(len, traits) << HALF_SHIFT;
 }
 
-@compute @workgroup_size(256)
+// A daughter of the cell p at site `parent`, born at site t. A tumour cell's daughter
+// inherits clone and traits, may mutate, and starts a fresh cycle; other kinds copy.
+fn daughter(t: u32, parent: u32, p: Site) -> Site {
+    if kind_of(p) != KIND_TUMOUR {
+        return p;
+    }
+    let traits = mutate(sim.tick_key, t, p.w3);
+    // A mutant founds a clone: clone_assign numbers this tick's mutants by site.
+    if traits != p.w3 {
+        let e = atomicAdd(&lineage[LINEAGE_EVENTS], 1u);
+        if e < EVENT_CAP {
+            atomicStore(&lineage[LINEAGE_EVENTS_AT + e], t);
+        }
+    }
+    return Site(KIND_TUMOUR | (p.w0 & HIGH16), new_cycle(t, traits), 0u, traits);
+}
+
+// The exposure counters travel with the cell from site `source` to site `dest`. Only the
+// target's thread of an event touches the two sites' slots (every site takes part in
+// at most one event), so no other thread reads or writes them in this pass.
+fn carry_exposure(source: u32, dest: u32) {
+    for (var d = 0u; d < drug_set.n_drugs; d++) {
+        exposure[d * sim.n_sites + dest] = exposure[d * sim.n_sites + source];
+    }
+}
+
+fn swap_exposure(a: u32, b: u32) {
+    for (var d = 0u; d < drug_set.n_drugs; d++) {
+        let x = exposure[d * sim.n_sites + a];
+        exposure[d * sim.n_sites + a] = exposure[d * sim.n_sites + b];
+        exposure[d * sim.n_sites + b] = x;
+    }
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn resolve(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let i = thread_index(gid, nwg);
     if i >= sim.n_sites {
@@ -59,27 +129,44 @@ fn resolve(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
     }
     let s = src[i];
     var out = s;
-    if kind_of(s) == KIND_EMPTY {
-        let parent = winner_for(i);
-        if parent != NO_SITE {
-            let p = src[parent];
-            let traits = mutate(sim.tick_key, i, p.w3);
-            out = Site(KIND_TUMOUR | (p.w0 & HIGH16), new_cycle(i, traits), 0u, traits);
-            // A mutant founds a clone: clone_assign numbers this tick's mutants by site.
-            if traits != p.w3 {
-                let e = atomicAdd(&lineage[LINEAGE_EVENTS], 1u);
-                if e < EVENT_CAP {
-                    atomicStore(&lineage[LINEAGE_EVENTS_AT + e], i);
-                }
-            }
-            // The daughter carries on its lineage's exposure. No thread writes the
-            // parent's slots in this pass (only free target sites are written).
-            for (var d = 0u; d < drug_set.n_drugs; d++) {
-                exposure[d * sim.n_sites + i] = exposure[d * sim.n_sites + parent];
+    let q = winner_for(i);
+    if q != NO_SITE {
+        // Site i is the target of q's claim, carried out unless q is itself claimed.
+        if !is_claimed(q) {
+            let a = wish[q] >> WISH_ACTION_SHIFT;
+            let p = src[q];
+            if a == ACTION_DIVIDE {
+                out = daughter(i, q, p);
+                carry_exposure(q, i);
+            } else if a == ACTION_KILL {
+                out = Site(KIND_EMPTY, 0u, 0u, 0u);
+            } else if a == ACTION_SWAP {
+                out = p;
+                swap_exposure(q, i);
+            } else {
+                // Move and sprout: the actor arrives.
+                out = p;
+                carry_exposure(q, i);
             }
         }
-    } else if wish[i] != 0u && winner_for(wish[i] - 1u) == i {
-        out = Site(s.w0, new_cycle(i, s.w3), s.w2, s.w3);
+    } else if wish[i] != 0u {
+        // Site i is not claimed, so it acts if it won its target.
+        let t = target_of(i, wish[i]);
+        if t != NO_SITE && winner_for(t) == i {
+            let a = wish[i] >> WISH_ACTION_SHIFT;
+            if a == ACTION_DIVIDE {
+                if kind_of(s) == KIND_TUMOUR {
+                    out = Site(s.w0, new_cycle(i, s.w3), s.w2, s.w3);
+                }
+            } else if a == ACTION_MOVE {
+                out = Site(KIND_EMPTY, 0u, 0u, 0u);
+            } else if a == ACTION_SWAP {
+                out = src[t];
+            } else if a == ACTION_SPROUT {
+                // The tip leaves an unperfused vessel segment behind.
+                out = Site(KIND_VESSEL, 0u, 0u, 0u);
+            }
+        }
     }
     dst[i] = out;
     // What the next tick's field sweeps read of this site (clone_assign, which may

@@ -15,7 +15,7 @@ mod gpu_common;
 
 use gpu_common::{
     context, first_diff, garbage_sites, lattice_scene, random_drug_levels, random_oxygen,
-    random_sites, random_wishes, Rand, PLASMA_UM,
+    random_sites, random_wishes, wish_target, Rand, PLASMA_UM,
 };
 use oncolattice::engine::cpu::{self, CellInputs, CpuBackend};
 use oncolattice::engine::gpu::GpuBackend;
@@ -386,8 +386,9 @@ fn resolve_matches_cpu_exactly() {
                 (pre, wish)
             };
             let mut per_target = std::collections::HashMap::new();
-            for w in wish.iter().filter(|w| **w != 0) {
-                *per_target.entry(*w).or_insert(0) += 1;
+            for (i, w) in wish.iter().enumerate().filter(|(_, w)| **w != 0) {
+                let t = wish_target(&case.sim, i as u32, *w);
+                *per_target.entry(t).or_insert(0) += 1;
             }
             contested += per_target.values().filter(|&&k| k > 1).count();
             let io = KernelIo {

@@ -2,6 +2,7 @@
 //! rates (a statistical test), clone numbering, and lineage.csv of a whole run.
 
 use oncolattice::engine::cpu;
+use oncolattice::model::action::{self, Action};
 use oncolattice::model::drug_params::{DrugSet, TRAIT_EFFLUX, TRAIT_SLOW_CYCLE};
 use oncolattice::model::lineage::{word, Lineage};
 use oncolattice::model::params::SimParams;
@@ -32,7 +33,7 @@ fn dividing_lattice(nx: u32, ny: u32, traits: u32) -> (Vec<Site>, Vec<u32>) {
             let i = (y * nx + x) as usize;
             src[i] = Site::tumour(0, 20, 20);
             src[i].w3 = traits;
-            wish[i] = i as u32 + 2;
+            wish[i] = action::wish(Action::Divide, [1, 0, 0]);
         }
     }
     (src, wish)

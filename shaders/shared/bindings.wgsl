@@ -3,7 +3,7 @@
 
 @group(0) @binding(0) var<uniform> sim: SimParams;
 // Field 0 is oxygen, field 1 + d is drug d.
-@group(0) @binding(1) var<uniform> fields: array<FieldParams, 5>;
+@group(0) @binding(1) var<uniform> fields: array<FieldParams, MAX_FIELDS>;
 @group(0) @binding(2) var<uniform> sweep: SweepParams;
 @group(0) @binding(3) var<uniform> drug_set: DrugSet;
 
@@ -25,11 +25,3 @@
 // The lineage table and this tick's mutation events; layout in src/model/lineage.rs.
 @group(2) @binding(5) var<storage, read_write> lineage: array<atomic<u32>>;
 
-const LINEAGE_NEXT_CLONE: u32 = 0u;
-const LINEAGE_EVENTS: u32 = 1u;
-const LINEAGE_MUTATIONS: u32 = 2u;
-const LINEAGE_UNASSIGNED: u32 = 3u;
-const LINEAGE_EVENTS_AT: u32 = 4u;
-const EVENT_CAP: u32 = 4096u;
-const LINEAGE_RECORDS_AT: u32 = 4100u;
-const MAX_CLONES: u32 = 65536u;

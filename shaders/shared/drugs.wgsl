@@ -24,32 +24,11 @@ struct DrugSet {
     _pad2: u32,
     cycle_factor_fx8: vec4<u32>,
     // Per-division mutation threshold of trait bit k: mutation_threshold[k / 4][k % 4].
-    mutation_threshold: array<vec4<u32>, 2>,
-    drugs: array<DrugParams, 4>,
+    mutation_threshold: array<vec4<u32>, TRAIT_BITS / 4u>,
+    drugs: array<DrugParams, MAX_DRUGS>,
 }
 
-const MAX_DRUGS: u32 = 4u;
-const INTERACTION_BLISS: u32 = 0u;
-const INTERACTION_HIGHEST_SINGLE_AGENT: u32 = 1u;
-
-const CLASS_CYCLE_SPECIFIC: u32 = 0u;
-const CLASS_NONSPECIFIC: u32 = 1u;
-const CLASS_TARGETED: u32 = 2u;
-const CLASS_CYTOSTATIC: u32 = 3u;
-
-const TRAIT_TARGET_MASK: u32 = 0xfu;
-const TRAIT_EFFLUX: u32 = 16u;
-const TRAIT_SLOW_CYCLE: u32 = 32u;
-const PERSISTER_BIT: u32 = 8u;
-
-const STREAM_PERSISTER: u32 = 5u;
-const STREAM_DRUG0: u32 = 8u;
-const STREAM_MUTATION0: u32 = 24u;
-
 // PD table index: top bits of the level's IEEE-754 pattern, 16 bins per octave.
-const PD_SHIFT: u32 = 19u;
-const PD_TABLE_LEN: u32 = 4096u;
-const AUC_MAX: f32 = 4294967040.0;
 
 fn pd_index(c: f32) -> u32 {
     let positive = select(0.0, c, c > 0.0);

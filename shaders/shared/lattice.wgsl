@@ -13,7 +13,6 @@ fn site_index(c: vec3<u32>) -> u32 {
 
 // Offsets of the 3×3×3 block in canonical order (dz, dy, dx ascending, as in
 // Grid::cell_offsets); loop k over 0..NEIGHBOUR_SLOTS and skip those not in_neighbourhood.
-const NEIGHBOUR_SLOTS: u32 = 27u;
 
 fn offset_of(k: u32) -> vec3<i32> {
     return vec3<i32>(i32(k % 3u) - 1, i32((k / 3u) % 3u) - 1, i32(k / 9u) - 1);

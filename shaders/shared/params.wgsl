@@ -41,8 +41,6 @@ struct SweepParams {
     residual_slot: u32,
 }
 
-const WORKGROUP_SIZE: u32 = 256u;
-
 // Linear thread index of a 2D dispatch of 1D workgroups (lets grids exceed 65535 groups).
 fn thread_index(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
     return gid.x + gid.y * nwg.x * WORKGROUP_SIZE;

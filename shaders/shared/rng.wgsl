@@ -1,12 +1,6 @@
 // Counter-based RNG: a stateless hash of (seed, tick, site, stream).
 // Keep in sync with src/model/rng.rs (tests/rng_contract.rs checks the bits).
 
-const STREAM_APOPTOSIS: u32 = 0u;
-const STREAM_TARGET: u32 = 1u;
-const STREAM_PRIORITY: u32 = 2u;
-const STREAM_CYCLE_A: u32 = 3u;
-const STREAM_CYCLE_B: u32 = 4u;
-
 // One round of Chris Wellons' lowbias32.
 fn mix(v: u32) -> u32 {
     var x = v;

@@ -14,6 +14,9 @@ pub const TRAIT_SLOW_CYCLE: u32 = 1 << 5;
 
 /// Fixed-point scale of the exposure (AUC) counters: 1/1024 µM·h per unit.
 pub const AUC_SCALE_PER_UM_H: f64 = 1024.0;
+/// Largest exposure one tick adds: the largest f32 below 2³², so the conversion to
+/// u32 is exact on both backends.
+pub const AUC_MAX: f32 = 4_294_967_040.0;
 
 pub const INTERACTION_BLISS: u32 = 0;
 pub const INTERACTION_HIGHEST_SINGLE_AGENT: u32 = 1;

@@ -2,6 +2,7 @@
 //! parameters in lattice units, the counter-based RNG, setup and the census.
 //! No GPU, no files.
 
+pub mod action;
 pub mod census;
 pub mod drug_params;
 pub mod failure;
@@ -13,4 +14,5 @@ pub mod pk;
 pub mod protocol;
 pub mod rng;
 pub mod setup;
+pub mod shader_constants;
 pub mod site;

@@ -1,14 +1,28 @@
-//! The packed per-site record. Keep in sync with shaders/shared/site.wgsl.
+//! The packed per-site record: the one place that lays it out. Every other piece of
+//! code reads a site through the accessors here or `SiteFields`; the WGSL kernels
+//! get every mask and shift from `shader_constants` (generated from this file).
 //!
-//! 16 bytes per site:
-//! - `w0`: bits 0–1 kind, bit 2 quiescent, bit 3 persister (drug-tolerant state),
-//!   bits 16–31 clone id;
-//! - `w1`: tumour: bits 0–15 ticks into the cycle, 16–31 this cycle's length in ticks;
-//!   vessel: bits 0–15 perfusion × 65535 (after compression);
-//! - `w2`: tumour: bits 0–15 consecutive anoxic ticks; 16–31 ticks spent quiescent or
-//!   persistent while a cycle-specific drug was above its IC50 in the cell;
-//!   vessel: bits 0–15 the uncompressed perfusion × 65535;
-//! - `w3`: heritable traits (`model::drug_params::TRAIT_*`).
+//! 16 bytes per site. `w0` is common to every kind:
+//!
+//! | bits | meaning |
+//! | --- | --- |
+//! | 0–3 | kind (`Kind`; 16 codes, 4–15 free for new kinds) |
+//! | 4 | quiescent (hypoxic arrest) |
+//! | 5 | persister (drug-tolerant state) |
+//! | 6–15 | free flags |
+//! | 16–31 | kind payload: the clone id of tumour and necrotic sites |
+//!
+//! `w1`–`w3` are the kind's payload:
+//!
+//! | kind | `w1` | `w2` | `w3` |
+//! | --- | --- | --- | --- |
+//! | tumour | bits 0–15 ticks into the cycle, 16–31 this cycle's length | bits 0–15 consecutive anoxic ticks, 16–31 ticks quiescent or persistent under a cycle-specific drug | heritable traits (`model::drug_params::TRAIT_*`) |
+//! | necrotic | 0 | 0 | the traits it died with |
+//! | vessel | bits 0–15 perfusion × 65535 after compression | bits 0–15 uncompressed perfusion × 65535 | 0 |
+//! | empty | 0 | 0 | 0 |
+//!
+//! A new kind takes a free code in `Kind`, says here what its payload words hold, and
+//! gets `SiteFields` members (and so snapshot arrays) for them.
 
 use bytemuck::{Pod, Zeroable};
 
@@ -21,11 +35,39 @@ pub enum Kind {
     Vessel = 3,
 }
 
-pub const KIND_MASK: u32 = 0x3;
-pub const QUIESCENT_BIT: u32 = 1 << 2;
-pub const PERSISTER_BIT: u32 = 1 << 3;
+impl Kind {
+    /// Every kind this build knows, by code.
+    pub const ALL: [Kind; 4] = [Kind::Empty, Kind::Tumour, Kind::Necrotic, Kind::Vessel];
+
+    /// The kind with this code, if this build knows it.
+    pub fn from_code(code: u32) -> Option<Kind> {
+        Kind::ALL.get(code as usize).copied()
+    }
+
+    /// The name used in exports, legends and shaders (`KIND_<NAME>`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Empty => "empty",
+            Kind::Tumour => "tumour",
+            Kind::Necrotic => "necrotic",
+            Kind::Vessel => "vessel",
+        }
+    }
+}
+
+/// Bits of `w0` that hold the kind: room for this many kinds.
+pub const KIND_BITS: u32 = 4;
+pub const MAX_KINDS: u32 = 1 << KIND_BITS;
+pub const KIND_MASK: u32 = MAX_KINDS - 1;
+pub const QUIESCENT_BIT: u32 = 1 << 4;
+pub const PERSISTER_BIT: u32 = 1 << 5;
 pub const CLONE_SHIFT: u32 = 16;
+/// The halves of a payload word: `w & LOW16` and `w >> HALF_SHIFT`.
+pub const HALF_SHIFT: u32 = 16;
 pub const LOW16: u32 = 0xffff;
+pub const HIGH16: u32 = 0xffff_0000;
+/// "No site": a neighbour outside the lattice, no winner.
+pub const NO_SITE: u32 = u32::MAX;
 
 /// Keep in sync with `struct Site` in shaders/shared/site.wgsl.
 #[repr(C)]
@@ -64,13 +106,18 @@ impl Site {
         }
     }
 
+    /// The kind code (`Kind as u32`), as the kernels compare it.
+    #[inline]
+    pub fn kind_code(&self) -> u32 {
+        self.w0 & KIND_MASK
+    }
+
+    /// The kind. Codes this build does not know never enter a state (snapshots are
+    /// refused, kernels write none); they read as empty.
     pub fn kind(&self) -> Kind {
-        match self.w0 & KIND_MASK {
-            0 => Kind::Empty,
-            1 => Kind::Tumour,
-            2 => Kind::Necrotic,
-            _ => Kind::Vessel,
-        }
+        let code = self.kind_code();
+        debug_assert!(Kind::from_code(code).is_some(), "kind code {code}");
+        Kind::from_code(code).unwrap_or(Kind::Empty)
     }
 
     pub fn is_quiescent(&self) -> bool {
@@ -78,7 +125,7 @@ impl Site {
     }
 
     /// What a field sweep on the GPU reads of the site, in 4 bytes instead of 16
-    /// (`site_code` in shaders/shared/bindings.wgsl): bits 0–1 the kind, bits 16–31 a
+    /// (`site_code` in shaders/shared/bindings.wgsl): bits 0–3 the kind, bits 16–31 a
     /// vessel's perfusion (0 for other kinds). Keep in sync with `solve_code` in
     /// shaders/shared/site.wgsl.
     pub fn solve_code(&self) -> u32 {
@@ -188,13 +235,7 @@ impl Site {
 
     /// The site with these values; `None` when `kind` is not a kind this build knows.
     pub fn pack(f: &SiteFields) -> Option<Site> {
-        let kind = match f.kind {
-            0 => Kind::Empty,
-            1 => Kind::Tumour,
-            2 => Kind::Necrotic,
-            3 => Kind::Vessel,
-            _ => return None,
-        };
+        let kind = Kind::from_code(f.kind)?;
         let flags = if f.quiescent { QUIESCENT_BIT } else { 0 }
             | if f.persister { PERSISTER_BIT } else { 0 };
         Some(match kind {

@@ -7,9 +7,10 @@
 #![allow(dead_code, reason = "each test binary uses a different subset")]
 
 use oncolattice::engine::gpu::GpuContext;
+use oncolattice::model::action::{self, Action};
 use oncolattice::model::lattice::Grid;
 use oncolattice::model::params::SimParams;
-use oncolattice::model::site::{Kind, Site};
+use oncolattice::model::site::{Kind, Site, PERSISTER_BIT, QUIESCENT_BIT};
 use oncolattice::scene::Scene;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
@@ -124,8 +125,8 @@ pub fn random_sites(r: &mut Rand, n: usize, anoxic_ticks: u32) -> Vec<Site> {
                     1 => len - 1,
                     _ => r.below(len + 1),
                 };
-                let quiescent = if r.chance(0.3) { 4 } else { 0 };
-                let persister = if r.chance(0.2) { 8 } else { 0 };
+                let quiescent = if r.chance(0.3) { QUIESCENT_BIT } else { 0 };
+                let persister = if r.chance(0.2) { PERSISTER_BIT } else { 0 };
                 // Half of them in the first ten clones, which the census counts by id.
                 let clone = if r.chance(0.5) {
                     r.below(10)
@@ -222,16 +223,31 @@ pub fn random_wishes(r: &mut Rand, sim: &SimParams, src: &[Site]) -> Vec<u32> {
                 return 0;
             }
             let c = grid.coords(i);
-            let free: Vec<u32> = offsets
+            let free: Vec<[i32; 3]> = offsets
                 .iter()
-                .filter_map(|&d| grid.neighbour(c, d))
-                .filter(|&t| src[t as usize].kind() == Kind::Empty)
+                .copied()
+                .filter(|&d| {
+                    grid.neighbour(c, d)
+                        .is_some_and(|t| src[t as usize].kind() == Kind::Empty)
+                })
                 .collect();
             if free.is_empty() {
                 0
             } else {
-                free[r.below(free.len() as u32) as usize] + 1
+                action::wish(Action::Divide, free[r.below(free.len() as u32) as usize])
             }
         })
         .collect()
+}
+
+/// The site a wish of site `i` aims at (`None` for no wish or outside the lattice).
+pub fn wish_target(sim: &SimParams, i: u32, w: u32) -> Option<u32> {
+    let grid = Grid {
+        nx: sim.nx,
+        ny: sim.ny,
+        nz: sim.nz,
+        moore: sim.moore == 1,
+    };
+    let (_, d) = action::decode(w)?;
+    grid.neighbour(grid.coords(i), d)
 }

@@ -1,7 +1,7 @@
 //! CPU twin of `drug_action` in shaders/cells.wgsl.
 
 use crate::model::drug_params::{
-    DrugSet, CLASS_CYCLE_SPECIFIC, CLASS_CYTOSTATIC, INTERACTION_BLISS, TRAIT_EFFLUX,
+    DrugSet, AUC_MAX, CLASS_CYCLE_SPECIFIC, CLASS_CYTOSTATIC, INTERACTION_BLISS, TRAIT_EFFLUX,
 };
 use crate::model::params::SimParams;
 use crate::model::pd::{pd_index, PD_TABLE_LEN};
@@ -54,7 +54,7 @@ pub fn drug_action(
         if traits & TRAIT_EFFLUX != 0 && drug.efflux_substrate == 1 {
             level *= set.efflux_fraction;
         }
-        let added = (level * set.auc_per_um_tick).clamp(0.0, 4_294_967_040.0) as u32;
+        let added = (level * set.auc_per_um_tick).clamp(0.0, AUC_MAX) as u32;
         exposure[d] = exposure[d].saturating_add(added);
         if level >= drug.exposure_um {
             exposed = true;

@@ -10,13 +10,15 @@ mod census;
 mod clone_assign;
 mod drugs;
 mod field;
+mod resolve;
 mod shared;
 
-pub use cells::{cells, resolve, CellInputs};
+pub use cells::{cells, CellInputs};
 pub use census::{census, merge_census};
 pub use clone_assign::clone_assign;
 pub use drugs::{drug_action, DrugOutcome};
 pub use field::{field_guard, field_sweep, field_sweep_fused};
+pub use resolve::resolve;
 
 use super::{
     solve_stats, Backend, BackendInfo, EngineError, HostState, KernelIo, Pass, SolveStats,

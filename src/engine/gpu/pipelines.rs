@@ -7,8 +7,8 @@ use super::shaders;
 use crate::engine::{EngineError, Pass};
 use std::sync::Arc;
 
-/// `@workgroup_size` of the tick kernels (WORKGROUP_SIZE in shaders/shared/params.wgsl).
-pub const WORKGROUP_SIZE: u32 = 256;
+/// `@workgroup_size` of the tick kernels (generated into WGSL from this constant).
+pub use crate::model::shader_constants::WORKGROUP_SIZE;
 
 /// Compiles one kernel: naga validates it first so a broken shader is reported as a
 /// `ShaderError`, not a device panic.

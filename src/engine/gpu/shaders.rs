@@ -1,6 +1,8 @@
 //! WGSL sources: one file per kernel in `shaders/`, shared code in `shaders/shared/`
 //! pulled in by `#import name` lines (each module once), then parsed and validated
-//! with naga so a broken shader fails without a GPU.
+//! with naga so a broken shader fails without a GPU. Every kernel starts with the
+//! constants generated from Rust (`model::shader_constants`); no `.wgsl` file holds
+//! a copy of one.
 
 /// The tick's kernels, in pass order, plus test-only probes and the renderer's volume
 /// kernel (`render_volume`, used by `output::render`). Entry point = file name.
@@ -84,7 +86,7 @@ pub fn source(kernel: &str) -> Result<String, ShaderError> {
         .map(|(_, text)| *text)
         .ok_or_else(|| ShaderError::UnknownKernel(kernel.to_string()))?;
     let mut seen = Vec::new();
-    let mut out = String::new();
+    let mut out = crate::model::shader_constants::wgsl();
     expand(kernel, text, &mut seen, &mut out)?;
     Ok(out)
 }
@@ -151,6 +153,38 @@ mod tests {
                 panic!("{e}");
             }
         }
+    }
+
+    /// Module-scope `const` names declared by the `.wgsl` files themselves.
+    fn declared_consts() -> Vec<(String, &'static str)> {
+        KERNEL_SOURCES
+            .iter()
+            .chain(SHARED_SOURCES.iter())
+            .flat_map(|(file, text)| {
+                text.lines()
+                    .filter_map(|l| l.strip_prefix("const "))
+                    .filter_map(|rest| rest.split(':').next())
+                    .map(move |name| (name.trim().to_string(), *file))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn no_shader_keeps_its_own_copy_of_a_shared_constant() {
+        let shared: Vec<String> = crate::model::shader_constants::all()
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect();
+        let own = declared_consts();
+        for (name, file) in &own {
+            assert!(
+                !shared.contains(name),
+                "{file}.wgsl declares {name}, which is generated from Rust"
+            );
+        }
+        // What the shaders may keep: constants no Rust code knows.
+        let names: Vec<&str> = own.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["F32_MAX"], "WGSL-only constants changed");
     }
 
     #[test]
