@@ -154,7 +154,7 @@ fn drug_action(i: u32, s: Site, quiescent: bool) -> DrugOutcome {
     var arrest_max = 0u;
     for (var d = 0u; d < drug_set.n_drugs; d++) {
         let drug = drug_set.drugs[d];
-        var level = conc[(1u + d) * sim.n_sites + i];
+        var level = conc[drug.field * sim.n_sites + i];
         if (traits & TRAIT_EFFLUX) != 0u && drug.efflux_substrate == 1u {
             level = level * drug_set.efflux_fraction;
         }

@@ -1,7 +1,7 @@
-// Pass 5, census: integer reductions over the lattice (counts by kind, the oxygen sum
-// in 1/1024 mmHg as a 64-bit number, the tumour's bounding box, live cells of the
-// first eight clones and of acquired ones), plus the lineage table's clone and
-// mutation counts. Integer atomics only, so the totals do not depend
+// Pass 5, census: integer reductions over the lattice (counts by kind, each field's
+// fixed-point sum over every site and over live tumour cells as 64-bit numbers, the
+// tumour's bounding box, live cells of the first eight clones and of acquired ones),
+// plus the lineage table's clone and mutation counts. Integer atomics only, so the totals do not depend
 // on thread order.
 // Reads src (state after resolve) and conc. CPU twin: src/engine/cpu/census.rs (census).
 // Keep `Census` in sync with src/model/census.rs.
@@ -19,16 +19,12 @@ struct Census {
     vessel: atomic<u32>,
     hypoxic: atomic<u32>,
     perfused_vessel: atomic<u32>,
-    o2_sum_lo: atomic<u32>,
-    o2_sum_hi: atomic<u32>,
     min_xyz: array<atomic<u32>, 3>,
     max_xyz: array<atomic<u32>, 3>,
     persister: atomic<u32>,
     trait_target: atomic<u32>,
     trait_efflux: atomic<u32>,
     trait_slow_cycle: atomic<u32>,
-    // Σ over live tumour cells of round(level · 65536) per drug, 64-bit as (lo, hi).
-    drug_sum: array<atomic<u32>, 2u * MAX_DRUGS>,
     // Copied from the lineage table's header: clones founded, mutations so far.
     clones: atomic<u32>,
     mutations: atomic<u32>,
@@ -36,14 +32,18 @@ struct Census {
     // (id >= sim.initial_clones).
     clone_live: array<atomic<u32>, CENSUS_CLONES>,
     acquired_live: atomic<u32>,
-    _pad: array<u32, 3>,
+    // Per field f: Σ of round(value · census_scale) over every site, and over live
+    // tumour cells, 64-bit as (lo, hi) at 2f, 2f + 1.
+    field_sum: array<atomic<u32>, 2u * MAX_FIELDS>,
+    field_tumour_sum: array<atomic<u32>, 2u * MAX_FIELDS>,
+    _pad: array<u32, 1>,
 }
 
 @group(2) @binding(2) var<storage, read_write> census_out: Census;
 
 var<workgroup> wg_counts: array<atomic<u32>, 10>;
-var<workgroup> wg_drug: array<atomic<u32>, MAX_DRUGS>;
-var<workgroup> wg_o2: atomic<u32>;
+var<workgroup> wg_field: array<atomic<u32>, MAX_FIELDS>;
+var<workgroup> wg_field_tumour: array<atomic<u32>, MAX_FIELDS>;
 // Clones 0 … 7, then acquired.
 var<workgroup> wg_clones: array<atomic<u32>, CENSUS_CLONES + 1u>;
 var<workgroup> wg_min: array<atomic<u32>, 3>;
@@ -57,11 +57,15 @@ fn fixed(c: f32, scale: f32) -> u32 {
     return u32(v);
 }
 
-// Adds a workgroup's partial sum of drug d into its 64-bit (lo, hi) pair.
-fn add_drug(d: u32, part: u32) {
-    let old = atomicAdd(&census_out.drug_sum[2u * d], part);
+// Adds a workgroup's partial sums of field f into their 64-bit (lo, hi) pairs.
+fn add_field(f: u32, part: u32, tumour_part: u32) {
+    let old = atomicAdd(&census_out.field_sum[2u * f], part);
     if old + part < old {
-        atomicAdd(&census_out.drug_sum[2u * d + 1u], 1u);
+        atomicAdd(&census_out.field_sum[2u * f + 1u], 1u);
+    }
+    let old_t = atomicAdd(&census_out.field_tumour_sum[2u * f], tumour_part);
+    if old_t + tumour_part < old_t {
+        atomicAdd(&census_out.field_tumour_sum[2u * f + 1u], 1u);
     }
 }
 
@@ -79,13 +83,13 @@ fn census(
         for (var k = 0u; k < 10u; k++) {
             atomicStore(&wg_counts[k], 0u);
         }
-        for (var d = 0u; d < MAX_DRUGS; d++) {
-            atomicStore(&wg_drug[d], 0u);
+        for (var f = 0u; f < MAX_FIELDS; f++) {
+            atomicStore(&wg_field[f], 0u);
+            atomicStore(&wg_field_tumour[f], 0u);
         }
         for (var k = 0u; k <= CENSUS_CLONES; k++) {
             atomicStore(&wg_clones[k], 0u);
         }
-        atomicStore(&wg_o2, 0u);
     }
     workgroupBarrier();
     let i = thread_index(gid, nwg);
@@ -97,7 +101,11 @@ fn census(
         let s = src[i];
         let kind = kind_of(s);
         let o2 = conc[i];
-        atomicAdd(&wg_o2, fixed(o2, O2_SUM_SCALE));
+        for (var f = 0u; f < sim.n_fields; f++) {
+            let v = fixed(conc[f * sim.n_sites + i], fields[f].census_scale);
+            atomicAdd(&wg_field[f], v);
+            if kind == KIND_TUMOUR { atomicAdd(&wg_field_tumour[f], v); }
+        }
         if kind == KIND_TUMOUR {
             atomicAdd(&wg_counts[0], 1u);
             if (s.w0 & QUIESCENT_BIT) != 0u { atomicAdd(&wg_counts[1], 1u); }
@@ -109,9 +117,6 @@ fn census(
             let id = s.w0 >> CLONE_SHIFT;
             if id < CENSUS_CLONES { atomicAdd(&wg_clones[id], 1u); }
             if id >= sim.initial_clones { atomicAdd(&wg_clones[CENSUS_CLONES], 1u); }
-            for (var d = 0u; d < drug_set.n_drugs; d++) {
-                atomicAdd(&wg_drug[d], fixed(conc[(1u + d) * sim.n_sites + i], DRUG_SUM_SCALE));
-            }
         } else if kind == KIND_NECROTIC {
             atomicAdd(&wg_counts[2], 1u);
         } else if kind == KIND_VESSEL {
@@ -138,13 +143,8 @@ fn census(
         atomicAdd(&census_out.trait_target, atomicLoad(&wg_counts[7]));
         atomicAdd(&census_out.trait_efflux, atomicLoad(&wg_counts[8]));
         atomicAdd(&census_out.trait_slow_cycle, atomicLoad(&wg_counts[9]));
-        let part = atomicLoad(&wg_o2);
-        let old = atomicAdd(&census_out.o2_sum_lo, part);
-        if old + part < old {
-            atomicAdd(&census_out.o2_sum_hi, 1u);
-        }
-        for (var d = 0u; d < MAX_DRUGS; d++) {
-            add_drug(d, atomicLoad(&wg_drug[d]));
+        for (var f = 0u; f < sim.n_fields; f++) {
+            add_field(f, atomicLoad(&wg_field[f]), atomicLoad(&wg_field_tumour[f]));
         }
         for (var k = 0u; k < CENSUS_CLONES; k++) {
             let n = atomicLoad(&wg_clones[k]);

@@ -2,8 +2,10 @@
 // CPU twin: src/engine/cpu/field.rs (field_sweep).
 //
 // Steady equation at a site, in lattice units (divided by D/h²):
-//   Σₙ(cₙ − c) − decay·c − vmax·c/(km + c) + exchange·perfusion·(level − c) = 0
-// Uptake is linearised with the site's previous value (lagged Michaelis–Menten).
+//   Σₙ(cₙ − c) − decay·c + exchange·perfusion·(level − c) + Σ terms = 0
+// where the field's terms of the site's kind and state add sources and sinks
+// (FieldTerm in src/model/params.rs); Michaelis–Menten sinks are linearised with the
+// site's previous value.
 // Each half-sweep atomically maxes |Δc| into residual[index]; a sweep whose previous
 // sweep already changed nothing by more than the tolerance does nothing.
 
@@ -44,12 +46,17 @@ fn relax(x: u32, y: u32, z: u32) -> f32 {
         let e = field.vessel_exchange * code_perfusion(code);
         diag += e;
         rhs += e * field.vessel_level;
-    } else if kind == KIND_TUMOUR {
-        // Michaelis–Menten (lagged) when km > 0, first order when km == 0.
-        if field.uptake_km > 0.0 {
-            diag += field.uptake_vmax / (field.uptake_km + max(c_old, 0.0));
+    }
+    // Sources and sinks of this kind and state (Michaelis–Menten lagged).
+    for (var k = 0u; k < min(field.n_terms, MAX_FIELD_TERMS); k++) {
+        let term = field.terms[k];
+        if term.kind != kind || (code & term.state) != term.state { continue; }
+        if term.order == TERM_ZERO_ORDER {
+            rhs += term.rate;
+        } else if term.order == TERM_FIRST_ORDER {
+            diag += term.rate;
         } else {
-            diag += field.uptake_vmax;
+            diag += term.rate / (term.half_max + max(c_old, 0.0));
         }
     }
     let gs = rhs / diag;

@@ -427,8 +427,11 @@ fn census_matches_cpu_exactly() {
         // Starting from a cleared census and from a partial one whose low word carries.
         let mut partial = Census::CLEARED;
         partial.tumour_live = 17;
-        partial.o2_sum_lo = u32::MAX - 5;
-        partial.o2_sum_hi = 3;
+        // Every field's sums (over all sites and over tumour cells) carry.
+        for f in 0..case.fields.len() {
+            partial.set_field_sum(f, (3 << 32) | (u32::MAX - 5) as u64);
+            partial.set_field_tumour_sum(f, (1 << 32) | (u32::MAX - 2) as u64);
+        }
         partial.min = [1, 2, 0];
         partial.max = [3, 3, 0];
         for start in [Census::CLEARED, partial] {
@@ -450,11 +453,17 @@ fn census_matches_cpu_exactly() {
             };
             let (c, g) = case.run(Pass::Census, SweepParams::default(), &io);
             assert_discrete_equal(&format!("{} start {start:?}", case.name), &c, &g, false);
-            assert_eq!(
-                g.census.o2_sum(),
-                start.o2_sum()
-                    + cpu::census(&case.sim, &case.drugs, &io.src, &io.conc, &io.lineage).o2_sum()
-            );
+            let alone = cpu::census(&case.sim, &case.fields, &io.src, &io.conc, &io.lineage);
+            for f in 0..case.fields.len() {
+                assert_eq!(
+                    g.census.field_sum(f),
+                    start.field_sum(f) + alone.field_sum(f)
+                );
+                assert_eq!(
+                    g.census.field_tumour_sum(f),
+                    start.field_tumour_sum(f) + alone.field_tumour_sum(f)
+                );
+            }
             assert_eq!((g.census.clones, g.census.mutations), (4, 7));
             // Every clone id below 8 and the acquired ones were met, and the acquired
             // count is the live cells past the initial ids, counted here by hand.
@@ -557,7 +566,8 @@ fn census_oxygen_sum_of_a_saturated_workgroup() {
         exposure: vec![0; 3 * n],
         lineage: lineage_words(1),
     };
-    let expected = cpu::census(&sim, &drugs, &io.src, &io.conc, &io.lineage);
+    let fields = FieldParams::all(&scene, &PLASMA_UM);
+    let expected = cpu::census(&sim, &fields, &io.src, &io.conc, &io.lineage);
     gpu.run_pass(
         Pass::Census,
         &sim,

@@ -9,7 +9,7 @@ use oncolattice::engine::gpu::probe::Probe;
 use oncolattice::engine::gpu::{group_entries, shaders};
 use oncolattice::model::census::Census;
 use oncolattice::model::drug_params::{DrugParams, DrugSet};
-use oncolattice::model::params::{FieldParams, SimParams, SweepParams};
+use oncolattice::model::params::{FieldParams, FieldTerm, SimParams, SweepParams};
 use oncolattice::model::site::Site;
 use std::collections::BTreeMap;
 use std::mem::{offset_of, size_of, size_of_val};
@@ -41,9 +41,12 @@ fn expected() -> BTreeMap<&'static str, (usize, Members)> {
         "cycle_sd_coef" => cycle_sd_coef, "hypoxic_mmhg" => hypoxic_mmhg,
         "anoxic_mmhg" => anoxic_mmhg, "compression_onset" => compression_onset,
         "compression_collapse" => compression_collapse, "initial_clones" => initial_clones,
+        "n_fields" => n_fields,
     });
+    let mut sim = sim;
+    sim.extend(padding("_pad", offset_of!(SimParams, _pad), 3));
     let mut field = members!(FieldParams {
-        "decay" => decay, "uptake_vmax" => uptake_vmax, "uptake_km" => uptake_km,
+        "decay" => decay,
         "vessel_exchange" => vessel_exchange, "vessel_level" => vessel_level,
         "boundary_level" => boundary_level, "fixed_boundary" => fixed_boundary,
         "omega" => omega, "tolerance" => tolerance, "max_sweeps" => max_sweeps,
@@ -60,6 +63,14 @@ fn expected() -> BTreeMap<&'static str, (usize, Members)> {
             4,
         ),
     ]);
+    field.extend(members!(FieldParams {
+        "census_scale" => census_scale, "n_terms" => n_terms, "terms" => terms,
+    }));
+    let mut term = members!(FieldTerm {
+        "kind" => kind, "state" => state, "order" => order, "rate" => rate,
+        "half_max" => half_max,
+    });
+    term.extend(padding("_pad", offset_of!(FieldTerm, _pad), 3));
     let sweep = members!(SweepParams {
         "colour" => colour, "index" => index, "field" => field, "residual_slot" => residual_slot,
     });
@@ -67,11 +78,12 @@ fn expected() -> BTreeMap<&'static str, (usize, Members)> {
     let census = members!(Census {
         "tumour_live" => tumour_live, "quiescent" => quiescent, "necrotic" => necrotic,
         "vessel" => vessel, "hypoxic" => hypoxic, "perfused_vessel" => perfused_vessel,
-        "o2_sum_lo" => o2_sum_lo, "o2_sum_hi" => o2_sum_hi, "min_xyz" => min, "max_xyz" => max,
+        "min_xyz" => min, "max_xyz" => max,
         "persister" => persister, "trait_target" => trait_target,
         "trait_efflux" => trait_efflux, "trait_slow_cycle" => trait_slow_cycle,
-        "drug_sum" => drug_sum, "clones" => clones, "mutations" => mutations,
-        "clone_live" => clone_live, "acquired_live" => acquired_live, "_pad" => _pad,
+        "clones" => clones, "mutations" => mutations,
+        "clone_live" => clone_live, "acquired_live" => acquired_live,
+        "field_sum" => field_sum, "field_tumour_sum" => field_tumour_sum, "_pad" => _pad,
     });
     let mut drug_set = members!(DrugSet {
         "n_drugs" => n_drugs, "efflux_fraction" => efflux_fraction,
@@ -88,7 +100,7 @@ fn expected() -> BTreeMap<&'static str, (usize, Members)> {
     let mut drug = members!(DrugParams {
         "drug_class" => drug_class, "efflux_substrate" => efflux_substrate, "exposure_um" => exposure_um,
     });
-    drug.extend(padding("_pad", offset_of!(DrugParams, _pad), 1));
+    drug.extend(members!(DrugParams { "field" => field }));
     let mut probe = members!(Probe {
         "key" => key, "stream" => stream, "cycle_mean_fx8" => cycle_mean_fx8,
         "cycle_sd_coef" => cycle_sd_coef, "count" => count,
@@ -97,6 +109,7 @@ fn expected() -> BTreeMap<&'static str, (usize, Members)> {
     BTreeMap::from([
         ("SimParams", (size_of::<SimParams>(), sim)),
         ("FieldParams", (size_of::<FieldParams>(), field)),
+        ("FieldTerm", (size_of::<FieldTerm>(), term)),
         ("SweepParams", (size_of::<SweepParams>(), sweep)),
         ("Site", (size_of::<Site>(), site)),
         ("DrugSet", (size_of::<DrugSet>(), drug_set)),

@@ -257,6 +257,8 @@ sor_omega = 1.8
         "not at the rounding floor: {stats:?}"
     );
     let f = FieldParams::oxygen(&s);
+    let uptake_term = f.active_terms()[0];
+    assert_eq!(f.active_terms().len(), 1, "oxygen has one sink");
     let (mut inflow, mut uptake) = (0.0f64, 0.0f64);
     let (mut vessels, mut cells) = (0, 0);
     let (mut lo, mut hi) = (f32::INFINITY, f32::NEG_INFINITY);
@@ -273,7 +275,7 @@ sor_omega = 1.8
             }
             Kind::Tumour => {
                 cells += 1;
-                uptake += f.uptake_vmax as f64 * c / (f.uptake_km as f64 + c);
+                uptake += uptake_term.rate as f64 * c / (uptake_term.half_max as f64 + c);
             }
             _ => {}
         }

@@ -57,8 +57,7 @@ impl Rand {
 fn header(scene: &Scene, tick: u64) -> SnapshotHeader {
     let mut census = Census::CLEARED;
     census.tumour_live = 12;
-    census.o2_sum_lo = 0xdead_beef;
-    census.o2_sum_hi = 3;
+    census.set_field_sum(0, (3 << 32) | 0xdead_beef);
     let report = |t: u64, residual: f32| {
         ReportRecord::from(&TickReport {
             tick: t,

@@ -5,7 +5,8 @@ struct DrugParams {
     drug_class: u32,
     efflux_substrate: u32,
     exposure_um: f32,
-    _pad0: u32,
+    // Where its level is: conc[field * n_sites + site].
+    field: u32,
 }
 
 struct DrugSet {

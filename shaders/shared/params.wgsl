@@ -17,12 +17,27 @@ struct SimParams {
     compression_onset: u32,
     compression_collapse: u32,
     initial_clones: u32,
+    n_fields: u32,
+    _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
+}
+
+// A source or sink of a field at the sites of one kind and state (FieldTerm in
+// src/model/params.rs, which says what each order means).
+struct FieldTerm {
+    kind: u32,
+    state: u32,
+    order: u32,
+    rate: f32,
+    half_max: f32,
+    _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
 }
 
 struct FieldParams {
     decay: f32,
-    uptake_vmax: f32,
-    uptake_km: f32,
     vessel_exchange: f32,
     vessel_level: f32,
     boundary_level: f32,
@@ -32,6 +47,9 @@ struct FieldParams {
     max_sweeps: u32,
     sweep_groups_x: u32,
     sweep_groups_y: u32,
+    census_scale: f32,
+    n_terms: u32,
+    terms: array<FieldTerm, MAX_FIELD_TERMS>,
 }
 
 struct SweepParams {

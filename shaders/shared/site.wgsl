@@ -16,12 +16,12 @@ fn perfusion_of(s: Site) -> f32 {
     return f32(s.w1 & LOW16) * (1.0 / 65535.0);
 }
 
-// What a field sweep reads of a site, in 4 bytes instead of 16: the kind's bits,
-// bits 16-31 a vessel's perfusion (0 for other kinds). Keep in sync with
-// Site::solve_code in src/model/site.rs.
+// What a field sweep reads of a site, in 4 bytes instead of 16: the low half of w0
+// (kind and flags, which field terms are gated by), and in the high half a vessel's
+// perfusion (0 for other kinds). Keep in sync with Site::solve_code in src/model/site.rs.
 fn solve_code(s: Site) -> u32 {
     let kind = kind_of(s);
-    return kind | select(0u, (s.w1 & LOW16) << HALF_SHIFT, kind == KIND_VESSEL);
+    return (s.w0 & LOW16) | select(0u, (s.w1 & LOW16) << HALF_SHIFT, kind == KIND_VESSEL);
 }
 
 fn code_kind(code: u32) -> u32 {

@@ -265,7 +265,7 @@ fn measure<B: Backend + ?Sized>(
     backend.upload(state)?;
     let live = cpu::census(
         &base.at_tick(scene.seed, tick),
-        &DrugSet::from_scene(scene),
+        &fields,
         &state.sites,
         &state.fields(),
         &state.lineage.header(),
@@ -441,7 +441,7 @@ fn cpu_pass(
             }
             Pass::CloneAssign => cpu::clone_assign(&mut lineage, &mut dst, sim.tick + 1),
             Pass::Census => {
-                std::hint::black_box(cpu::census(sim, &drugs, &state.sites, &conc, &lineage));
+                std::hint::black_box(cpu::census(sim, fields, &state.sites, &conc, &lineage));
             }
         }
     }

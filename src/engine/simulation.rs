@@ -30,7 +30,6 @@ pub struct Simulation {
     scene: Scene,
     backend: Box<dyn Backend>,
     sim: SimParams,
-    drugs: DrugSet,
     /// Blood level of each drug (µM) in the coming tick; the vessel source of its field.
     plasma_um: Vec<f64>,
     /// Pharmacokinetics and protocol, when the scene has a therapy.
@@ -61,8 +60,7 @@ impl Simulation {
         state: HostState,
         tick: u64,
     ) -> Result<Simulation, EngineError> {
-        let drugs = DrugSet::from_scene(&scene);
-        backend.configure_drugs(&drugs, &pd_tables(&scene))?;
+        backend.configure_drugs(&DrugSet::from_scene(&scene), &pd_tables(&scene))?;
         backend.upload(&state)?;
         let sim = SimParams::from_scene(&scene);
         let plasma_um = vec![0.0; scene.drugs.len()];
@@ -91,7 +89,6 @@ impl Simulation {
             scene,
             backend,
             sim,
-            drugs,
             plasma_um,
             therapy: None,
             therapy_log: Vec::new(),
@@ -112,14 +109,12 @@ impl Simulation {
         tick: u64,
         initial_solve: SolveStats,
     ) -> Result<Simulation, EngineError> {
-        let drugs = DrugSet::from_scene(&scene);
-        backend.configure_drugs(&drugs, &pd_tables(&scene))?;
+        backend.configure_drugs(&DrugSet::from_scene(&scene), &pd_tables(&scene))?;
         backend.upload(state)?;
         let sim = Simulation {
             total_ticks: scene.total_ticks(),
             report_every: scene.report_every_ticks(),
             sim: SimParams::from_scene(&scene),
-            drugs,
             plasma_um: vec![0.0; scene.drugs.len()],
             therapy: None,
             therapy_log: Vec::new(),
@@ -202,7 +197,7 @@ impl Simulation {
             tick: self.tick,
             census: cpu::census(
                 &sim,
-                &self.drugs,
+                &FieldParams::all(&self.scene, &self.plasma_um),
                 &state.sites,
                 &state.fields(),
                 &state.lineage.header(),

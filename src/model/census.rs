@@ -1,6 +1,8 @@
 //! The census: integer counts reduced on the device (or by the CPU twin) and the
 //! quantities derived from them on the host. Keep in sync with shaders/census.wgsl.
 
+use crate::model::fields;
+use crate::model::params::MAX_FIELDS;
 use bytemuck::{Pod, Zeroable};
 
 /// Fixed-point scale of the oxygen sum: 1/1024 mmHg per unit.
@@ -21,9 +23,6 @@ pub struct Census {
     pub hypoxic: u32,
     /// Vessel sites with perfusion > 0.
     pub perfused_vessel: u32,
-    /// Σ round(pO2 · 1024) over all sites, as a 64-bit number in two words.
-    pub o2_sum_lo: u32,
-    pub o2_sum_hi: u32,
     /// Bounding box of tumour sites (live or necrotic); min = u32::MAX when there are none.
     pub min: [u32; 3],
     pub max: [u32; 3],
@@ -33,9 +32,6 @@ pub struct Census {
     pub trait_target: u32,
     pub trait_efflux: u32,
     pub trait_slow_cycle: u32,
-    /// Σ over live tumour cells of round(level · 65536) per drug (µM), 64-bit as
-    /// (lo, hi) pairs.
-    pub drug_sum: [u32; 8],
     /// Clones founded so far (initial ones included) and mutations so far, from the
     /// lineage table (`model::lineage`).
     pub clones: u32,
@@ -47,14 +43,29 @@ pub struct Census {
     pub clone_live: [u32; CENSUS_CLONES],
     /// Live tumour cells of clones founded by mutation (id ≥ `initial_clones`).
     pub acquired_live: u32,
-    pub _pad: [u32; 3],
+    /// Per field f (the field order of `model::fields`): Σ over every site of
+    /// round(value · scale_f), 64-bit as the pair (2f, 2f + 1) of (lo, hi) words, with
+    /// the field's `FieldParams::census_scale`.
+    pub field_sum: [u32; 2 * MAX_FIELDS],
+    /// The same sums over the sites of live tumour cells only.
+    pub field_tumour_sum: [u32; 2 * MAX_FIELDS],
+    pub _pad: [u32; 1],
 }
 
 /// Initial clones the census counts one by one.
 pub const CENSUS_CLONES: usize = 8;
 
-/// Fixed-point scale of the drug sums: 1/65536 µM per unit.
+/// Fixed-point scale of the drug sums: 1/65536 µM per unit (and of other fields).
 pub const DRUG_SUM_SCALE: f64 = 65536.0;
+
+fn pair(words: &[u32], f: usize) -> u64 {
+    (words[2 * f + 1] as u64) << 32 | words[2 * f] as u64
+}
+
+fn set_pair(words: &mut [u32], f: usize, v: u64) {
+    words[2 * f] = v as u32;
+    words[2 * f + 1] = (v >> 32) as u32;
+}
 
 impl Census {
     /// The value the census buffer holds before a reduction.
@@ -65,21 +76,51 @@ impl Census {
         vessel: 0,
         hypoxic: 0,
         perfused_vessel: 0,
-        o2_sum_lo: 0,
-        o2_sum_hi: 0,
         min: [u32::MAX; 3],
         max: [0; 3],
         persister: 0,
         trait_target: 0,
         trait_efflux: 0,
         trait_slow_cycle: 0,
-        drug_sum: [0; 8],
         clones: 0,
         mutations: 0,
         clone_live: [0; CENSUS_CLONES],
         acquired_live: 0,
-        _pad: [0; 3],
+        field_sum: [0; 2 * MAX_FIELDS],
+        field_tumour_sum: [0; 2 * MAX_FIELDS],
+        _pad: [0; 1],
     };
+
+    /// Field `f`'s fixed-point sum over every site.
+    pub fn field_sum(&self, f: usize) -> u64 {
+        pair(&self.field_sum, f)
+    }
+
+    pub fn set_field_sum(&mut self, f: usize, sum: u64) {
+        set_pair(&mut self.field_sum, f, sum)
+    }
+
+    /// Field `f`'s fixed-point sum over the live tumour cells' sites.
+    pub fn field_tumour_sum(&self, f: usize) -> u64 {
+        pair(&self.field_tumour_sum, f)
+    }
+
+    pub fn set_field_tumour_sum(&mut self, f: usize, sum: u64) {
+        set_pair(&mut self.field_tumour_sum, f, sum)
+    }
+
+    /// Mean of field `f` (census scale `scale`) over `n_sites` sites.
+    pub fn field_mean(&self, f: usize, scale: f64, n_sites: u64) -> f64 {
+        self.field_sum(f) as f64 / scale / n_sites.max(1) as f64
+    }
+
+    /// Mean of field `f` over the live tumour cells' sites (0 without cells).
+    pub fn field_tumour_mean(&self, f: usize, scale: f64) -> f64 {
+        if self.tumour_live == 0 {
+            return 0.0;
+        }
+        self.field_tumour_sum(f) as f64 / scale / self.tumour_live as f64
+    }
 
     /// Fixed-point value of one site's pO2 in the oxygen sum.
     #[inline]
@@ -98,29 +139,22 @@ impl Census {
         }
     }
 
+    /// Drug `d`'s sum over live tumour cells (its field is `fields::drug_field(d)`).
     pub fn drug_sum(&self, d: usize) -> u64 {
-        (self.drug_sum[2 * d + 1] as u64) << 32 | self.drug_sum[2 * d] as u64
-    }
-
-    pub fn set_drug_sum(&mut self, d: usize, sum: u64) {
-        self.drug_sum[2 * d] = sum as u32;
-        self.drug_sum[2 * d + 1] = (sum >> 32) as u32;
+        self.field_tumour_sum(fields::drug_field(d))
     }
 
     /// Mean level of drug `d` (µM) over the live tumour cells' sites (0 without cells).
     pub fn drug_mean_um(&self, d: usize) -> f64 {
-        if self.tumour_live == 0 {
-            return 0.0;
-        }
-        self.drug_sum(d) as f64 / DRUG_SUM_SCALE / self.tumour_live as f64
+        self.field_tumour_mean(fields::drug_field(d), DRUG_SUM_SCALE)
     }
 
     pub fn o2_sum(&self) -> u64 {
-        (self.o2_sum_hi as u64) << 32 | self.o2_sum_lo as u64
+        self.field_sum(fields::OXYGEN)
     }
 
     pub fn o2_mean_mmhg(&self, n_sites: u64) -> f64 {
-        self.o2_sum() as f64 / O2_SUM_SCALE / n_sites.max(1) as f64
+        self.field_mean(fields::OXYGEN, O2_SUM_SCALE, n_sites)
     }
 
     /// Tumour sites, live or necrotic.

@@ -36,7 +36,8 @@ pub struct DrugParams {
     pub efflux_substrate: u32,
     /// Intracellular level (µM) at or above which a cell counts as exposed: the IC50.
     pub exposure_um: f32,
-    pub _pad: u32,
+    /// The field that holds its level (`model::fields::drug_field`).
+    pub field: u32,
 }
 
 /// Drugs and traits as the cells and resolve kernels read them (uniform, group 0
@@ -75,7 +76,7 @@ impl DrugSet {
         let tick_h = scene.time.tick_h;
         let fx8 = |f: f64| (f * 256.0).round() as u32;
         let mut drugs = [DrugParams::default(); MAX_DRUGS];
-        for (slot, d) in drugs.iter_mut().zip(&scene.drugs) {
+        for (k, (slot, d)) in drugs.iter_mut().zip(&scene.drugs).enumerate() {
             *slot = DrugParams {
                 drug_class: match d.class {
                     DrugClass::CycleSpecific => CLASS_CYCLE_SPECIFIC,
@@ -85,7 +86,7 @@ impl DrugSet {
                 },
                 efflux_substrate: d.efflux_substrate as u32,
                 exposure_um: d.ic50_um as f32,
-                _pad: 0,
+                field: crate::model::fields::drug_field(k) as u32,
             };
         }
         let mut mutation_threshold = [0u32; 8];

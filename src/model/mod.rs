@@ -6,6 +6,7 @@ pub mod action;
 pub mod census;
 pub mod drug_params;
 pub mod failure;
+pub mod fields;
 pub mod lattice;
 pub mod lineage;
 pub mod params;

@@ -2,6 +2,7 @@
 //! lattice units. Keep in sync with shaders/shared/params.wgsl.
 
 use crate::model::rng;
+use crate::model::site::Kind;
 use crate::scene::Scene;
 use bytemuck::{Pod, Zeroable};
 
@@ -36,21 +37,22 @@ pub struct SimParams {
     /// Clones of the initial tumour (`[[clones]]`, at least 1): ids below are
     /// initial, ids from here on were founded by mutation (the census counts both).
     pub initial_clones: u32,
+    /// Fields of the scene (`model::fields`): oxygen, drugs, factors.
+    pub n_fields: u32,
+    pub _pad: [u32; 3],
 }
 
-/// One diffusing field's constants in lattice units (uniform, group 0 binding 1).
-/// The steady equation at a site, divided by D/h², is
-/// Σₙ(cₙ − c) − decay·c − vmax·c/(km + c) + exchange·perfusion·(level − c) = 0.
-/// Keep in sync with `struct FieldParams` in shaders/shared/params.wgsl.
+/// One diffusing field's constants in lattice units (uniform, group 0 binding 1): the
+/// field descriptor every field (oxygen, each drug, each signalling factor) is an
+/// instance of. The steady equation at a site, divided by D/h², is
+/// Σₙ(cₙ − c) − decay·c + exchange·perfusion·(level − c) + Σ terms = 0,
+/// where each term of `terms` that matches the site's kind and state adds a source or
+/// a sink (`FieldTerm`). Keep in sync with `struct FieldParams` in shaders/shared/params.wgsl.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Default, Pod, Zeroable)]
 pub struct FieldParams {
     /// k·h²/D.
     pub decay: f32,
-    /// Vmax·h²/D, in the field's unit.
-    pub uptake_vmax: f32,
-    /// Km in the field's unit; 0 makes uptake first order (vmax·c).
-    pub uptake_km: f32,
     /// Vessel exchange rate·h²/D for a fully perfused site.
     pub vessel_exchange: f32,
     /// Blood level in the field's unit.
@@ -65,6 +67,74 @@ pub struct FieldParams {
     /// sweep's indirect dispatch size, or zeros once the solve has converged. Filled in
     /// by the GPU backend; the CPU backend ignores them.
     pub sweep_groups: [u32; 2],
+    /// Fixed-point units per field unit of the census sums of this field.
+    pub census_scale: f32,
+    /// How many of `terms` apply.
+    pub n_terms: u32,
+    pub terms: [FieldTerm; MAX_FIELD_TERMS],
+}
+
+/// Sources and sinks one field descriptor can hold.
+pub const MAX_FIELD_TERMS: usize = 4;
+
+/// `FieldTerm::order`: a zero-order source (`rate`, field unit per D/h²), a
+/// first-order sink (`rate`·c) or a saturable (Michaelis–Menten) sink
+/// `rate`·c/(`half_max` + c), linearised with the site's previous value.
+pub const TERM_ZERO_ORDER: u32 = 0;
+pub const TERM_FIRST_ORDER: u32 = 1;
+pub const TERM_MICHAELIS_MENTEN: u32 = 2;
+
+/// A source or sink at the sites of one kind whose `w0` has every bit of `state` set
+/// (0: every site of the kind; `site::QUIESCENT_BIT`: hypoxic cells). Keep in sync with
+/// `struct FieldTerm` in shaders/shared/params.wgsl.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, Pod, Zeroable)]
+pub struct FieldTerm {
+    pub kind: u32,
+    pub state: u32,
+    pub order: u32,
+    /// Lattice units: the source, the rate constant, or Vmax (all × h²/D).
+    pub rate: f32,
+    pub half_max: f32,
+    pub _pad: [u32; 3],
+}
+
+impl FieldTerm {
+    pub fn new(kind: crate::model::site::Kind, state: u32, order: u32, rate: f64) -> FieldTerm {
+        FieldTerm {
+            kind: kind as u32,
+            state,
+            order,
+            rate: rate as f32,
+            ..FieldTerm::default()
+        }
+    }
+}
+
+impl FieldParams {
+    /// Adds a source or sink; a zero rate adds nothing (it would not change the
+    /// solution, and leaving it out keeps the arithmetic of a field without it).
+    ///
+    /// # Panics
+    /// With more than `MAX_FIELD_TERMS` terms (scene validation refuses them first).
+    pub fn with_term(mut self, term: FieldTerm) -> FieldParams {
+        if term.rate == 0.0 {
+            return self;
+        }
+        let k = self.n_terms as usize;
+        assert!(
+            k < MAX_FIELD_TERMS,
+            "more than {MAX_FIELD_TERMS} field terms"
+        );
+        self.terms[k] = term;
+        self.n_terms += 1;
+        self
+    }
+
+    /// The terms in use.
+    pub fn active_terms(&self) -> &[FieldTerm] {
+        &self.terms[..(self.n_terms as usize).min(MAX_FIELD_TERMS)]
+    }
 }
 
 /// Which half of the red-black sweep, which sweep of the tick and which field
@@ -81,8 +151,9 @@ pub struct SweepParams {
     pub residual_slot: u32,
 }
 
-/// Fields a scene can have: oxygen and up to `MAX_DRUGS` drugs.
-pub const MAX_FIELDS: usize = 1 + crate::scene::MAX_DRUGS;
+/// Fields a scene can hold (`model::fields`): oxygen, up to `MAX_DRUGS` drugs and
+/// signalling factors. Each costs 4 bytes per site on the device and in snapshots.
+pub const MAX_FIELDS: usize = 8;
 
 /// Capillary radius for the vessel wall area per site: a vessel site holds a capillary
 /// segment of radius 5 µm along its length h, so S/V = 2π·r/h² (capillary diameters
@@ -120,6 +191,8 @@ impl SimParams {
             compression_onset: compression_count(scene, scene.vessels.compression_onset),
             compression_collapse: compression_count(scene, scene.vessels.compression_collapse),
             initial_clones: scene.clones.len().max(1) as u32,
+            n_fields: (1 + scene.drugs.len() + scene.factors.len()) as u32,
+            _pad: [0; 3],
         }
     }
 
@@ -151,15 +224,24 @@ pub fn compressed_perfusion(sim: &SimParams, base: u32, k: u32) -> u32 {
 }
 
 impl FieldParams {
-    /// Oxygen in mmHg.
+    /// Oxygen in mmHg: Michaelis–Menten uptake by live tumour cells (first order when
+    /// the half-maximum is 0).
     pub fn oxygen(scene: &Scene) -> FieldParams {
         let o = &scene.oxygen;
         let h = scene.lattice.site_size_um;
         let scale = h * h / o.diffusion_um2_per_min; // min per (D/h²)
+        let mut uptake = FieldTerm::new(
+            Kind::Tumour,
+            0,
+            TERM_MICHAELIS_MENTEN,
+            o.uptake_mmhg_per_min * scale,
+        );
+        uptake.half_max = o.uptake_half_max_mmhg as f32;
+        if o.uptake_half_max_mmhg <= 0.0 {
+            uptake.order = TERM_FIRST_ORDER;
+        }
         FieldParams {
             decay: (o.decay_per_min * scale) as f32,
-            uptake_vmax: (o.uptake_mmhg_per_min * scale) as f32,
-            uptake_km: o.uptake_half_max_mmhg as f32,
             vessel_exchange: (o.vessel_exchange_per_min * scale) as f32,
             vessel_level: o.vessel_po2_mmhg as f32,
             boundary_level: o.boundary_mmhg.unwrap_or(0.0) as f32,
@@ -167,12 +249,12 @@ impl FieldParams {
             omega: o.sor_omega as f32,
             tolerance: o.tolerance_mmhg as f32,
             max_sweeps: o.max_sweeps_per_tick,
-            sweep_groups: [0; 2],
+            census_scale: crate::model::census::O2_SUM_SCALE as f32,
+            ..FieldParams::default()
         }
+        .with_term(uptake)
     }
-}
 
-impl FieldParams {
     /// Drug `d` in µM, with blood at `plasma_um`: first-order uptake by live tumour
     /// cells, exchange through perfused vessel walls at permeability × S/V.
     pub fn drug(scene: &Scene, d: usize, plasma_um: f64) -> FieldParams {
@@ -182,26 +264,36 @@ impl FieldParams {
         let surface_per_volume = 2.0 * std::f64::consts::PI * CAPILLARY_RADIUS_UM / (h * h);
         FieldParams {
             decay: (drug.decay_per_min * scale) as f32,
-            uptake_vmax: (drug.cell_uptake_per_min * scale) as f32,
-            uptake_km: 0.0,
             vessel_exchange: (drug.vessel_permeability_um_per_min * surface_per_volume * scale)
                 as f32,
             vessel_level: plasma_um as f32,
-            boundary_level: 0.0,
-            fixed_boundary: 0,
             omega: scene.oxygen.sor_omega as f32,
             tolerance: (drug.ic50_um * DRUG_TOLERANCE_OF_IC50) as f32,
             max_sweeps: scene.oxygen.max_sweeps_per_tick,
-            sweep_groups: [0; 2],
+            census_scale: crate::model::census::DRUG_SUM_SCALE as f32,
+            ..FieldParams::default()
         }
+        .with_term(FieldTerm::new(
+            Kind::Tumour,
+            0,
+            TERM_FIRST_ORDER,
+            drug.cell_uptake_per_min * scale,
+        ))
     }
 
-    /// Every field of a scene at the given plasma levels (µM, one per drug).
+    /// Every field of a scene at the given plasma levels (µM, one per drug), in field
+    /// order: oxygen, each drug, each factor (`model::fields`).
     pub fn all(scene: &Scene, plasma_um: &[f64]) -> Vec<FieldParams> {
         let mut out = vec![FieldParams::oxygen(scene)];
         out.extend(
             (0..scene.drugs.len())
                 .map(|d| FieldParams::drug(scene, d, plasma_um.get(d).copied().unwrap_or(0.0))),
+        );
+        out.extend(
+            scene
+                .factors
+                .iter()
+                .map(|f| crate::model::fields::factor_params(scene, f)),
         );
         out
     }
@@ -245,8 +337,9 @@ mod tests {
 
     #[test]
     fn struct_sizes_are_16_byte_multiples() {
-        assert_eq!(std::mem::size_of::<SimParams>(), 64);
-        assert_eq!(std::mem::size_of::<FieldParams>(), 48);
+        assert_eq!(std::mem::size_of::<SimParams>(), 80);
+        assert_eq!(std::mem::size_of::<FieldParams>(), 176);
+        assert_eq!(std::mem::size_of::<FieldTerm>(), 32);
         assert_eq!(std::mem::size_of::<SweepParams>(), 16);
     }
 }

@@ -3,7 +3,7 @@
 //! that every kernel starts with, so no `.wgsl` file holds a copy (a test checks that
 //! none declares one of these names).
 
-use crate::model::{action, census, drug_params as drugs, lineage, pd, rng, site};
+use crate::model::{action, census, drug_params as drugs, lineage, params, pd, rng, site};
 
 /// A constant's WGSL type and value.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -55,7 +55,11 @@ pub fn all() -> Vec<(String, ConstValue)> {
     u("STREAM_MUTATION0", rng::stream::MUTATION0);
     // Drugs, traits and PD tables (model::drug_params, model::pd).
     u("MAX_DRUGS", crate::scene::MAX_DRUGS as u32);
-    u("MAX_FIELDS", crate::model::params::MAX_FIELDS as u32);
+    u("MAX_FIELDS", params::MAX_FIELDS as u32);
+    u("MAX_FIELD_TERMS", params::MAX_FIELD_TERMS as u32);
+    u("TERM_ZERO_ORDER", params::TERM_ZERO_ORDER);
+    u("TERM_FIRST_ORDER", params::TERM_FIRST_ORDER);
+    u("TERM_MICHAELIS_MENTEN", params::TERM_MICHAELIS_MENTEN);
     u("INTERACTION_BLISS", drugs::INTERACTION_BLISS);
     u(
         "INTERACTION_HIGHEST_SINGLE_AGENT",

@@ -125,17 +125,17 @@ impl Site {
     }
 
     /// What a field sweep on the GPU reads of the site, in 4 bytes instead of 16
-    /// (`site_code` in shaders/shared/bindings.wgsl): bits 0–3 the kind, bits 16–31 a
-    /// vessel's perfusion (0 for other kinds). Keep in sync with `solve_code` in
+    /// (`site_code` in shaders/shared/bindings.wgsl): the low half of `w0` (kind and
+    /// flags, which field terms are gated by), and in the high half a vessel's
+    /// perfusion (0 for other kinds). Keep in sync with `solve_code` in
     /// shaders/shared/site.wgsl.
     pub fn solve_code(&self) -> u32 {
-        let kind = self.w0 & KIND_MASK;
         let perfusion = if self.kind() == Kind::Vessel {
-            (self.w1 & LOW16) << 16
+            (self.w1 & LOW16) << HALF_SHIFT
         } else {
             0
         };
-        kind | perfusion
+        (self.w0 & LOW16) | perfusion
     }
 
     pub fn clone_id(&self) -> u16 {
@@ -269,8 +269,10 @@ mod tests {
         assert_eq!(v.solve_code(), Kind::Vessel as u32 | ((v.w1 & LOW16) << 16));
         assert_eq!(v.solve_code() >> 16, 32768);
         // A tumour cell's cycle progress (w1's low half) is not perfusion.
-        let t = Site::tumour(513, 7, 21);
+        let mut t = Site::tumour(513, 7, 21);
         assert_eq!(t.solve_code(), Kind::Tumour as u32);
+        t.w0 |= QUIESCENT_BIT;
+        assert_eq!(t.solve_code(), Kind::Tumour as u32 | QUIESCENT_BIT);
         assert_eq!(Site::EMPTY.solve_code(), 0);
     }
 

@@ -8,6 +8,7 @@ mod defaults;
 pub mod describe;
 pub mod drugs;
 pub mod error;
+pub mod factors;
 pub mod therapy;
 mod validate;
 mod validate_drugs;
@@ -48,6 +49,9 @@ pub struct Scene {
     /// Drugs, each with its own diffusing field (at most `MAX_DRUGS`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub drugs: Vec<Drug>,
+    /// Diffusing signalling factors, each a field with its own sources and sinks.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub factors: Vec<factors::Factor>,
     /// How the drugs of a combination act together on one cell.
     #[serde(default)]
     pub drug_interaction: DrugInteraction,

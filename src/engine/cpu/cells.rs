@@ -132,7 +132,8 @@ fn cell(
         let mut levels = [0.0f32; MAX_DRUGS];
         let mut auc = [0u32; MAX_DRUGS];
         for d in 0..n_drugs {
-            levels[d] = conc[(1 + d) * n + i as usize];
+            let field = input.drugs.drugs[d].field as usize;
+            levels[d] = conc[field * n + i as usize];
             // SAFETY: site i's exposure slots are touched only by the thread of site i.
             auc[d] = unsafe { exposure.get(d * n + i as usize) };
         }

@@ -1,9 +1,9 @@
 //! CPU twin of shaders/census.wgsl.
 
-use crate::model::census::{Census, DRUG_SUM_SCALE};
-use crate::model::drug_params::{DrugSet, TRAIT_EFFLUX, TRAIT_SLOW_CYCLE, TRAIT_TARGET_MASK};
+use crate::model::census::Census;
+use crate::model::drug_params::{TRAIT_EFFLUX, TRAIT_SLOW_CYCLE, TRAIT_TARGET_MASK};
 use crate::model::lineage::word;
-use crate::model::params::SimParams;
+use crate::model::params::{FieldParams, SimParams, MAX_FIELDS};
 use crate::model::site::{Kind, Site};
 use rayon::prelude::*;
 
@@ -13,31 +13,38 @@ use super::cells::grid_of;
 const CHUNK: usize = 16384;
 
 /// Integer reductions over the lattice; independent of thread count. `conc` holds
-/// every field (oxygen first, then each drug, `n_sites` values each); `lineage` is
-/// the lineage buffer, or at least its header (`Lineage::header`), which is copied.
+/// every field (`model::fields` order, `n_sites` values each) and `fields` their
+/// descriptors (for the census scale); `lineage` is the lineage buffer, or at least
+/// its header (`Lineage::header`), which is copied.
 pub fn census(
     sim: &SimParams,
-    drugs: &DrugSet,
+    fields: &[FieldParams],
     src: &[Site],
     conc: &[f32],
     lineage: &[u32],
 ) -> Census {
     let grid = grid_of(sim);
     let n = sim.n_sites as usize;
-    let n_drugs = drugs.n_drugs as usize;
+    let n_fields = (sim.n_fields as usize).min(fields.len()).min(MAX_FIELDS);
     let counts = src
         .par_chunks(CHUNK)
         .enumerate()
         .map(|(chunk, sites)| {
             let base = chunk * CHUNK;
             let mut acc = Census::CLEARED;
-            let mut o2_sum = 0u64;
-            let mut drug_sum = [0u64; 4];
+            let mut sum = [0u64; MAX_FIELDS];
+            let mut tumour_sum = [0u64; MAX_FIELDS];
             for (k, s) in sites.iter().enumerate() {
                 let i = base + k;
                 let o2 = conc[i];
-                o2_sum += Census::o2_fixed(o2) as u64;
                 let kind = s.kind();
+                for f in 0..n_fields {
+                    let v = Census::fixed(conc[f * n + i], fields[f].census_scale) as u64;
+                    sum[f] += v;
+                    if kind == Kind::Tumour {
+                        tumour_sum[f] += v;
+                    }
+                }
                 match kind {
                     Kind::Tumour => {
                         acc.tumour_live += 1;
@@ -52,10 +59,6 @@ pub fn census(
                             *n += 1;
                         }
                         acc.acquired_live += (id >= sim.initial_clones) as u32;
-                        for (d, sum) in drug_sum.iter_mut().enumerate().take(n_drugs) {
-                            let level = conc[(1 + d) * n + i];
-                            *sum += Census::fixed(level, DRUG_SUM_SCALE as f32) as u64;
-                        }
                     }
                     Kind::Necrotic => acc.necrotic += 1,
                     Kind::Vessel => {
@@ -72,10 +75,9 @@ pub fn census(
                     }
                 }
             }
-            acc.o2_sum_lo = o2_sum as u32;
-            acc.o2_sum_hi = (o2_sum >> 32) as u32;
-            for (d, &sum) in drug_sum.iter().enumerate() {
-                acc.set_drug_sum(d, sum);
+            for f in 0..MAX_FIELDS {
+                acc.set_field_sum(f, sum[f]);
+                acc.set_field_tumour_sum(f, tumour_sum[f]);
             }
             acc
         })
@@ -90,7 +92,6 @@ pub fn census(
 /// Combines two partial censuses (what the GPU does when a census adds into a buffer);
 /// the lineage counts are stored, not added: `b`'s win.
 pub fn merge_census(a: Census, b: Census) -> Census {
-    let sum = a.o2_sum() + b.o2_sum();
     let mut out = Census {
         tumour_live: a.tumour_live + b.tumour_live,
         quiescent: a.quiescent + b.quiescent,
@@ -98,23 +99,21 @@ pub fn merge_census(a: Census, b: Census) -> Census {
         vessel: a.vessel + b.vessel,
         hypoxic: a.hypoxic + b.hypoxic,
         perfused_vessel: a.perfused_vessel + b.perfused_vessel,
-        o2_sum_lo: sum as u32,
-        o2_sum_hi: (sum >> 32) as u32,
         min: std::array::from_fn(|k| a.min[k].min(b.min[k])),
         max: std::array::from_fn(|k| a.max[k].max(b.max[k])),
         persister: a.persister + b.persister,
         trait_target: a.trait_target + b.trait_target,
         trait_efflux: a.trait_efflux + b.trait_efflux,
         trait_slow_cycle: a.trait_slow_cycle + b.trait_slow_cycle,
-        drug_sum: [0; 8],
         clones: b.clones,
         mutations: b.mutations,
         clone_live: std::array::from_fn(|k| a.clone_live[k] + b.clone_live[k]),
         acquired_live: a.acquired_live + b.acquired_live,
-        _pad: [0; 3],
+        ..Census::CLEARED
     };
-    for d in 0..4 {
-        out.set_drug_sum(d, a.drug_sum(d).wrapping_add(b.drug_sum(d)));
+    for f in 0..MAX_FIELDS {
+        out.set_field_sum(f, a.field_sum(f).wrapping_add(b.field_sum(f)));
+        out.set_field_tumour_sum(f, a.field_tumour_sum(f).wrapping_add(b.field_tumour_sum(f)));
     }
     out
 }

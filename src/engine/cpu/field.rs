@@ -1,7 +1,9 @@
 //! CPU twins of shaders/field_sweep.wgsl and shaders/field_guard.wgsl.
 
 use super::shared::SharedSlice;
-use crate::model::params::{FieldParams, SimParams, SweepParams};
+use crate::model::params::{
+    FieldParams, SimParams, SweepParams, TERM_FIRST_ORDER, TERM_ZERO_ORDER,
+};
 use crate::model::site::{Kind, Site};
 use rayon::prelude::*;
 
@@ -245,17 +247,21 @@ unsafe fn update(
 ) -> f32 {
     let mut diag = nn + field.decay;
     let mut rhs = sum;
-    match s.kind() {
-        Kind::Vessel => {
-            let e = field.vessel_exchange * s.perfusion_wgsl();
-            diag += e;
-            rhs += e * field.vessel_level;
+    let kind = s.kind_code();
+    if kind == Kind::Vessel as u32 {
+        let e = field.vessel_exchange * s.perfusion_wgsl();
+        diag += e;
+        rhs += e * field.vessel_level;
+    }
+    for term in field.active_terms() {
+        if term.kind != kind || s.w0 & term.state != term.state {
+            continue;
         }
-        Kind::Tumour if field.uptake_km > 0.0 => {
-            diag += field.uptake_vmax / (field.uptake_km + c_old.max(0.0))
+        match term.order {
+            TERM_ZERO_ORDER => rhs += term.rate,
+            TERM_FIRST_ORDER => diag += term.rate,
+            _ => diag += term.rate / (term.half_max + c_old.max(0.0)),
         }
-        Kind::Tumour => diag += field.uptake_vmax,
-        _ => {}
     }
     let gs = rhs / diag;
     let c_new = (c_old + field.omega * (gs - c_old)).max(0.0);
@@ -279,9 +285,13 @@ mod tests {
             x
         };
         let sites = (0..n)
-            .map(|_| match next() % 4 {
+            .map(|_| match next() % 5 {
                 0 => Site::EMPTY,
                 1 => Site::tumour(0, 0, 20),
+                4 => Site {
+                    w0: Kind::Tumour as u32 | crate::model::site::QUIESCENT_BIT,
+                    ..Site::tumour(0, 0, 20)
+                },
                 2 => Site::vessel((next() % 1000) as f64 / 1000.0),
                 _ => Site {
                     w0: Kind::Necrotic as u32,
@@ -364,6 +374,7 @@ mod tests {
                 "",
                 "boundary_mmhg = 20.0\n",
                 "first-order uptake (drug fields)",
+                "secretion by hypoxic cells, saturable sink at vessels",
             ] {
                 let boundary = if extra.starts_with("boundary") {
                     extra
@@ -377,7 +388,21 @@ mod tests {
                 let sim = SimParams::from_scene(&scene);
                 let mut field = FieldParams::oxygen(&scene);
                 if extra.starts_with("first-order") {
-                    field.uptake_km = 0.0;
+                    field.terms[0].order = crate::model::params::TERM_FIRST_ORDER;
+                }
+                if extra.starts_with("secretion") {
+                    use crate::model::params::{FieldTerm, TERM_MICHAELIS_MENTEN};
+                    use crate::model::site::QUIESCENT_BIT;
+                    let mut sink = FieldTerm::new(Kind::Vessel, 0, TERM_MICHAELIS_MENTEN, 0.3);
+                    sink.half_max = 2.0;
+                    field = field
+                        .with_term(FieldTerm::new(
+                            Kind::Tumour,
+                            QUIESCENT_BIT,
+                            TERM_ZERO_ORDER,
+                            0.7,
+                        ))
+                        .with_term(sink);
                 }
                 let (sites, start) = random_state(scene.site_count() as usize, 7 + nx as u64);
                 for colour in 0..2 {

@@ -200,7 +200,7 @@ impl Backend for CpuBackend {
             lineage: &mut self.lineage,
         };
         let (drugs, pd) = (&self.drugs, &self.pd_tables);
-        let census = Self::install(&self.pool, || step(sim, drugs, pd, state, report));
+        let census = Self::install(&self.pool, || step(sim, fields, drugs, pd, state, report));
         if let Some(census) = census {
             self.reports.push_back(TickReport {
                 tick: sim.tick as u64 + 1,
@@ -258,7 +258,7 @@ impl Backend for CpuBackend {
             ),
             Pass::CloneAssign => clone_assign(&mut io.lineage, &mut io.dst, sim.tick + 1),
             Pass::Census => {
-                let counts = census(sim, drugs, &io.src, &io.conc, &io.lineage);
+                let counts = census(sim, fields, &io.src, &io.conc, &io.lineage);
                 io.census = merge_census(io.census, counts)
             }
         });
@@ -279,6 +279,7 @@ struct StepState<'a> {
 /// Cells then resolve (A → B → A), clone_assign, then the census when asked.
 fn step(
     sim: &SimParams,
+    fields: &[FieldParams],
     drugs: &DrugSet,
     pd_table: &[u32],
     s: StepState,
@@ -294,5 +295,5 @@ fn step(
     cells(&input, s.b, s.wish, s.exposure);
     resolve(sim, drugs, s.b, s.wish, s.a, s.exposure, s.lineage);
     clone_assign(s.lineage, s.a, sim.tick + 1);
-    report.then(|| census(sim, drugs, s.a, s.conc, s.lineage))
+    report.then(|| census(sim, fields, s.a, s.conc, s.lineage))
 }

@@ -179,7 +179,7 @@ mod tests {
         assert_eq!(std::mem::size_of::<Census>() % 4, 0);
         let mut c = Census::CLEARED;
         c.tumour_live = 7;
-        c.o2_sum_hi = 3;
+        c.field_sum[1] = 3;
         let r = TickReport {
             tick: 9,
             census: c,
