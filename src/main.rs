@@ -4,6 +4,7 @@
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
+use oncolattice::output::atomic;
 use oncolattice::output::export::{ExportOptions, ExportProgress};
 use oncolattice::output::plot::PlotError;
 use oncolattice::output::render::{self as rendering, RenderError, RenderOptions};
@@ -521,8 +522,7 @@ fn bench(args: BenchArgs) -> anyhow::Result<()> {
         print!("{}", oncolattice::bench::peers::table(&runs));
         if let Some(path) = &args.json {
             let text = serde_json::to_string_pretty(&runs).context("cannot serialise the runs")?;
-            std::fs::write(path, text + "\n")
-                .with_context(|| format!("cannot write {}", path.display()))?;
+            write_json(path, text)?;
         }
         return Ok(());
     }
@@ -540,10 +540,16 @@ fn bench(args: BenchArgs) -> anyhow::Result<()> {
     print!("{}", report.table());
     if let Some(path) = &args.json {
         let text = serde_json::to_string_pretty(&report).context("cannot serialise the bench")?;
-        std::fs::write(path, text + "\n")
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        write_json(path, text)?;
     }
     Ok(())
+}
+
+/// Writes `bench --json FILE` whole, as every other output is written.
+fn write_json(path: &std::path::Path, mut text: String) -> anyhow::Result<()> {
+    text.push('\n');
+    atomic::write(path, text.as_bytes())
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {}", e.path.display(), e.source))
 }
 
 fn info(json: bool) -> anyhow::Result<()> {

@@ -411,12 +411,9 @@ pub fn write_png(img: &RgbImage, path: &Path) -> Result<(), RenderError> {
         path: path.to_path_buf(),
         source,
     })?;
-    crate::output::rundir::write_atomic(path, &bytes).map_err(|e| match e {
-        crate::output::RunError::Io { path, source } => RenderError::Io { path, source },
-        other => RenderError::Io {
-            path: path.to_path_buf(),
-            source: std::io::Error::other(other.to_string()),
-        },
+    crate::output::atomic::write(path, &bytes).map_err(|e| RenderError::Io {
+        path: e.path,
+        source: e.source,
     })
 }
 
