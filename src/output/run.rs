@@ -180,7 +180,7 @@ pub fn run(
         scene,
         scene_path.display().to_string(),
         BackendRecord {
-            kind: info.kind.clone(),
+            kind: info.kind.as_str().into(),
             device: info.device.clone(),
             detail: info.detail.clone(),
             note: note.clone(),
@@ -526,7 +526,6 @@ impl Writer {
     fn summary(&self, sim: &Simulation, error: Option<String>) -> Summary {
         let rows = self.timeseries.rows();
         let s = &self.scene;
-        let b = &self.backend;
         Summary {
             oncolattice_version: env!("CARGO_PKG_VERSION"),
             scene: SceneInfo {
@@ -539,13 +538,11 @@ impl Writer {
                 site_size_um: s.lattice.site_size_um,
                 sites: s.site_count(),
             },
+            // The record's kind, device and detail were taken from this backend's
+            // info (by `run`, or by `resume` for the backend that continues).
             backend: BackendSummary {
-                info: BackendInfo {
-                    kind: b.kind.clone(),
-                    device: b.device.clone(),
-                    detail: b.detail.clone(),
-                },
-                note: b.note.clone(),
+                info: sim.backend_info(),
+                note: self.backend.note.clone(),
             },
             completed: error.is_none() && sim.is_done(),
             error,

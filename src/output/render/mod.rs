@@ -187,7 +187,11 @@ impl VolumeDevice {
         if !self.tried && self.choice != BackendChoice::Cpu {
             self.tried = true;
             // `auto` passes over software adapters, as `run` does.
-            match GpuContext::new(self.choice == BackendChoice::Gpu) {
+            let ctx = match self.choice {
+                BackendChoice::Gpu => crate::engine::requested_gpu(),
+                _ => GpuContext::new(false),
+            };
+            match ctx {
                 Ok(ctx) => {
                     let pipeline = volume_gpu::VolumePipeline::new(&ctx)?;
                     self.gpu = Some((ctx, pipeline));
