@@ -306,14 +306,7 @@ fn export(args: ExportArgs) -> anyhow::Result<()> {
         npz: args.npz,
         out: args.out,
     };
-    let bar = if args.quiet || !std::io::stderr().is_terminal() {
-        ProgressBar::hidden()
-    } else {
-        let style =
-            ProgressStyle::with_template("{bar:32.green/white} {bytes}/{total_bytes}  {msg}")
-                .expect("the template is valid");
-        ProgressBar::new(0).with_style(style)
-    };
+    let bar = progress_bar(args.quiet, BYTES);
     let mut current = PathBuf::new();
     let written =
         oncolattice::output::export::export(&args.snapshot, &opts, &mut |p: ExportProgress| {
@@ -333,6 +326,26 @@ fn export(args: ExportArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `run` and `resume`: ticks done, and the message `Bar::progress` sets.
+const TICKS: &str = "{bar:32.green/white} {pos}/{len} ticks  {msg}  [{elapsed_precise} < {eta}]";
+/// `export`: bytes of the file being written, named in the message.
+const BYTES: &str = "{bar:32.green/white} {bytes}/{total_bytes}  {msg}";
+/// `render`'s steps: the message names what is counted.
+const STEPS: &str = "{bar:32.green/white} {pos}/{len} {msg}  [{elapsed_precise} < {eta}]";
+
+/// A progress bar on stderr, hidden when `quiet` or when stderr is not a terminal (a
+/// log file or a pipe gets no control codes). Its length is set once it is known.
+fn progress_bar(quiet: bool, template: &str) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    // The templates are the constants above (a test parses them); a plain bar is a
+    // better failure than none.
+    let style =
+        ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar());
+    ProgressBar::new(0).with_style(style)
+}
+
 /// The progress bar and the lines printed around it.
 struct Bar {
     bar: ProgressBar,
@@ -341,16 +354,10 @@ struct Bar {
 
 impl Bar {
     fn new(quiet: bool) -> Bar {
-        let bar = if quiet || !std::io::stderr().is_terminal() {
-            ProgressBar::hidden()
-        } else {
-            let style = ProgressStyle::with_template(
-                "{bar:32.green/white} {pos}/{len} ticks  {msg}  [{elapsed_precise} < {eta}]",
-            )
-            .expect("the template is valid");
-            ProgressBar::new(0).with_style(style)
-        };
-        Bar { bar, quiet }
+        Bar {
+            bar: progress_bar(quiet, TICKS),
+            quiet,
+        }
     }
 }
 
@@ -572,20 +579,6 @@ fn info(json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A progress bar on stderr for long steps (hidden when quiet or not a terminal).
-fn step_bar(quiet: bool, what: &str) -> ProgressBar {
-    if quiet || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let style = ProgressStyle::with_template(
-        "{bar:32.green/white} {pos}/{len} {msg}  [{elapsed_precise} < {eta}]",
-    )
-    .expect("the template is valid");
-    ProgressBar::new(0)
-        .with_style(style)
-        .with_message(what.to_string())
-}
-
 fn render(args: RenderArgs) -> anyhow::Result<()> {
     let bad = |m: String| anyhow::Error::new(RenderError::Input(m));
     let panels = match &args.panels {
@@ -614,7 +607,7 @@ fn render(args: RenderArgs) -> anyhow::Result<()> {
         .map(rendering::parse_size)
         .transpose()
         .map_err(bad)?;
-    let bar = step_bar(args.quiet, "ticks (recomputing the state)");
+    let bar = progress_bar(args.quiet, STEPS).with_message("ticks (recomputing the state)");
     let loaded = rendering::input::load(&args.input, &mut |done, total| {
         bar.set_length(total);
         bar.set_position(done);
@@ -630,7 +623,7 @@ fn render(args: RenderArgs) -> anyhow::Result<()> {
     };
     // Checked before anything slow runs.
     rendering::check(&loaded.input, &opts)?;
-    let bar = step_bar(args.quiet, "rows");
+    let bar = progress_bar(args.quiet, STEPS).with_message("rows");
     let mut device = rendering::VolumeDevice::new(args.backend);
     let img = rendering::render(&loaded.input, &opts, &mut device, &mut |done, total| {
         bar.set_length(total);
@@ -669,4 +662,21 @@ fn plot(args: PlotArgs) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_progress_templates_parse() {
+        for t in [TICKS, BYTES, STEPS] {
+            assert!(ProgressStyle::with_template(t).is_ok(), "{t}");
+        }
+    }
+
+    #[test]
+    fn a_quiet_bar_is_hidden() {
+        assert!(progress_bar(true, TICKS).is_hidden());
+    }
 }
