@@ -6,6 +6,6 @@ pub mod model;
 pub mod output;
 pub mod scene;
 
-pub use engine::{create_backend, BackendChoice, EngineError, Simulation};
+pub use engine::{create_backend, BackendChoice, BackendKind, EngineError, Simulation};
 pub use output::{run, Observer, RunError, RunOptions, Summary};
 pub use scene::{Scene, SceneError};

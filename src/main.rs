@@ -4,6 +4,7 @@
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
+use oncolattice::output::atomic;
 use oncolattice::output::export::{ExportOptions, ExportProgress};
 use oncolattice::output::plot::PlotError;
 use oncolattice::output::render::{self as rendering, RenderError, RenderOptions};
@@ -305,14 +306,7 @@ fn export(args: ExportArgs) -> anyhow::Result<()> {
         npz: args.npz,
         out: args.out,
     };
-    let bar = if args.quiet || !std::io::stderr().is_terminal() {
-        ProgressBar::hidden()
-    } else {
-        let style =
-            ProgressStyle::with_template("{bar:32.green/white} {bytes}/{total_bytes}  {msg}")
-                .expect("the template is valid");
-        ProgressBar::new(0).with_style(style)
-    };
+    let bar = progress_bar(args.quiet, BYTES);
     let mut current = PathBuf::new();
     let written =
         oncolattice::output::export::export(&args.snapshot, &opts, &mut |p: ExportProgress| {
@@ -332,6 +326,26 @@ fn export(args: ExportArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `run` and `resume`: ticks done, and the message `Bar::progress` sets.
+const TICKS: &str = "{bar:32.green/white} {pos}/{len} ticks  {msg}  [{elapsed_precise} < {eta}]";
+/// `export`: bytes of the file being written, named in the message.
+const BYTES: &str = "{bar:32.green/white} {bytes}/{total_bytes}  {msg}";
+/// `render`'s steps: the message names what is counted.
+const STEPS: &str = "{bar:32.green/white} {pos}/{len} {msg}  [{elapsed_precise} < {eta}]";
+
+/// A progress bar on stderr, hidden when `quiet` or when stderr is not a terminal (a
+/// log file or a pipe gets no control codes). Its length is set once it is known.
+fn progress_bar(quiet: bool, template: &str) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    // The templates are the constants above (a test parses them); a plain bar is a
+    // better failure than none.
+    let style =
+        ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar());
+    ProgressBar::new(0).with_style(style)
+}
+
 /// The progress bar and the lines printed around it.
 struct Bar {
     bar: ProgressBar,
@@ -340,16 +354,10 @@ struct Bar {
 
 impl Bar {
     fn new(quiet: bool) -> Bar {
-        let bar = if quiet || !std::io::stderr().is_terminal() {
-            ProgressBar::hidden()
-        } else {
-            let style = ProgressStyle::with_template(
-                "{bar:32.green/white} {pos}/{len} ticks  {msg}  [{elapsed_precise} < {eta}]",
-            )
-            .expect("the template is valid");
-            ProgressBar::new(0).with_style(style)
-        };
-        Bar { bar, quiet }
+        Bar {
+            bar: progress_bar(quiet, TICKS),
+            quiet,
+        }
     }
 }
 
@@ -521,8 +529,7 @@ fn bench(args: BenchArgs) -> anyhow::Result<()> {
         print!("{}", oncolattice::bench::peers::table(&runs));
         if let Some(path) = &args.json {
             let text = serde_json::to_string_pretty(&runs).context("cannot serialise the runs")?;
-            std::fs::write(path, text + "\n")
-                .with_context(|| format!("cannot write {}", path.display()))?;
+            write_json(path, text)?;
         }
         return Ok(());
     }
@@ -540,10 +547,16 @@ fn bench(args: BenchArgs) -> anyhow::Result<()> {
     print!("{}", report.table());
     if let Some(path) = &args.json {
         let text = serde_json::to_string_pretty(&report).context("cannot serialise the bench")?;
-        std::fs::write(path, text + "\n")
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        write_json(path, text)?;
     }
     Ok(())
+}
+
+/// Writes `bench --json FILE` whole, as every other output is written.
+fn write_json(path: &std::path::Path, mut text: String) -> anyhow::Result<()> {
+    text.push('\n');
+    atomic::write(path, text.as_bytes())
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {}", e.path.display(), e.source))
 }
 
 fn info(json: bool) -> anyhow::Result<()> {
@@ -564,20 +577,6 @@ fn info(json: bool) -> anyhow::Result<()> {
         );
     }
     Ok(())
-}
-
-/// A progress bar on stderr for long steps (hidden when quiet or not a terminal).
-fn step_bar(quiet: bool, what: &str) -> ProgressBar {
-    if quiet || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let style = ProgressStyle::with_template(
-        "{bar:32.green/white} {pos}/{len} {msg}  [{elapsed_precise} < {eta}]",
-    )
-    .expect("the template is valid");
-    ProgressBar::new(0)
-        .with_style(style)
-        .with_message(what.to_string())
 }
 
 fn render(args: RenderArgs) -> anyhow::Result<()> {
@@ -608,7 +607,7 @@ fn render(args: RenderArgs) -> anyhow::Result<()> {
         .map(rendering::parse_size)
         .transpose()
         .map_err(bad)?;
-    let bar = step_bar(args.quiet, "ticks (recomputing the state)");
+    let bar = progress_bar(args.quiet, STEPS).with_message("ticks (recomputing the state)");
     let loaded = rendering::input::load(&args.input, &mut |done, total| {
         bar.set_length(total);
         bar.set_position(done);
@@ -624,7 +623,7 @@ fn render(args: RenderArgs) -> anyhow::Result<()> {
     };
     // Checked before anything slow runs.
     rendering::check(&loaded.input, &opts)?;
-    let bar = step_bar(args.quiet, "rows");
+    let bar = progress_bar(args.quiet, STEPS).with_message("rows");
     let mut device = rendering::VolumeDevice::new(args.backend);
     let img = rendering::render(&loaded.input, &opts, &mut device, &mut |done, total| {
         bar.set_length(total);
@@ -663,4 +662,21 @@ fn plot(args: PlotArgs) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_progress_templates_parse() {
+        for t in [TICKS, BYTES, STEPS] {
+            assert!(ProgressStyle::with_template(t).is_ok(), "{t}");
+        }
+    }
+
+    #[test]
+    fn a_quiet_bar_is_hidden() {
+        assert!(progress_bar(true, TICKS).is_hidden());
+    }
 }

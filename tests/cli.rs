@@ -158,6 +158,16 @@ fn run_writes_a_complete_run_directory() {
             "timeseries.csv"
         ]
     );
+    // Every file was written whole and renamed: no temporary (`.NAME.tmp`) is left in
+    // the subfolders either (the listing above would show one at the top).
+    for sub in ["frames", "plots", "snapshots"] {
+        let names = files_in(&out.join(sub));
+        assert!(!names.is_empty(), "{sub} is empty");
+        assert!(
+            names.iter().all(|n| !n.starts_with('.')),
+            "{sub}: {names:?}"
+        );
+    }
 
     // The resolved scene is a valid scene with every section filled in.
     let resolved = std::fs::read_to_string(out.join("scene.resolved.toml")).unwrap();

@@ -72,14 +72,7 @@ pub fn run(opts: &BenchOptions, log: &mut dyn FnMut(&str)) -> Result<BenchReport
     let repeats = opts.repeats.max(1);
     let device = match opts.backend {
         BackendChoice::Cpu => Device::Cpu,
-        BackendChoice::Gpu => {
-            Device::Gpu(Arc::new(GpuContext::new(true).map_err(|e| match e {
-                EngineError::NoAdapter(why) => {
-                    EngineError::NoAdapter(format!("{why}; --backend cpu runs without a GPU"))
-                }
-                other => other,
-            })?))
-        }
+        BackendChoice::Gpu => Device::Gpu(Arc::new(crate::engine::requested_gpu()?)),
         BackendChoice::Auto => match GpuContext::new(false) {
             Ok(ctx) => Device::Gpu(Arc::new(ctx)),
             Err(_) => Device::Cpu,
@@ -109,7 +102,7 @@ pub fn run(opts: &BenchOptions, log: &mut dyn FnMut(&str)) -> Result<BenchReport
             let reference = timing::gpu_copy(ctx, size, PER_SUBMIT, repeats.max(5))?;
             let info = ctx.info();
             let backend_info = crate::engine::BackendInfo {
-                kind: "gpu".into(),
+                kind: crate::engine::BackendKind::Gpu,
                 device: info.name.clone(),
                 detail: format!("{:?}, {:?}", info.backend, info.device_type),
             };

@@ -44,7 +44,7 @@ fn drive(
     backend: BackendChoice,
     ticks: Option<u64>,
     plasma: &dyn Fn(f64) -> f64,
-) -> Result<(PeerRun, String), BenchError> {
+) -> Result<PeerRun, BenchError> {
     let (backend, _) = create_backend(backend, scene)?;
     let mut sim = Simulation::new(scene.clone(), backend)?;
     let info = sim.backend_info();
@@ -61,22 +61,19 @@ fn drive(
     let wall_s = start.elapsed().as_secs_f64();
     let last = sim.report_now()?.census;
     let simulated_h = total as f64 * tick_h;
-    Ok((
-        PeerRun {
-            workload: scene.name.clone(),
-            arm: None,
-            backend: format!("{} on {}", info.kind, info.device),
-            ticks: total,
-            simulated_h,
-            wall_s,
-            wall_s_per_simulated_h: wall_s / simulated_h.max(f64::MIN_POSITIVE),
-            initial_live: initial.tumour_live,
-            final_live: last.tumour_live,
-            final_resistant: (scene.drugs.len() == 1 && !scene.clones.is_empty())
-                .then_some(last.trait_slow_cycle),
-        },
-        info.kind,
-    ))
+    Ok(PeerRun {
+        workload: scene.name.clone(),
+        arm: None,
+        backend: format!("{} on {}", info.kind, info.device),
+        ticks: total,
+        simulated_h,
+        wall_s,
+        wall_s_per_simulated_h: wall_s / simulated_h.max(f64::MIN_POSITIVE),
+        initial_live: initial.tumour_live,
+        final_live: last.tumour_live,
+        final_resistant: (scene.drugs.len() == 1 && !scene.clones.is_empty())
+            .then_some(last.trait_slow_cycle),
+    })
 }
 
 /// Runs both workloads. `quick` shortens them (24 → 2 h; 10,000 → 100 ticks) for tests.
@@ -88,7 +85,7 @@ pub fn run_peers(
     let mut out = Vec::new();
     let a = scene(PEER_75, "scenes/bench/peer-75.toml")?;
     log("peer-75: 75³ sites, ~18,600 tumour cells, oxygen + one field");
-    let (run, _) = drive(&a, backend, quick.then_some(2), &|_| 1.0)?;
+    let run = drive(&a, backend, quick.then_some(2), &|_| 1.0)?;
     out.push(run);
     let b = scene(PEER_COMPETITIVE, "scenes/bench/peer-competitive.toml")?;
     let arms: [(&str, &dyn Fn(f64) -> f64); 3] = [
@@ -106,7 +103,7 @@ pub fn run_peers(
         log(&format!(
             "peer-competitive: arm {arm}, 100², 10,000 ticks of 2 h"
         ));
-        let (mut run, _) = drive(&b, backend, quick.then_some(100), plasma)?;
+        let mut run = drive(&b, backend, quick.then_some(100), plasma)?;
         run.arm = Some(arm.to_string());
         out.push(run);
     }

@@ -46,11 +46,54 @@ pub enum BackendChoice {
     Cpu,
 }
 
+/// Which backend ran: written as `"gpu"` or `"cpu"` (summary.json, performance.json,
+/// bench JSON, snapshot headers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BackendKind {
+    Gpu,
+    Cpu,
+}
+
+impl BackendKind {
+    /// The name files record.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BackendKind::Gpu => "gpu",
+            BackendKind::Cpu => "cpu",
+        }
+    }
+
+    /// Reads a recorded name back; `None` for anything else.
+    pub fn from_name(name: &str) -> Option<BackendKind> {
+        match name {
+            "gpu" => Some(BackendKind::Gpu),
+            "cpu" => Some(BackendKind::Cpu),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for BackendKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The `--backend` choice that gets this kind again (what `resume` defaults to).
+impl From<BackendKind> for BackendChoice {
+    fn from(kind: BackendKind) -> BackendChoice {
+        match kind {
+            BackendKind::Gpu => BackendChoice::Gpu,
+            BackendKind::Cpu => BackendChoice::Cpu,
+        }
+    }
+}
+
 /// What a backend says about itself (for the progress line, summary.json and `info`).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct BackendInfo {
-    /// "gpu" or "cpu".
-    pub kind: String,
+    pub kind: BackendKind,
     /// Adapter name, or the CPU description.
     pub device: String,
     /// Graphics API or thread count.
@@ -227,6 +270,17 @@ pub fn solve_stats(residual_bits: &[u32], tolerance: f32) -> SolveStats {
     }
 }
 
+/// The GPU context for `--backend gpu`: any adapter, software ones included. Without
+/// one, the error says how to run anyway.
+pub fn requested_gpu() -> Result<gpu::GpuContext, EngineError> {
+    gpu::GpuContext::new(true).map_err(|e| match e {
+        EngineError::NoAdapter(why) => {
+            EngineError::NoAdapter(format!("{why}; --backend cpu runs without a GPU"))
+        }
+        other => other,
+    })
+}
+
 /// Picks and creates the backend. `Auto` takes a hardware GPU adapter when one exists
 /// and otherwise the CPU backend (a software rasteriser such as llvmpipe is slower than
 /// the CPU backend, so `auto` passes it over; `gpu` accepts it). The returned note says
@@ -241,12 +295,7 @@ pub fn create_backend(
             "CPU backend (requested)".into(),
         )),
         BackendChoice::Gpu => {
-            let ctx = gpu::GpuContext::new(true).map_err(|e| match e {
-                EngineError::NoAdapter(why) => {
-                    EngineError::NoAdapter(format!("{why}; --backend cpu runs without a GPU"))
-                }
-                other => other,
-            })?;
+            let ctx = requested_gpu()?;
             let note = format!("GPU backend on {} (requested)", ctx.describe());
             Ok((
                 Box::new(gpu::GpuBackend::new(std::sync::Arc::new(ctx), scene)?),
@@ -269,5 +318,26 @@ pub fn create_backend(
                 format!("CPU backend (auto: {e})"),
             )),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backend_kinds_are_written_as_before() {
+        // summary.json, performance.json and snapshot headers hold these names.
+        for (kind, name) in [(BackendKind::Gpu, "gpu"), (BackendKind::Cpu, "cpu")] {
+            assert_eq!(serde_json::to_string(&kind).unwrap(), format!("\"{name}\""));
+            assert_eq!(kind.to_string(), name);
+            assert_eq!(BackendKind::from_name(name), Some(kind));
+            let back: BackendKind = serde_json::from_str(&format!("\"{name}\"")).unwrap();
+            assert_eq!(back, kind);
+        }
+        assert_eq!(BackendKind::from_name("GPU"), None);
+        assert_eq!(BackendKind::from_name(""), None);
+        assert_eq!(BackendChoice::from(BackendKind::Gpu), BackendChoice::Gpu);
+        assert_eq!(BackendChoice::from(BackendKind::Cpu), BackendChoice::Cpu);
     }
 }

@@ -72,3 +72,13 @@ impl RunError {
         move |source| RunError::Io { path, source }
     }
 }
+
+/// A failed atomic write is an I/O failure at the file being written.
+impl From<super::atomic::WriteError> for RunError {
+    fn from(e: super::atomic::WriteError) -> RunError {
+        RunError::Io {
+            path: e.path,
+            source: e.source,
+        }
+    }
+}

@@ -8,8 +8,8 @@
 //! the blood pO2 on a square-root scale; cycling tumour cells green, quiescent amber,
 //! necrotic brown; vessels red, darker the less they are perfused.
 
+use super::atomic;
 use super::render::{self, RenderInput, RenderOptions, VolumeDevice};
-use super::rundir::write_atomic;
 use super::RunError;
 use crate::engine::{BackendChoice, HostState};
 use crate::scene::Scene;
@@ -77,7 +77,7 @@ pub fn write(scene: &Scene, state: &HostState, tick: u64, path: &Path) -> Result
         path: path.to_path_buf(),
         source,
     })?;
-    write_atomic(path, &bytes)
+    Ok(atomic::write(path, &bytes)?)
 }
 
 /// Writes `frames/contact_sheet.png` from frames 0..count, labelled with their times.

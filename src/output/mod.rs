@@ -3,11 +3,12 @@
 //! `run` validates a scene and the options, refuses an output directory it must not
 //! touch, then drives a `Simulation` and writes `scene.resolved.toml`, `timeseries.csv`,
 //! `summary.json`, `performance.json`, `lineage.csv`, `frames/` and `snapshots/`. Every file is written
-//! to a temporary name in the same directory and renamed, so a killed run leaves only
-//! whole files behind. `snapshot::resume` continues a run from a snapshot; `export`
+//! through `atomic` (a temporary name in the same directory, synced, renamed), so a
+//! killed run leaves only whole files behind. `snapshot::resume` continues a run from a snapshot; `export`
 //! converts a snapshot for ParaView (`.vti`) and NumPy (`.npz`).
 
 pub mod arrays;
+pub mod atomic;
 mod error;
 pub mod export;
 pub mod failure_report;

@@ -7,6 +7,7 @@
 //! Every file but `performance.json` depends on the simulation alone, so a run resumed
 //! from a snapshot (`snapshot::resume`) writes the same bytes as the run that wrote it.
 
+use super::atomic;
 use super::rundir::{self, FRAMES, RESOLVED_SCENE, SUMMARY, TIMESERIES};
 use super::snapshot::{
     self, codec, BackendRecord, ReportRecord, RngState, RunRecord, SnapshotHeader, SnapshotRecord,
@@ -179,7 +180,7 @@ pub fn run(
         scene,
         scene_path.display().to_string(),
         BackendRecord {
-            kind: info.kind.clone(),
+            kind: info.kind.as_str().into(),
             device: info.device.clone(),
             detail: info.detail.clone(),
             note: note.clone(),
@@ -224,7 +225,7 @@ pub(crate) fn execute(
         summary.lineage = Some(lineage::summary(&state, start));
         let csv = lineage::csv(&w.scene, &state, start);
         let path = w.out_dir.join(lineage::LINEAGE_CSV);
-        rundir::write_atomic(&path, csv.as_bytes())?;
+        atomic::write(&path, csv.as_bytes())?;
     }
     let performance = w.performance(info, start_tick, sim.tick(), wall);
     // A failed run still gets its summary; the first error is the one reported.
@@ -366,7 +367,7 @@ impl Writer {
     /// Writes the resolved scene and the first state (or the history of a resumed
     /// run), then ticks to the end writing rows, frames and snapshots.
     fn drive(&mut self, sim: &mut Simulation, observer: &mut dyn Observer) -> Result<(), RunError> {
-        rundir::write_atomic(
+        atomic::write(
             &self.out_dir.join(RESOLVED_SCENE),
             self.scene_toml.as_bytes(),
         )?;
@@ -525,7 +526,6 @@ impl Writer {
     fn summary(&self, sim: &Simulation, error: Option<String>) -> Summary {
         let rows = self.timeseries.rows();
         let s = &self.scene;
-        let b = &self.backend;
         Summary {
             oncolattice_version: env!("CARGO_PKG_VERSION"),
             scene: SceneInfo {
@@ -538,13 +538,11 @@ impl Writer {
                 site_size_um: s.lattice.site_size_um,
                 sites: s.site_count(),
             },
+            // The record's kind, device and detail were taken from this backend's
+            // info (by `run`, or by `resume` for the backend that continues).
             backend: BackendSummary {
-                info: BackendInfo {
-                    kind: b.kind.clone(),
-                    device: b.device.clone(),
-                    detail: b.detail.clone(),
-                },
-                note: b.note.clone(),
+                info: sim.backend_info(),
+                note: self.backend.note.clone(),
             },
             completed: error.is_none() && sim.is_done(),
             error,
@@ -598,6 +596,6 @@ impl Writer {
     fn write_json(&self, name: &str, value: &impl serde::Serialize) -> Result<(), RunError> {
         let mut json = serde_json::to_string_pretty(value).expect("the value serialises");
         json.push('\n');
-        rundir::write_atomic(&self.out_dir.join(name), json.as_bytes())
+        Ok(atomic::write(&self.out_dir.join(name), json.as_bytes())?)
     }
 }

@@ -1,4 +1,4 @@
-//! The run directory: where it goes, whether it may be used, and atomic writes into it.
+//! The run directory: where it goes and whether it may be used.
 
 use super::RunError;
 use std::path::{Path, PathBuf};
@@ -79,19 +79,6 @@ pub fn prepare(dir: &Path, how: Prepare) -> Result<(), RunError> {
         std::fs::remove_dir_all(dir).map_err(RunError::io(dir))?;
     }
     std::fs::create_dir_all(dir).map_err(RunError::io(dir))
-}
-
-/// Writes `bytes` to `path` through a temporary file in the same directory and a rename,
-/// so readers (and a killed run) only ever see the old or the new whole file.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), RunError> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{name}.tmp"));
-    // Errors name the file being written, not its temporary name.
-    std::fs::write(&tmp, bytes).map_err(RunError::io(path))?;
-    std::fs::rename(&tmp, path).map_err(RunError::io(path))
 }
 
 #[cfg(test)]

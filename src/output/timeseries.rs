@@ -7,7 +7,7 @@
 //! drug NAME, `plasma_um_NAME`, `tissue_um_NAME` and `dose_mg_NAME`; a scene with a
 //! therapy adds `line`, `status`, `scan_mm` and `scan_response`.
 
-use super::rundir::write_atomic;
+use super::atomic;
 use super::RunError;
 use crate::engine::therapy::TherapyTick;
 use crate::engine::TickReport;
@@ -314,7 +314,7 @@ impl Timeseries {
             row.write_csv(&mut t.text);
         }
         t.rows = rows;
-        write_atomic(&t.path, t.text.as_bytes())?;
+        atomic::write(&t.path, t.text.as_bytes())?;
         Ok(t)
     }
 
@@ -322,7 +322,7 @@ impl Timeseries {
     pub fn push(&mut self, row: Row) -> Result<(), RunError> {
         row.write_csv(&mut self.text);
         self.rows.push(row);
-        write_atomic(&self.path, self.text.as_bytes())
+        Ok(atomic::write(&self.path, self.text.as_bytes())?)
     }
 
     pub fn rows(&self) -> &[Row] {

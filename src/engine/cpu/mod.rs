@@ -135,7 +135,7 @@ impl Default for CpuBackend {
 impl Backend for CpuBackend {
     fn info(&self) -> BackendInfo {
         BackendInfo {
-            kind: "cpu".into(),
+            kind: super::BackendKind::Cpu,
             device: "CPU reference backend".into(),
             detail: format!("{} threads", self.threads()),
         }

@@ -392,7 +392,7 @@ impl Backend for GpuBackend {
     fn info(&self) -> BackendInfo {
         let i = self.ctx.info();
         BackendInfo {
-            kind: "gpu".into(),
+            kind: crate::engine::BackendKind::Gpu,
             device: i.name.clone(),
             detail: {
                 let driver: Vec<&str> = [i.driver.trim(), i.driver_info.trim()]

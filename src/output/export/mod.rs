@@ -166,32 +166,6 @@ pub(crate) fn stream(
     }
 }
 
-/// Writes a file through a temporary name in the same directory: the closure writes
-/// the content; on success the file is synced and renamed, on failure removed.
-pub(crate) fn write_atomic_with(
-    path: &Path,
-    fill: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>,
-) -> std::io::Result<()> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{name}.tmp"));
-    let result = (|| {
-        let mut w = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&tmp)?);
-        fill(&mut w)?;
-        let file = w.into_inner().map_err(|e| e.into_error())?;
-        file.sync_all()
-    })();
-    match result {
-        Ok(()) => std::fs::rename(&tmp, path),
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            Err(e)
-        }
-    }
-}
-
 /// The output path for `ext` ("vti" or "npz").
 fn output_path(snapshot_path: &Path, out: Option<&Path>, ext: &str) -> PathBuf {
     let stem_of = |p: &Path| {
@@ -281,7 +255,7 @@ pub fn export(
             "vti" => vti::write(target, &meta, &arrays, &mut tick),
             _ => npz::write(target, &meta, &arrays, &snap.state.lineage, &mut tick),
         };
-        written.map_err(RunError::io(target))?;
+        written?;
     }
     Ok(targets.into_iter().map(|(_, p)| p).collect())
 }

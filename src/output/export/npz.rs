@@ -7,9 +7,10 @@
 //! `metadata` (a JSON string: units, roles, scene, backend), `site_size_um`, `tick`,
 //! `time_h` and `dims` (`[nx, ny, nz]`).
 
-use super::{byte_len, stream, write_atomic_with, Metadata};
+use super::{byte_len, stream, Metadata};
 use crate::model::lineage::Lineage;
 use crate::output::arrays::{ArrayData, NamedArray};
+use crate::output::atomic::{self, WriteError};
 use std::io::Write;
 use std::path::Path;
 
@@ -329,8 +330,8 @@ pub fn write_entries(
     entries: &[NpyEntry],
     force_zip64: bool,
     done: &mut dyn FnMut(u64),
-) -> std::io::Result<()> {
-    write_atomic_with(path, |w| write_zip(w, entries, force_zip64, done))
+) -> Result<(), WriteError> {
+    atomic::write_with(path, |w| write_zip(w, entries, force_zip64, done))
 }
 
 /// The export: every site array shaped `(nz, ny, nx)`, the lineage table
@@ -341,7 +342,7 @@ pub fn write(
     arrays: &[NamedArray],
     lineage: &Lineage,
     done: &mut dyn FnMut(u64),
-) -> std::io::Result<()> {
+) -> Result<(), WriteError> {
     let [nx, ny, nz] = meta.dims;
     let shape = [nz as u64, ny as u64, nx as u64];
     let json = serde_json::to_string(meta).expect("metadata serialises");

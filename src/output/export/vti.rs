@@ -7,8 +7,9 @@
 //! one `AppendedData` block. `FieldData` carries `TimeValue` (hours; ParaView's time),
 //! `tick` and `site_size_um`.
 
-use super::{byte_len, stream, write_atomic_with, Metadata};
+use super::{byte_len, stream, Metadata};
 use crate::output::arrays::{ArrayData, NamedArray};
+use crate::output::atomic::{self, WriteError};
 use std::fmt::Write as _;
 use std::io::Write;
 use std::path::Path;
@@ -75,8 +76,8 @@ pub fn write(
     meta: &Metadata,
     arrays: &[NamedArray],
     done: &mut dyn FnMut(u64),
-) -> std::io::Result<()> {
-    write_atomic_with(path, |w| {
+) -> Result<(), WriteError> {
+    atomic::write_with(path, |w| {
         w.write_all(xml_head(meta, arrays).as_bytes())?;
         for a in arrays {
             w.write_all(&byte_len(&a.data).to_le_bytes())?;

@@ -17,8 +17,9 @@ pub mod backend;
 pub mod charts;
 pub mod table;
 
+use crate::output::atomic::{self, WriteError};
 use crate::output::render::palette;
-use crate::output::rundir::{write_atomic, FRAMES, RESOLVED_SCENE, TIMESERIES};
+use crate::output::rundir::{FRAMES, RESOLVED_SCENE, TIMESERIES};
 use crate::output::RunError;
 use backend::Labelled;
 use charts::{Chart, Drawn, Series};
@@ -294,13 +295,12 @@ pub fn svg(stack: &[Chart], size: (u32, u32)) -> Result<String, String> {
     Ok(text)
 }
 
-fn io(path: &Path) -> impl FnOnce(RunError) -> PlotError + '_ {
-    move |e| match e {
-        RunError::Io { path, source } => PlotError::Io { path, source },
-        other => PlotError::Io {
-            path: path.to_path_buf(),
-            source: std::io::Error::other(other.to_string()),
-        },
+impl From<WriteError> for PlotError {
+    fn from(e: WriteError) -> PlotError {
+        PlotError::Io {
+            path: e.path,
+            source: e.source,
+        }
     }
 }
 
@@ -340,11 +340,11 @@ pub fn plot_run(run_dir: &Path, out_dir: Option<&Path>) -> Result<Vec<PathBuf>, 
         let (img, _) = png(stack, size).map_err(|m| draw_err(&p, m))?;
         let bytes =
             crate::output::render::png_bytes(&img).map_err(|e| draw_err(&p, e.to_string()))?;
-        write_atomic(&p, &bytes).map_err(io(&p))?;
+        atomic::write(&p, &bytes)?;
         written.push(p);
         let p = dir.join(format!("{stem}.svg"));
         let text = svg(stack, size).map_err(|m| draw_err(&p, m))?;
-        write_atomic(&p, text.as_bytes()).map_err(io(&p))?;
+        atomic::write(&p, text.as_bytes())?;
         written.push(p);
     }
     Ok(written)

@@ -10,7 +10,7 @@
 
 use super::{RenderError, RenderInput};
 use crate::engine::cpu::CpuBackend;
-use crate::engine::Simulation;
+use crate::engine::{BackendKind, Simulation};
 use crate::output::rundir::{RESOLVED_SCENE, SUMMARY, TIMESERIES};
 use crate::output::snapshot::{self, Snapshot};
 use crate::scene::Scene;
@@ -23,12 +23,14 @@ pub struct Loaded {
 }
 
 /// The last tick a run directory reached: `summary.json`'s `ticks`, else the last row
-/// of `timeseries.csv`.
-pub fn last_tick(run_dir: &Path) -> Option<(u64, String)> {
+/// of `timeseries.csv`; and the kind of backend that ran, when `summary.json` says.
+pub fn last_tick(run_dir: &Path) -> Option<(u64, Option<BackendKind>)> {
     if let Ok(text) = std::fs::read_to_string(run_dir.join(SUMMARY)) {
         if let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) {
             if let Some(t) = v.get("ticks").and_then(|t| t.as_u64()) {
-                let kind = v["backend"]["kind"].as_str().unwrap_or("").to_string();
+                let kind = v["backend"]["kind"]
+                    .as_str()
+                    .and_then(BackendKind::from_name);
                 return Some((t, kind));
             }
         }
@@ -36,7 +38,7 @@ pub fn last_tick(run_dir: &Path) -> Option<(u64, String)> {
     let text = std::fs::read_to_string(run_dir.join(TIMESERIES)).ok()?;
     let last = text.lines().filter(|l| !l.trim().is_empty()).nth_back(0)?;
     let tick = last.split(',').next()?.trim().parse().ok()?;
-    Some((tick, String::new()))
+    Some((tick, None))
 }
 
 /// Loads `path`: a snapshot file, or a run directory (its latest snapshot, else its
@@ -62,9 +64,9 @@ pub fn load(path: &Path, progress: &mut dyn FnMut(u64, u64)) -> Result<Loaded, R
         return read_snapshot(&latest);
     }
     let scene = Scene::load(&resolved)?;
-    let (tick, kind) = last_tick(path).unwrap_or((0, String::new()));
+    let (tick, kind) = last_tick(path).unwrap_or((0, None));
     let tick = tick.min(scene.total_ticks());
-    recompute(scene, tick, &kind, progress)
+    recompute(scene, tick, kind, progress)
 }
 
 fn read_snapshot(path: &Path) -> Result<Loaded, RenderError> {
@@ -80,11 +82,12 @@ fn read_snapshot(path: &Path) -> Result<Loaded, RenderError> {
     })
 }
 
-/// Runs `scene` on the CPU backend to `tick`.
+/// Runs `scene` on the CPU backend to `tick`; `backend_kind` is the one the run used,
+/// when known.
 pub fn recompute(
     scene: Scene,
     tick: u64,
-    backend_kind: &str,
+    backend_kind: Option<BackendKind>,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Loaded, RenderError> {
     let mut sim = Simulation::new(scene.clone(), Box::new(CpuBackend::new()))?;
@@ -95,7 +98,7 @@ pub fn recompute(
     }
     sim.poll(true)?;
     let state = sim.state()?;
-    let same = if backend_kind == "gpu" {
+    let same = if backend_kind == Some(BackendKind::Gpu) {
         "the run used the GPU backend, so this state matches it statistically, not site for site"
     } else {
         "identical to a CPU-backend run"

@@ -187,7 +187,11 @@ impl VolumeDevice {
         if !self.tried && self.choice != BackendChoice::Cpu {
             self.tried = true;
             // `auto` passes over software adapters, as `run` does.
-            match GpuContext::new(self.choice == BackendChoice::Gpu) {
+            let ctx = match self.choice {
+                BackendChoice::Gpu => crate::engine::requested_gpu(),
+                _ => GpuContext::new(false),
+            };
+            match ctx {
                 Ok(ctx) => {
                     let pipeline = volume_gpu::VolumePipeline::new(&ctx)?;
                     self.gpu = Some((ctx, pipeline));
@@ -411,12 +415,9 @@ pub fn write_png(img: &RgbImage, path: &Path) -> Result<(), RenderError> {
         path: path.to_path_buf(),
         source,
     })?;
-    crate::output::rundir::write_atomic(path, &bytes).map_err(|e| match e {
-        crate::output::RunError::Io { path, source } => RenderError::Io { path, source },
-        other => RenderError::Io {
-            path: path.to_path_buf(),
-            source: std::io::Error::other(other.to_string()),
-        },
+    crate::output::atomic::write(path, &bytes).map_err(|e| RenderError::Io {
+        path: e.path,
+        source: e.source,
     })
 }
 

@@ -156,7 +156,7 @@ fn inside(inner: &Path, outer: &Path) -> bool {
 /// otherwise the new choice and where the state came from.
 fn backend_record(info: &BackendInfo, note: &str, snap: &Snapshot) -> BackendRecord {
     let old = &snap.header.backend;
-    let note = if info.kind == old.kind && info.device == old.device {
+    let note = if info.kind.as_str() == old.kind && info.device == old.device {
         old.note.clone()
     } else {
         format!(
@@ -165,7 +165,7 @@ fn backend_record(info: &BackendInfo, note: &str, snap: &Snapshot) -> BackendRec
         )
     };
     BackendRecord {
-        kind: info.kind.clone(),
+        kind: info.kind.as_str().into(),
         device: info.device.clone(),
         detail: info.detail.clone(),
         note,
