@@ -162,12 +162,13 @@ fn future_versions_are_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let (path, _) = good_snapshot(tmp.path());
     let mut bytes = std::fs::read(&path).unwrap();
-    bytes[8..12].copy_from_slice(&2u32.to_le_bytes());
+    assert_eq!(&bytes[8..12], &2u32.to_le_bytes(), "written in format 2");
+    bytes[8..12].copy_from_slice(&3u32.to_le_bytes());
     check(
         tmp.path(),
         "future.olsnap",
         &bytes,
-        "snapshot format version 2 is newer than this oncolattice reads (up to 1)",
+        "snapshot format version 3 is newer than this oncolattice reads (up to 2)",
         future,
     );
 }

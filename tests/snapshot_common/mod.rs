@@ -6,6 +6,8 @@
     reason = "each test file uses a different subset of the helpers"
 )]
 
+pub mod synthetic;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -232,4 +234,31 @@ pub fn resume_equivalence(backend: &str) {
     assert_same_run(&full, &copy);
     ok(dir, &["resume", s(&snap), "--force", "-q"]);
     assert_same_run(&full, &copy);
+}
+
+/// A snapshot's container as read (every section decoded), for tests that take a
+/// file apart and write it back changed.
+pub fn open_container(path: &Path) -> oncolattice::output::snapshot::codec::Container {
+    oncolattice::output::snapshot::codec::read(path, &|_, _| true).expect("a readable container")
+}
+
+/// Writes `c` (header and sections, in order) as a new file at `path`.
+pub fn write_container(path: &Path, c: &oncolattice::output::snapshot::codec::Container) {
+    use oncolattice::output::snapshot::codec::{self, SectionData, SectionOut, SectionSlice};
+    let sections: Vec<SectionOut> = c
+        .sections
+        .iter()
+        .map(|(info, data)| SectionOut {
+            name: &info.name,
+            shape: &info.shape,
+            required: info.required,
+            data: match data {
+                SectionData::U8(v) => SectionSlice::U8(v),
+                SectionData::U16(v) => SectionSlice::U16(v),
+                SectionData::U32(v) => SectionSlice::U32(v),
+                SectionData::F32(v) => SectionSlice::F32(v),
+            },
+        })
+        .collect();
+    codec::write(path, &c.header, &sections).expect("the container writes");
 }

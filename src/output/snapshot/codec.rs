@@ -22,8 +22,9 @@ use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::Path;
 
 pub const MAGIC: [u8; 8] = *b"OLATSNAP";
-/// The version this build writes and the newest it reads.
-pub const FORMAT_VERSION: u32 = 1;
+/// The version this build writes and the newest it reads. Version 1 (the site records
+/// and the census as raw words) is still read; see `super::v1`.
+pub const FORMAT_VERSION: u32 = 2;
 const PREFIX_LEN: u64 = 16;
 /// Largest header accepted (a corrupted length field must not allocate gigabytes).
 const MAX_HEADER_LEN: u64 = 256 << 20;
@@ -81,13 +82,30 @@ pub enum SectionData {
     F32(Vec<f32>),
 }
 
+/// Appends the little-endian bytes of elements `range` of a computed section.
+pub type Fill<'a> = &'a dyn Fn(std::ops::Range<usize>, &mut Vec<u8>);
+
 /// A section's values, borrowed for writing.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub enum SectionSlice<'a> {
     U8(&'a [u8]),
     U16(&'a [u16]),
     U32(&'a [u32]),
     F32(&'a [f32]),
+    /// `len` values of `dtype` produced chunk by chunk while they are written, so that
+    /// an array derived from the state (one member of every site) needs no copy of
+    /// the whole array in memory.
+    Computed {
+        dtype: Dtype,
+        len: usize,
+        fill: Fill<'a>,
+    },
+}
+
+impl std::fmt::Debug for SectionSlice<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?} × {}", self.dtype(), self.len())
+    }
 }
 
 impl SectionSlice<'_> {
@@ -97,6 +115,7 @@ impl SectionSlice<'_> {
             SectionSlice::U16(_) => Dtype::U16,
             SectionSlice::U32(_) => Dtype::U32,
             SectionSlice::F32(_) => Dtype::F32,
+            SectionSlice::Computed { dtype, .. } => *dtype,
         }
     }
 
@@ -106,6 +125,7 @@ impl SectionSlice<'_> {
             SectionSlice::U16(v) => v.len(),
             SectionSlice::U32(v) => v.len(),
             SectionSlice::F32(v) => v.len(),
+            SectionSlice::Computed { len, .. } => *len,
         }
     }
 }
@@ -217,6 +237,27 @@ pub fn write(
                 SectionSlice::U16(v) => put_values(&mut w, v, u16::to_le_bytes)?,
                 SectionSlice::U32(v) => put_values(&mut w, v, u32::to_le_bytes)?,
                 SectionSlice::F32(v) => put_values(&mut w, v, f32::to_le_bytes)?,
+                SectionSlice::Computed { dtype, len, fill } => {
+                    let per_chunk = CHUNK / dtype.size() as usize;
+                    let mut buf = Vec::with_capacity(CHUNK);
+                    for start in (0..len).step_by(per_chunk) {
+                        buf.clear();
+                        let range = start..len.min(start + per_chunk);
+                        let want = range.len() * dtype.size() as usize;
+                        fill(range, &mut buf);
+                        if buf.len() != want {
+                            return Err(std::io::Error::new(
+                                std::io::ErrorKind::InvalidData,
+                                format!(
+                                    "section {} produced {} bytes for {want}",
+                                    s.name,
+                                    buf.len()
+                                ),
+                            ));
+                        }
+                        w.put(&buf)?;
+                    }
+                }
             }
         }
         let file_crc = w.crc.clone().finalize();
@@ -287,11 +328,12 @@ fn take_values<R: Read, T, const N: usize>(
     Ok(out)
 }
 
-/// Reads and checks a container. Sections whose name `known` accepts are decoded;
-/// unknown optional sections are skipped; an unknown required one refuses the file.
+/// Reads and checks a container. Sections that `known(version, name)` accepts are
+/// decoded; unknown optional sections are skipped; an unknown required one refuses the
+/// file.
 /// Each kind of damage has its own error, decided in this order: not a snapshot
 /// (magic), future version, truncated, corrupted (a checksum), bad header.
-pub fn read(path: &Path, known: &dyn Fn(&str) -> bool) -> Result<Container, SnapshotError> {
+pub fn read(path: &Path, known: &dyn Fn(u32, &str) -> bool) -> Result<Container, SnapshotError> {
     let p = path.to_path_buf();
     let io = |source: std::io::Error| SnapshotError::Io {
         path: p.clone(),
@@ -375,7 +417,7 @@ pub fn read(path: &Path, known: &dyn Fn(&str) -> bool) -> Result<Container, Snap
         body = body
             .checked_add(bytes)
             .ok_or_else(|| bad("the sections add up to an impossible size".into()))?;
-        if s.required && !known(&s.name) {
+        if s.required && !known(version, &s.name) {
             return Err(SnapshotError::UnknownSection {
                 path: p,
                 section: s.name.clone(),
@@ -396,7 +438,7 @@ pub fn read(path: &Path, known: &dyn Fn(&str) -> bool) -> Result<Container, Snap
     let mut sections = Vec::new();
     for s in table {
         let n = s.elements().expect("checked above") as usize;
-        if !known(&s.name) {
+        if !known(version, &s.name) {
             // Skipped, but still part of the file check.
             let mut left = s.bytes().expect("checked above");
             let mut buf = vec![0u8; CHUNK];
@@ -486,7 +528,7 @@ mod tests {
     fn sections_round_trip_bit_for_bit() {
         let dir = tempfile::tempdir().unwrap();
         let path = sample(dir.path());
-        let c = read(&path, &|n| ["words", "floats", "small"].contains(&n)).unwrap();
+        let c = read(&path, &|_, n| ["words", "floats", "small"].contains(&n)).unwrap();
         assert_eq!(c.header["hello"], "world");
         assert!(!c.header.contains_key("sections"));
         assert_eq!(c.sections.len(), 3);
@@ -518,9 +560,9 @@ mod tests {
     fn unknown_optional_sections_are_skipped_and_required_ones_refused() {
         let dir = tempfile::tempdir().unwrap();
         let path = sample(dir.path());
-        let c = read(&path, &|n| n == "words").unwrap();
+        let c = read(&path, &|_, n| n == "words").unwrap();
         assert_eq!(c.sections.len(), 1);
-        let e = read(&path, &|n| n == "floats").unwrap_err();
+        let e = read(&path, &|_, n| n == "floats").unwrap_err();
         assert!(
             matches!(e, SnapshotError::UnknownSection { ref section, .. } if section == "words"),
             "{e}"

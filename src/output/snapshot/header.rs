@@ -3,7 +3,9 @@
 //! as their bits, so a resumed run recomputes them exactly.
 //!
 //! New state (drug plasma levels, protocol state, a lineage table) is added as new
-//! keys with `#[serde(default)]`, so files written before it still read.
+//! keys with `#[serde(default)]`, so files written before it still read. The census
+//! history is the exception: it is stored by counter name (`census_record`) and read
+//! by `Snapshot::read` itself, which knows the file's format version.
 
 use crate::engine::therapy::{TherapyHost, TherapyTick};
 use crate::engine::{SolveStats, TickReport};
@@ -42,7 +44,13 @@ pub struct SnapshotHeader {
     pub initial_solve: SolveRecord,
     /// What the run directory holds so far.
     pub run: RunRecord,
-    /// Every report row so far (timeseries.csv is computed from these).
+    /// Every report row so far (timeseries.csv is computed from these). Stored as
+    /// columns by counter name; not deserialised with the rest of the header because
+    /// its form depends on the format version (`Snapshot::read` fills it in).
+    #[serde(
+        skip_deserializing,
+        serialize_with = "super::census_record::serialize_history"
+    )]
     pub census_history: Vec<ReportRecord>,
     /// Each drug's blood level (µM) for the coming tick, in the scene's drug order.
     #[serde(default)]
@@ -106,33 +114,32 @@ impl From<SolveRecord> for SolveStats {
 }
 
 /// One report row as the backend delivered it: `Row::from_report` recomputes the CSV row.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// In the file the census is stored by counter name (`census_record`).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReportRecord {
     pub tick: u64,
-    /// `model::census::Census` as its words, in declaration order.
-    pub census: Vec<u32>,
+    pub census: Census,
     pub solve: SolveRecord,
 }
-
-/// Words of a `Census` in this build.
-pub const CENSUS_WORDS: usize = std::mem::size_of::<Census>() / 4;
 
 impl From<&TickReport> for ReportRecord {
     fn from(r: &TickReport) -> Self {
         ReportRecord {
             tick: r.tick,
-            census: bytemuck::cast_slice(bytemuck::bytes_of(&r.census)).to_vec(),
+            census: r.census,
             solve: r.solve.into(),
         }
     }
 }
 
 impl ReportRecord {
-    /// The report, when its census has this build's layout (`CENSUS_WORDS` words).
+    /// The report. Always `Some` since format 2: a census is decoded by name when the
+    /// snapshot is read, so no record holds a census of another layout (format 1's raw
+    /// words could); callers written against format 1 still filter on it.
     pub fn to_report(&self) -> Option<TickReport> {
-        (self.census.len() == CENSUS_WORDS).then(|| TickReport {
+        Some(TickReport {
             tick: self.tick,
-            census: bytemuck::pod_read_unaligned(bytemuck::cast_slice(&self.census)),
+            census: self.census,
             solve: self.solve.into(),
         })
     }
@@ -176,7 +183,6 @@ mod tests {
 
     #[test]
     fn reports_round_trip() {
-        assert_eq!(std::mem::size_of::<Census>() % 4, 0);
         let mut c = Census::CLEARED;
         c.tumour_live = 7;
         c.field_sum[1] = 3;
@@ -191,8 +197,5 @@ mod tests {
         };
         let back = ReportRecord::from(&r).to_report().unwrap();
         assert_eq!(back, r);
-        let mut short = ReportRecord::from(&r);
-        short.census.pop();
-        assert!(short.to_report().is_none());
     }
 }
