@@ -512,6 +512,9 @@ fn check(path: PathBuf) -> anyhow::Result<()> {
             s.oxygen.vessel_po2_mmhg
         );
     }
+    for f in &s.factors {
+        println!("  factor    {}", oncolattice::scene::factors::describe(f));
+    }
     for (label, text) in oncolattice::scene::describe::treatment_rows(&s) {
         println!("  {label:<9} {text}");
     }

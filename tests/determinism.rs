@@ -25,7 +25,7 @@ fn trace(rows: &[TickReport], state: &HostState) -> Trace {
             .map(|r| (r.tick, r.census, r.solve.sweeps, r.solve.residual.to_bits()))
             .collect(),
         sites: state.sites.clone(),
-        oxygen_bits: state.oxygen.iter().map(|c| c.to_bits()).collect(),
+        oxygen_bits: state.oxygen().iter().map(|c| c.to_bits()).collect(),
     }
 }
 

@@ -729,7 +729,7 @@ fn full_ticks_of(scene: Scene, name: &str) {
         cpu_state.lineage == gpu_state.lineage
     );
     let bits = |s: &oncolattice::engine::HostState| {
-        s.oxygen.iter().map(|c| c.to_bits()).collect::<Vec<_>>()
+        s.fields.iter().map(|c| c.to_bits()).collect::<Vec<_>>()
     };
     assert!(
         bits(&gpu_state) == bits(&gpu2_state),

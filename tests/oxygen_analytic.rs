@@ -141,7 +141,7 @@ fn point_source_errors(scene: &Scene, f: impl Fn(f64) -> f64) -> ProfileErrors {
     assert!(stats.converged, "solve did not converge: {stats:?}");
     let at = |d: [i32; 3]| -> f64 {
         let p: [u32; 3] = std::array::from_fn(|a| (centre[a] as i32 + d[a]) as u32);
-        solved.oxygen[g.index(p[0], p[1], p[2]) as usize] as f64
+        solved.oxygen()[g.index(p[0], p[1], p[2]) as usize] as f64
     };
     let zr = if g.is_3d() { -1..=1 } else { 0..=0 };
     let mut rays: Vec<[i32; 3]> = Vec::new();
@@ -262,7 +262,7 @@ sor_omega = 1.8
     let (mut inflow, mut uptake) = (0.0f64, 0.0f64);
     let (mut vessels, mut cells) = (0, 0);
     let (mut lo, mut hi) = (f32::INFINITY, f32::NEG_INFINITY);
-    for (site, &c) in solved.sites.iter().zip(&solved.oxygen) {
+    for (site, &c) in solved.sites.iter().zip(solved.oxygen()) {
         lo = lo.min(c);
         hi = hi.max(c);
         let c = c as f64;

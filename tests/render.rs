@@ -114,7 +114,7 @@ fn small_column_case() -> (render::RenderInput, usize) {
     let mut state = HostState::new(vec![Site::EMPTY; n], vec![5.0; n], 0);
     let at = |x: u32, y: u32, z: u32| (x + 12 * (y + 10 * z)) as usize;
     // Column (2, 3): a hot spot deep down.
-    state.oxygen[at(2, 3, 1)] = 40.0;
+    state.oxygen_mut()[at(2, 3, 1)] = 40.0;
     // Column (4, 4): vessel on top, tumour below: the tumour shows.
     state.sites[at(4, 4, 5)] = Site::vessel(1.0);
     state.sites[at(4, 4, 2)] = Site::tumour(0, 0, 10);

@@ -155,8 +155,7 @@ fn a_format_1_snapshot_rewritten_in_format_2_reads_the_same() {
     assert_eq!(back.state.exposure, snap.state.exposure);
     assert_eq!(back.state.lineage, snap.state.lineage);
     let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-    assert_eq!(bits(&back.state.oxygen), bits(&snap.state.oxygen));
-    assert_eq!(bits(&back.state.drugs), bits(&snap.state.drugs));
+    assert_eq!(bits(&back.state.fields), bits(&snap.state.fields));
 }
 
 #[test]

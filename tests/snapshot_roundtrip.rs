@@ -26,8 +26,7 @@ fn every_section_and_header_key_round_trips() {
     assert_eq!(back.scene, scene);
     assert_eq!(back.state.sites, st.sites);
     let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-    assert_eq!(bits(&back.state.oxygen), bits(&st.oxygen));
-    assert_eq!(bits(&back.state.drugs), bits(&st.drugs));
+    assert_eq!(bits(&back.state.fields), bits(&st.fields));
     assert_eq!(back.state.exposure, st.exposure);
     assert_eq!(back.state.lineage, st.lineage);
     assert_eq!(back.state.n_drugs(), 2);
@@ -182,7 +181,8 @@ fn a_state_without_its_drug_sections_is_refused() {
     let st = state(105);
     // Written as if the scene had one drug: erlotinib's sections are missing.
     let mut one = st.clone();
-    one.drugs.truncate(105);
+    one.fields.truncate(2 * 105);
+    one.n_drugs = 1;
     one.exposure.truncate(105);
     let path = dir.path().join("one-drug.olsnap");
     snapshot::write(&path, &header(&scene, 30), &one, &drug_names()[..1]).unwrap();

@@ -260,7 +260,7 @@ fn measure<B: Backend + ?Sized>(
         &base.at_tick(scene.seed, tick),
         &fields,
         &state.sites,
-        &state.fields(),
+        &state.fields,
         &state.lineage.header(),
     )
     .tumour_live as u64;
@@ -383,7 +383,7 @@ fn cpu_pass(
     let n = state.sites.len();
     let drugs = DrugSet::from_scene(scene);
     let pd = pd_tables(scene);
-    let mut conc = state.fields();
+    let mut conc = state.fields.clone();
     let mut exposure = state.exposure.clone();
     let mut dst = state.sites.clone();
     let mut wish = vec![0u32; n];

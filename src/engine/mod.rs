@@ -7,13 +7,14 @@
 pub mod cpu;
 pub mod gpu;
 mod simulation;
+mod state;
 pub mod therapy;
 
 pub use simulation::{Simulation, SolveStats};
+pub use state::HostState;
 
 use crate::model::census::Census;
 use crate::model::drug_params::DrugSet;
-use crate::model::lineage::Lineage;
 use crate::model::params::{FieldParams, SimParams, SweepParams};
 use crate::model::site::Site;
 
@@ -137,66 +138,6 @@ pub struct TickReport {
     pub tick: u64,
     pub census: Census,
     pub solve: SolveStats,
-}
-
-/// Whole state on the host.
-#[derive(Debug, Clone, PartialEq)]
-pub struct HostState {
-    pub sites: Vec<Site>,
-    /// pO2 in mmHg, one per site.
-    pub oxygen: Vec<f32>,
-    /// Each drug's level in µM: `sites.len()` values per drug, drug after drug.
-    pub drugs: Vec<f32>,
-    /// Each live cell's cumulative intracellular exposure (AUC) per drug, in
-    /// 1/1024 µM·h (`model::drug_params::AUC_SCALE_PER_UM_H`), laid out like `drugs`.
-    pub exposure: Vec<u32>,
-    /// Every clone founded so far. `new` leaves it empty; `Simulation::new` fills in
-    /// the scene's initial clones.
-    pub lineage: Lineage,
-}
-
-impl HostState {
-    /// A state with `n_drugs` drug fields and exposure counters, all zero.
-    pub fn new(sites: Vec<Site>, oxygen: Vec<f32>, n_drugs: usize) -> HostState {
-        let n = sites.len();
-        HostState {
-            sites,
-            oxygen,
-            drugs: vec![0.0; n * n_drugs],
-            exposure: vec![0; n * n_drugs],
-            lineage: Lineage::default(),
-        }
-    }
-
-    pub fn n_drugs(&self) -> usize {
-        self.drugs.len().checked_div(self.sites.len()).unwrap_or(0)
-    }
-
-    /// Every field in one array (oxygen, then each drug), as the kernels see them.
-    pub fn fields(&self) -> Vec<f32> {
-        let mut out = Vec::with_capacity(self.oxygen.len() + self.drugs.len());
-        out.extend_from_slice(&self.oxygen);
-        out.extend_from_slice(&self.drugs);
-        out
-    }
-
-    /// Checks that the arrays agree with each other (one value per site and drug).
-    pub fn check(&self) -> Result<(), EngineError> {
-        let n = self.sites.len();
-        let ok = self.oxygen.len() == n
-            && (n == 0 || self.drugs.len() % n == 0)
-            && self.exposure.len() == self.drugs.len();
-        if ok {
-            Ok(())
-        } else {
-            Err(EngineError::Gpu(format!(
-                "inconsistent state: {n} sites, {} oxygen values, {} drug values, {} exposure counters",
-                self.oxygen.len(),
-                self.drugs.len(),
-                self.exposure.len()
-            )))
-        }
-    }
 }
 
 /// What every backend provides. Implementations hold the state between ticks; the

@@ -199,7 +199,7 @@ impl Simulation {
                 &sim,
                 &FieldParams::all(&self.scene, &self.plasma_um),
                 &state.sites,
-                &state.fields(),
+                &state.fields,
                 &state.lineage.header(),
             ),
             solve: self.initial_solve,

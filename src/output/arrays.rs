@@ -60,7 +60,7 @@ pub struct NamedArray {
     /// Short name used on the command line and as the array name in exports.
     pub name: String,
     /// Unit, empty for dimensionless or categorical arrays.
-    pub unit: &'static str,
+    pub unit: String,
     pub role: ArrayRole,
     pub description: &'static str,
     pub data: ArrayData,
@@ -79,49 +79,49 @@ pub fn site_arrays(scene: &Scene, state: &HostState) -> Vec<NamedArray> {
     let mut arrays = vec![
         NamedArray {
             name: "kind".into(),
-            unit: "",
+            unit: "".into(),
             role: ArrayRole::Category,
             description: "0 empty (host tissue), 1 tumour cell, 2 necrotic, 3 vessel",
             data: ArrayData::U8(per_site(s, |x| x.kind() as u8)),
         },
         NamedArray {
             name: "clone".into(),
-            unit: "",
+            unit: "".into(),
             role: ArrayRole::Category,
             description: "clone id of tumour and necrotic sites (0 elsewhere)",
             data: ArrayData::U16(per_site(s, |x| x.clone_id())),
         },
         NamedArray {
             name: "quiescent".into(),
-            unit: "",
+            unit: "".into(),
             role: ArrayRole::Trait,
             description: "1 where a tumour cell is quiescent (hypoxic arrest)",
             data: ArrayData::U8(per_site(s, |x| x.is_quiescent() as u8)),
         },
         NamedArray {
             name: "cycle_progress".into(),
-            unit: "tick",
+            unit: "tick".into(),
             role: ArrayRole::Trait,
             description: "ticks spent in the current cycle (tumour cells)",
             data: ArrayData::U16(per_site(s, |x| tumour_only(x, x.progress()))),
         },
         NamedArray {
             name: "cycle_length".into(),
-            unit: "tick",
+            unit: "tick".into(),
             role: ArrayRole::Trait,
             description: "length of the current cycle (tumour cells)",
             data: ArrayData::U16(per_site(s, |x| tumour_only(x, x.cycle_len()))),
         },
         NamedArray {
             name: "anoxic_ticks".into(),
-            unit: "tick",
+            unit: "tick".into(),
             role: ArrayRole::Trait,
             description: "consecutive anoxic ticks (tumour cells)",
             data: ArrayData::U16(per_site(s, |x| x.anoxic_ticks())),
         },
         NamedArray {
             name: "perfusion".into(),
-            unit: "",
+            unit: "".into(),
             role: ArrayRole::Trait,
             description: "perfusion of vessel sites, 0..1 (0 elsewhere)",
             data: ArrayData::F32(per_site(s, |x| {
@@ -134,14 +134,15 @@ pub fn site_arrays(scene: &Scene, state: &HostState) -> Vec<NamedArray> {
         },
         NamedArray {
             name: "oxygen".into(),
-            unit: "mmHg",
+            unit: "mmHg".into(),
             role: ArrayRole::Field,
             description: "oxygen partial pressure",
-            data: ArrayData::F32(state.oxygen.clone()),
+            data: ArrayData::F32(state.oxygen().to_vec()),
         },
     ];
     arrays.extend(trait_arrays(s));
     arrays.extend(drug_arrays(scene, state));
+    arrays.extend(factor_arrays(scene, state));
     arrays
 }
 
@@ -150,7 +151,7 @@ fn trait_arrays(s: &[Site]) -> Vec<NamedArray> {
     vec![
         NamedArray {
             name: "persister".into(),
-            unit: "",
+            unit: "".into(),
             role: ArrayRole::Trait,
             description: "1 where a tumour cell is in the drug-tolerant persister state",
             data: ArrayData::U8(per_site(s, |x| {
@@ -159,21 +160,21 @@ fn trait_arrays(s: &[Site]) -> Vec<NamedArray> {
         },
         NamedArray {
             name: "efflux".into(),
-            unit: "",
+            unit: "".into(),
             role: ArrayRole::Trait,
             description: "1 where a tumour cell carries efflux pumps",
             data: ArrayData::U8(per_site(s, |x| live(x, TRAIT_EFFLUX))),
         },
         NamedArray {
             name: "slow_cycle".into(),
-            unit: "",
+            unit: "".into(),
             role: ArrayRole::Trait,
             description: "1 where a tumour cell cycles slowly",
             data: ArrayData::U8(per_site(s, |x| live(x, TRAIT_SLOW_CYCLE))),
         },
         NamedArray {
             name: "target_altered".into(),
-            unit: "",
+            unit: "".into(),
             role: ArrayRole::Trait,
             description: "bit d set where a tumour cell carries an altered target of drug d",
             data: ArrayData::U8(per_site(s, |x| {
@@ -186,7 +187,7 @@ fn trait_arrays(s: &[Site]) -> Vec<NamedArray> {
         },
         NamedArray {
             name: "sanctuary_ticks".into(),
-            unit: "tick",
+            unit: "tick".into(),
             role: ArrayRole::Trait,
             description:
                 "ticks a tumour cell spent quiescent or persistent under a cycle-specific drug",
@@ -202,14 +203,14 @@ fn drug_arrays(scene: &Scene, state: &HostState) -> Vec<NamedArray> {
     for (d, drug) in scene.drugs.iter().enumerate().take(state.n_drugs()) {
         out.push(NamedArray {
             name: drug.name.clone(),
-            unit: "µM",
+            unit: "µM".into(),
             role: ArrayRole::Field,
             description: "drug level in tissue",
-            data: ArrayData::F32(state.drugs[d * n..(d + 1) * n].to_vec()),
+            data: ArrayData::F32(state.drug(d).to_vec()),
         });
         out.push(NamedArray {
             name: format!("{}_auc", drug.name),
-            unit: "µM·h",
+            unit: "µM·h".into(),
             role: ArrayRole::Trait,
             description: "the cell's cumulative intracellular exposure (AUC) to the drug",
             data: ArrayData::F32(
@@ -221,6 +222,23 @@ fn drug_arrays(scene: &Scene, state: &HostState) -> Vec<NamedArray> {
         });
     }
     out
+}
+
+/// Each signalling factor's field, named after the factor.
+fn factor_arrays(scene: &Scene, state: &HostState) -> Vec<NamedArray> {
+    scene
+        .factors
+        .iter()
+        .enumerate()
+        .take(state.n_factors())
+        .map(|(k, f)| NamedArray {
+            name: f.name.clone(),
+            unit: f.unit.clone(),
+            role: ArrayRole::Field,
+            description: "signalling factor level",
+            data: ArrayData::F32(state.factor(k).to_vec()),
+        })
+        .collect()
 }
 
 fn tumour_only(site: &Site, v: u16) -> u16 {

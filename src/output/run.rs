@@ -470,8 +470,12 @@ impl Writer {
         let header = self.header(sim);
         std::fs::create_dir_all(&self.snapshots_dir).map_err(RunError::io(&self.snapshots_dir))?;
         let path = self.snapshots_dir.join(snapshot::file_name(sim.tick()));
-        let drugs: Vec<String> = self.scene.drugs.iter().map(|d| d.name.clone()).collect();
-        let crc32 = snapshot::write(&path, &header, &state, &drugs).map_err(RunError::io(&path))?;
+        let names: Vec<String> = crate::model::fields::list(&self.scene)
+            .into_iter()
+            .skip(1)
+            .map(|f| f.name)
+            .collect();
+        let crc32 = snapshot::write(&path, &header, &state, &names).map_err(RunError::io(&path))?;
         if recorded {
             self.snapshots.push(SnapshotRecord {
                 tick: sim.tick(),

@@ -4,14 +4,17 @@
 //! The first columns are always present (`COLUMNS`). A scene with `[[clones]]` or
 //! drugs adds the live cells of each initial clone, `clone_0` … (the first eight), and
 //! of the clones founded by mutation, `clone_acquired`; a scene with drugs adds, per
-//! drug NAME, `plasma_um_NAME`, `tissue_um_NAME` and `dose_mg_NAME`; a scene with a
-//! therapy adds `line`, `status`, `scan_mm` and `scan_response`.
+//! drug NAME, `plasma_um_NAME`, `tissue_um_NAME` and `dose_mg_NAME`; a scene with
+//! `[[factors]]` adds, per factor NAME, `mean_NAME` (over every site) and `tumour_NAME`
+//! (over the live tumour cells' sites), in the factor's unit; a scene with a therapy
+//! adds `line`, `status`, `scan_mm` and `scan_response`.
 
 use super::atomic;
 use super::RunError;
 use crate::engine::therapy::TherapyTick;
 use crate::engine::TickReport;
 use crate::model::census::CENSUS_CLONES;
+use crate::model::fields::{self, FieldRole};
 use crate::scene::Scene;
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -42,6 +45,16 @@ pub struct DrugRow {
     pub tissue_um: f64,
     /// Amount given since the previous row (mg).
     pub dose_mg: f64,
+}
+
+/// One signalling factor's columns of a row, in the factor's unit.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct FactorRow {
+    pub name: String,
+    /// Mean over every site of the lattice.
+    pub mean: f64,
+    /// Mean at the live tumour cells' sites (0 without cells).
+    pub tumour: f64,
 }
 
 /// The therapy's columns of a row.
@@ -104,6 +117,8 @@ pub struct Row {
     pub by_clone: Option<CloneRow>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub drugs: Vec<DrugRow>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub factors: Vec<FactorRow>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub therapy: Option<TherapyRow>,
 }
@@ -143,6 +158,10 @@ pub fn columns(scene: &Scene) -> Vec<String> {
         for prefix in ["plasma_um", "tissue_um", "dose_mg"] {
             out.push(format!("{prefix}_{}", d.name));
         }
+    }
+    for f in &scene.factors {
+        out.push(format!("mean_{}", f.name));
+        out.push(format!("tumour_{}", f.name));
     }
     if scene.therapy.is_some() {
         out.extend(["line", "status", "scan_mm", "scan_response"].map(String::from));
@@ -188,6 +207,16 @@ impl Row {
                 dose_mg: round_to(interval.iter().map(|t| t.doses_mg[d]).sum::<f64>() + 0.0, 6),
             })
             .collect();
+        let factors = fields::list(scene)
+            .into_iter()
+            .enumerate()
+            .filter(|(_, f)| matches!(f.role, FieldRole::Factor(_)))
+            .map(|(k, f)| FactorRow {
+                mean: round_sig(c.field_mean(k, f.census_scale, scene.site_count())),
+                tumour: round_sig(c.field_tumour_mean(k, f.census_scale)),
+                name: f.name,
+            })
+            .collect();
         let therapy = scene.therapy.as_ref().map(|_| {
             let scan = interval.iter().rev().find_map(|t| t.scan.as_ref());
             TherapyRow {
@@ -223,6 +252,7 @@ impl Row {
                 acquired: c.acquired_live,
             }),
             drugs,
+            factors,
             therapy,
         }
     }
@@ -266,6 +296,9 @@ impl Row {
         }
         for d in &self.drugs {
             let _ = write!(out, ",{},{},{}", d.plasma_um, d.tissue_um, d.dose_mg);
+        }
+        for f in &self.factors {
+            let _ = write!(out, ",{},{}", f.mean, f.tumour);
         }
         if let Some(t) = &self.therapy {
             let scan = t.scan_mm.map(|v| v.to_string()).unwrap_or_default();

@@ -217,3 +217,45 @@ fn validate_source(at: &str, s: &FactorSource) -> Result<(), Issue> {
         (None, None) => Ok(()),
     }
 }
+
+/// `check`'s line for each factor: what it is, how it spreads, where it is made and lost.
+pub fn describe(f: &Factor) -> String {
+    let mut text = format!(
+        "{} ({}): D {} µm²/min, decay {}/min",
+        f.name, f.unit, f.diffusion_um2_per_min, f.decay_per_min
+    );
+    if f.vessel_exchange_per_min > 0.0 {
+        text += &format!(
+            ", vessels exchange {}/min towards {}",
+            f.vessel_exchange_per_min, f.vessel_level
+        );
+    }
+    if let Some(b) = f.boundary_level {
+        text += &format!(", boundary {b}");
+    }
+    for s in &f.sources {
+        let state = match s.state {
+            SourceState::Any => "",
+            SourceState::Hypoxic => "hypoxic ",
+            SourceState::Persister => "persister ",
+        };
+        let kind = match s.kind {
+            SourceKind::Tumour => "tumour",
+            SourceKind::Necrotic => "necrotic",
+            SourceKind::Vessel => "vessel",
+            SourceKind::Empty => "empty",
+        };
+        let what = match (s.secretion_per_min, s.uptake_per_min, s.uptake_max_per_min) {
+            (Some(v), _, _) => format!("made at {v} {}/min", f.unit),
+            (_, Some(k), _) => format!("taken up at {k}/min"),
+            (_, _, Some(v)) => format!(
+                "taken up at up to {v} {}/min (half at {})",
+                f.unit,
+                s.uptake_half_max.unwrap_or(0.0)
+            ),
+            _ => continue,
+        };
+        text += &format!("; {what} by {state}{kind} sites");
+    }
+    text
+}

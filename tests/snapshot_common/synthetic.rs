@@ -174,7 +174,7 @@ pub fn state(n: usize) -> HostState {
     };
     let oxygen = (0..n).map(&mut float).collect();
     let mut st = HostState::new(sites, oxygen, 2);
-    for (i, d) in st.drugs.iter_mut().enumerate() {
+    for (i, d) in st.fields[n..].iter_mut().enumerate() {
         *d = float(i % 7);
     }
     for (i, e) in st.exposure.iter_mut().enumerate() {

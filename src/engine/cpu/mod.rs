@@ -159,18 +159,17 @@ impl Backend for CpuBackend {
         self.a = state.sites.clone();
         self.b = state.sites.clone();
         self.wish = vec![0; state.sites.len()];
-        self.conc = state.fields();
+        self.conc = state.fields.clone();
         self.exposure = state.exposure.clone();
         self.lineage = state.lineage.to_words();
         Ok(())
     }
 
     fn download(&mut self) -> Result<HostState, EngineError> {
-        let n = self.a.len();
         Ok(HostState {
             sites: self.a.clone(),
-            oxygen: self.conc[..n].to_vec(),
-            drugs: self.conc[n..].to_vec(),
+            fields: self.conc.clone(),
+            n_drugs: self.exposure.len().checked_div(self.a.len()).unwrap_or(0),
             exposure: self.exposure.clone(),
             lineage: Lineage::from_words(&self.lineage).map_err(EngineError::Gpu)?,
         })

@@ -22,7 +22,7 @@ use crate::scene::Scene;
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-/// The lattice on one device. Memory: `buffers::bytes_per_site` (44 B + 8 B per drug)
+/// The lattice on one device. Memory: `buffers::bytes_per_site` (44 B + 8 B per drug + 4 B per factor)
 /// per site plus a fixed part; lattices past the device's limits are refused up front
 /// (`TooLarge`).
 pub struct GpuBackend {
@@ -48,6 +48,7 @@ impl GpuBackend {
         let shape = Shape {
             n_sites: scene.site_count(),
             n_drugs: scene.drugs.len() as u32,
+            n_factors: scene.factors.len() as u32,
             sweep_capacity: scene.oxygen.max_sweeps_per_tick.max(1),
         };
         let device = ctx.device();
@@ -66,7 +67,7 @@ impl GpuBackend {
                 "{} ran out of memory for {} sites ({} B/site): {e}",
                 ctx.describe(),
                 scene.site_count(),
-                bytes_per_site(shape.n_drugs as u64)
+                bytes_per_site(shape.n_drugs as u64, shape.n_factors as u64)
             )));
         }
         if let Some(e) = invalid {
@@ -430,6 +431,7 @@ impl Backend for GpuBackend {
         self.reshape(Shape {
             n_sites: state.sites.len() as u64,
             n_drugs: state.n_drugs() as u32,
+            n_factors: state.n_factors() as u32,
             ..self.buffers.shape
         })?;
         self.ring.harvest(&self.ctx, true, &mut self.ready)?;
@@ -441,7 +443,7 @@ impl Backend for GpuBackend {
             0,
             bytemuck::cast_slice(&site_codes(&state.sites)),
         );
-        q.write_buffer(&b.conc, 0, bytemuck::cast_slice(&state.fields()));
+        q.write_buffer(&b.conc, 0, bytemuck::cast_slice(&state.fields));
         if !state.exposure.is_empty() {
             q.write_buffer(&b.exposure, 0, bytemuck::cast_slice(&state.exposure));
         }
@@ -471,11 +473,10 @@ impl Backend for GpuBackend {
                 (&b.lineage, LINEAGE_BYTES),
             ],
         )?;
-        let fields: Vec<f32> = cast_vec(&parts[1]);
         Ok(HostState {
             sites: cast_vec(&parts[0]),
-            oxygen: fields[..n as usize].to_vec(),
-            drugs: fields[n as usize..].to_vec(),
+            fields: cast_vec(&parts[1]),
+            n_drugs: n_drugs as usize,
             exposure: cast_vec(&parts[2]),
             lineage: Lineage::from_words(&cast_vec::<u32>(&parts[3])).map_err(EngineError::Gpu)?,
         })
@@ -572,8 +573,9 @@ impl Backend for GpuBackend {
     ) -> Result<(), EngineError> {
         let n = io.src.len();
         let n_fields = fields.len().max(1);
-        let n_drugs = n_fields - 1;
+        let n_drugs = io.exposure.len().checked_div(n).unwrap_or(0);
         if [io.dst.len(), io.wish.len()] != [n; 2]
+            || n_fields <= n_drugs
             || io.conc.len() != n * n_fields
             || io.exposure.len() != n * n_drugs
             || io.lineage.len() != lineage::BUFFER_WORDS
@@ -592,6 +594,7 @@ impl Backend for GpuBackend {
         self.reshape(Shape {
             n_sites: n as u64,
             n_drugs: n_drugs as u32,
+            n_factors: (n_fields - 1 - n_drugs) as u32,
             sweep_capacity: self.buffers.shape.sweep_capacity.max(per_field),
         })?;
         self.check_shape(sim, fields)?;

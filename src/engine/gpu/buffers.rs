@@ -1,8 +1,9 @@
 //! Device memory of a lattice and the bind groups over it.
 //!
 //! Memory per site, with D drugs: sites A and B (2 × 16 B, ping-pong), wish (4 B),
-//! the site code the field sweeps read (4 B), one f32 per field (4 B × (1 + D)) and
-//! the exposure counters (4 B × D): **44 + 8·D bytes per site**; plus a fixed part: the uniforms, one 256-byte-aligned
+//! the site code the field sweeps read (4 B), one f32 per field (4 B × (1 + D + F) with
+//! F signalling factors) and the exposure counters (4 B × D): **44 + 8·D + 4·F bytes
+//! per site**; plus a fixed part: the uniforms, one 256-byte-aligned
 //! `SweepParams` slot per (field, sweep, colour), the residual (4 B per field and
 //! sweep), the PD tables (16 KiB per drug), the census (128 B), the lineage table
 //! (`model::lineage::BUFFER_WORDS` × 4 B ≈ 1 MiB) and the readback ring
@@ -28,26 +29,29 @@ pub const LINEAGE_BYTES: u64 = 4 * lineage::BUFFER_WORDS as u64;
 /// The `fields` uniform always holds `MAX_FIELDS` entries (unused ones zero).
 pub const FIELDS_BYTES: u64 = (MAX_FIELDS * std::mem::size_of::<FieldParams>()) as u64;
 
-/// Device bytes per lattice site with `n_drugs` drugs (see the module docs).
-pub const fn bytes_per_site(n_drugs: u64) -> u64 {
-    2 * SITE_BYTES + 4 + 4 + 4 * (1 + n_drugs) + 4 * n_drugs
+/// Device bytes per lattice site with `n_drugs` drugs and `n_factors` factors (see
+/// the module docs).
+pub const fn bytes_per_site(n_drugs: u64, n_factors: u64) -> u64 {
+    2 * SITE_BYTES + 4 + 4 + 4 * (1 + n_drugs + n_factors) + 4 * n_drugs
 }
 
-/// Device bytes per lattice site without drugs.
-pub const BYTES_PER_SITE: u64 = bytes_per_site(0);
+/// Device bytes per lattice site without drugs or factors.
+pub const BYTES_PER_SITE: u64 = bytes_per_site(0, 0);
 
 /// What the buffers are sized for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Shape {
     pub n_sites: u64,
     pub n_drugs: u32,
+    /// Signalling factors (`[[factors]]`): fields without exposure counters.
+    pub n_factors: u32,
     /// Sweeps per tick and field the sweep slots and the residual hold.
     pub sweep_capacity: u32,
 }
 
 impl Shape {
     pub fn n_fields(&self) -> u64 {
-        1 + self.n_drugs as u64
+        1 + self.n_drugs as u64 + self.n_factors as u64
     }
 
     /// Slots: one per (field, sweep, colour), plus a spare one that `run_pass` writes.
@@ -61,7 +65,7 @@ pub fn check_fits(ctx: &GpuContext, shape: Shape) -> Result<(), EngineError> {
     let limits = ctx.limits();
     let adapter = ctx.describe();
     let n_sites = shape.n_sites;
-    let per_site = bytes_per_site(shape.n_drugs as u64);
+    let per_site = bytes_per_site(shape.n_drugs as u64, shape.n_factors as u64);
     let total = n_sites * per_site;
     let largest = (n_sites * SITE_BYTES).max(n_sites * 4 * shape.n_fields());
     for (name, limit) in [

@@ -66,7 +66,7 @@ pub const LINEAGE_COLUMNS: [&str; 4] = ["parent", "birth_tick", "traits", "found
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ArrayMeta {
     pub name: String,
-    pub unit: &'static str,
+    pub unit: String,
     /// "category", "trait" or "field".
     pub role: &'static str,
     pub dtype: &'static str,
@@ -103,7 +103,7 @@ impl Metadata {
                 .iter()
                 .map(|a| ArrayMeta {
                     name: a.name.clone(),
-                    unit: a.unit,
+                    unit: a.unit.clone(),
                     role: match a.role {
                         ArrayRole::Category => "category",
                         ArrayRole::Trait => "trait",

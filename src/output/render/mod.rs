@@ -256,7 +256,7 @@ pub fn check(input: &RenderInput, opts: &RenderOptions) -> Result<View, RenderEr
         }
     }
     let sites = input.scene.site_count() as usize;
-    if input.state.sites.len() != sites || input.state.oxygen.len() != sites {
+    if input.state.sites.len() != sites || input.state.check().is_err() {
         return Err(RenderError::Input(format!(
             "the state holds {} sites but the scene's lattice has {sites}",
             input.state.sites.len()

@@ -301,7 +301,7 @@ impl Colouring {
                 } else {
                     format!("{} ({})", a.name, a.unit)
                 };
-                let label: &str = if a.unit.is_empty() { &a.name } else { a.unit };
+                let label: &str = if a.unit.is_empty() { &a.name } else { &a.unit };
                 c.key = Key::Bar {
                     map,
                     range,

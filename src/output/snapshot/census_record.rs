@@ -105,7 +105,10 @@ fn slots(c: &mut Census) -> Vec<(String, Slot<'_>)> {
     out.push(("acquired_live".into(), Slot::Word(acquired_live)));
     // Per field, in field order (`model::fields`): 64-bit sums over every site and
     // over live tumour cells.
-    for (name, sums) in [("field_sum", field_sum), ("field_tumour_sum", field_tumour_sum)] {
+    for (name, sums) in [
+        ("field_sum", field_sum),
+        ("field_tumour_sum", field_tumour_sum),
+    ] {
         for (f, pair) in sums.chunks_exact_mut(2).enumerate() {
             let (lo, hi) = pair.split_at_mut(1);
             out.push((format!("{name}.{f}"), Slot::Wide(&mut lo[0], &mut hi[0])));

@@ -18,7 +18,7 @@
 
 use super::SnapshotError;
 use serde::{Deserialize, Serialize};
-use std::io::{BufReader, BufWriter, Read, Write};
+use std::io::{BufReader, Read, Write};
 use std::path::Path;
 
 pub const MAGIC: [u8; 8] = *b"OLATSNAP";
@@ -178,9 +178,9 @@ fn put_values<W: Write, T: Copy, const N: usize>(
     Ok(())
 }
 
-/// Writes `header` and `sections` to `path` through a temporary file in the same
-/// directory, synced and then renamed: `path` holds either its old content or the
-/// whole new file. Returns the file check (trailer CRC).
+/// Writes `header` and `sections` to `path` atomically (`output::atomic`: `path`
+/// holds either its old content or the whole new file). Returns the file check
+/// (trailer CRC).
 pub fn write(
     path: &Path,
     header: &serde_json::Map<String, serde_json::Value>,
@@ -214,15 +214,9 @@ pub fn write(
     );
     let header_bytes = serde_json::to_vec(&header).expect("a JSON map serialises");
 
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{name}.tmp"));
-    let result = (|| {
-        let file = std::fs::File::create(&tmp)?;
+    crate::output::atomic::write_with(path, |file| {
         let mut w = Hashing {
-            inner: BufWriter::with_capacity(1 << 20, file),
+            inner: file,
             crc: crc32fast::Hasher::new(),
         };
         w.put(&MAGIC)?;
@@ -262,20 +256,9 @@ pub fn write(
         }
         let file_crc = w.crc.clone().finalize();
         w.inner.write_all(&file_crc.to_le_bytes())?;
-        let file = w.inner.into_inner().map_err(|e| e.into_error())?;
-        file.sync_all()?;
         Ok(file_crc)
-    })();
-    match result {
-        Ok(crc) => {
-            std::fs::rename(&tmp, path)?;
-            Ok(crc)
-        }
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            Err(e)
-        }
-    }
+    })
+    .map_err(|e| e.source)
 }
 
 /// The trailer CRC of a file (its last four bytes), without reading the rest: a cheap

@@ -38,6 +38,8 @@ pub const EXTENSION: &str = "olsnap";
 pub const OXYGEN: &str = "oxygen";
 pub const DRUG_PREFIX: &str = "drug.";
 pub const EXPOSURE_PREFIX: &str = "exposure.";
+/// Each signalling factor's field (`factor.NAME`), required like a drug's.
+pub const FACTOR_PREFIX: &str = "factor.";
 /// Optional: the lineage table as rows of four u32 (`Lineage::to_rows`). A snapshot
 /// without it resumes with the scene's initial clones only.
 pub const LINEAGE: &str = "lineage";
@@ -56,6 +58,7 @@ fn known(version: u32, name: &str) -> bool {
         || name == LINEAGE
         || name.starts_with(DRUG_PREFIX)
         || name.starts_with(EXPOSURE_PREFIX)
+        || name.starts_with(FACTOR_PREFIX)
 }
 
 /// Why a snapshot cannot be read. Every variant is bad input (exit code 2).
@@ -169,26 +172,25 @@ pub fn run_dir_of(snapshot: &Path) -> Option<PathBuf> {
 }
 
 /// Writes a snapshot atomically (temporary name, sync, rename); returns its trailer CRC.
-/// `drug_names` names the drug fields of `state`, in order (the scene's drugs).
+/// `names` names the fields of `state` after oxygen, in field order: the scene's
+/// drugs, then its factors.
 pub fn write(
     path: &Path,
     header: &SnapshotHeader,
     state: &HostState,
-    drug_names: &[String],
+    names: &[String],
 ) -> std::io::Result<u32> {
     let n = state.sites.len();
-    if state.oxygen.len() != n
-        || state.drugs.len() != n * drug_names.len()
-        || state.exposure.len() != state.drugs.len()
-    {
+    if state.check().is_err() || names.len() + 1 != state.n_fields() {
         return Err(std::io::Error::new(
             std::io::ErrorKind::InvalidInput,
             format!(
-                "the state has {n} sites, {} oxygen, {} drug and {} exposure values for {} drugs",
-                state.oxygen.len(),
-                state.drugs.len(),
+                "the state has {n} sites, {} field values ({} drugs) and {} exposure values \
+                 for {} named fields",
+                state.fields.len(),
+                state.n_drugs(),
                 state.exposure.len(),
-                drug_names.len()
+                names.len()
             ),
         ));
     }
@@ -198,9 +200,14 @@ pub fn write(
         unreachable!("a struct serialises to an object")
     };
     let n64 = n as u64;
+    let (drug_names, factor_names) = names.split_at(state.n_drugs());
     let names: Vec<(String, String)> = drug_names
         .iter()
         .map(|d| (format!("{DRUG_PREFIX}{d}"), format!("{EXPOSURE_PREFIX}{d}")))
+        .collect();
+    let factors: Vec<String> = factor_names
+        .iter()
+        .map(|f| format!("{FACTOR_PREFIX}{f}"))
         .collect();
     let one = [n64];
     let fills: Vec<_> = sites::MEMBERS
@@ -230,20 +237,28 @@ pub fn write(
         name: OXYGEN,
         shape: &one,
         required: true,
-        data: SectionSlice::F32(&state.oxygen),
+        data: SectionSlice::F32(state.oxygen()),
     });
     for (k, (drug, exposure)) in names.iter().enumerate() {
         sections.push(SectionOut {
             name: drug,
             shape: &one,
             required: true,
-            data: SectionSlice::F32(&state.drugs[k * n..(k + 1) * n]),
+            data: SectionSlice::F32(state.drug(k)),
         });
         sections.push(SectionOut {
             name: exposure,
             shape: &one,
             required: true,
             data: SectionSlice::U32(&state.exposure[k * n..(k + 1) * n]),
+        });
+    }
+    for (k, factor) in factors.iter().enumerate() {
+        sections.push(SectionOut {
+            name: factor,
+            shape: &one,
+            required: true,
+            data: SectionSlice::F32(state.factor(k)),
         });
     }
     let lineage = state.lineage.to_rows();

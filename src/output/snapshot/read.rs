@@ -4,8 +4,8 @@ use super::census_record::{self, HistoryError};
 use super::codec::{self, SectionData};
 use super::sites::{self, SiteError};
 use super::{
-    known, v1, Snapshot, SnapshotError, SnapshotHeader, DRUG_PREFIX, EXPOSURE_PREFIX, FORMAT_NAME,
-    LINEAGE, OXYGEN, RNG_SCHEME, SITES_V1,
+    known, v1, Snapshot, SnapshotError, SnapshotHeader, DRUG_PREFIX, EXPOSURE_PREFIX,
+    FACTOR_PREFIX, FORMAT_NAME, LINEAGE, OXYGEN, RNG_SCHEME, SITES_V1,
 };
 use crate::engine::HostState;
 use crate::model::lineage::Lineage;
@@ -118,6 +118,12 @@ impl Snapshot {
         let mut oxygen = None;
         let mut lineage = None;
         let mut drugs: Vec<Option<Vec<f32>>> = vec![None; n_drugs];
+        let factor_names: Vec<&str> = scene.factors.iter().map(|f| f.name.as_str()).collect();
+        let mut factors: Vec<Option<Vec<f32>>> = vec![None; factor_names.len()];
+        let factor_index = |name: &str| {
+            let f = name.strip_prefix(FACTOR_PREFIX)?;
+            factor_names.iter().position(|g| *g == f)
+        };
         let mut exposure: Vec<Option<Vec<u32>>> = vec![None; n_drugs];
         let drug_index = |name: &str, prefix: &str| {
             let drug = name.strip_prefix(prefix)?;
@@ -160,11 +166,14 @@ impl Snapshot {
                     site_arrays.push((info.name, data))
                 }
                 (SectionData::F32(values), _, _) if name == OXYGEN => oxygen = Some(values),
+                (SectionData::F32(values), _, _) if factor_index(name).is_some() => {
+                    factors[factor_index(name).unwrap_or(0)] = Some(values)
+                }
                 (SectionData::F32(values), Some(k), _) => drugs[k] = Some(values),
                 (SectionData::U32(values), _, Some(k)) => exposure[k] = Some(values),
                 _ => {
                     return Err(bad(format!(
-                        "section {name} ({:?}) is not a field of its scene (drugs: {drug_names:?})",
+                        "section {name} ({:?}) is not a field of its scene (drugs: {drug_names:?}, factors: {factor_names:?})",
                         info.dtype
                     )))
                 }
@@ -184,7 +193,7 @@ impl Snapshot {
             }
         };
         let oxygen = oxygen.ok_or_else(|| missing(OXYGEN))?;
-        let mut state = HostState::new(sites, oxygen, n_drugs);
+        let mut state = HostState::with_factors(sites, oxygen, n_drugs, factor_names.len());
         state.lineage = lineage.unwrap_or_else(|| {
             Lineage::initial(&crate::model::setup::initial_clone_traits(&scene))
         });
@@ -195,8 +204,17 @@ impl Snapshot {
             let auc = exposure[k]
                 .take()
                 .ok_or_else(|| missing(&format!("{EXPOSURE_PREFIX}{}", drug_names[k])))?;
-            state.drugs[k * n_usize..(k + 1) * n_usize].copy_from_slice(&field);
+            state
+                .field_mut(crate::model::fields::drug_field(k))
+                .copy_from_slice(&field);
             state.exposure[k * n_usize..(k + 1) * n_usize].copy_from_slice(&auc);
+        }
+        for (k, name) in factor_names.iter().enumerate() {
+            let field = factors[k]
+                .take()
+                .ok_or_else(|| missing(&format!("{FACTOR_PREFIX}{name}")))?;
+            let f = crate::model::fields::factor_field(n_drugs, k);
+            state.field_mut(f).copy_from_slice(&field);
         }
         Ok(Snapshot {
             header,

@@ -14,7 +14,7 @@
 //! performance.json.
 
 use super::{codec, list, run_dir_of, BackendRecord, Snapshot, SNAPSHOTS};
-use crate::engine::{create_backend, BackendChoice, BackendInfo, Simulation};
+use crate::engine::{create_backend, BackendChoice, BackendInfo, BackendKind, Simulation};
 use crate::output::run::{execute, CancelFlag, Observer, Writer};
 use crate::output::rundir::{self, Prepare, FRAMES, RESOLVED_SCENE, SUMMARY};
 use crate::output::{frames, plot, RunError, Summary};
@@ -83,10 +83,9 @@ pub fn resume(
         check_in_place(dir, &snap, opts.force)?;
     }
 
-    let choice = opts.backend.unwrap_or(match h.backend.kind.as_str() {
-        "gpu" => BackendChoice::Gpu,
-        _ => BackendChoice::Cpu,
-    });
+    let choice = opts.backend.unwrap_or(
+        BackendKind::from_name(&h.backend.kind).map_or(BackendChoice::Cpu, BackendChoice::from),
+    );
     let (backend, note) = create_backend(choice, &snap.scene)?;
     let mut sim = Simulation::resume(
         snap.scene.clone(),
@@ -233,13 +232,8 @@ fn roll_back(dir: &Path, snap: &Snapshot) -> Result<(), RunError> {
 
 /// Copies `from` to `to` through a temporary name.
 fn copy_atomic(from: &Path, to: &Path) -> Result<(), RunError> {
-    let name = to
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = to.with_file_name(format!(".{name}.tmp"));
-    std::fs::copy(from, &tmp).map_err(RunError::io(to))?;
-    std::fs::rename(&tmp, to).map_err(RunError::io(to))
+    crate::output::atomic::copy(from, to)?;
+    Ok(())
 }
 
 /// Gives a new run directory the history up to the snapshot: frames and earlier
