@@ -118,7 +118,7 @@ fn bench_backend(
             let stats = backend
                 .solve_blocking(&at, std::slice::from_ref(&fixed))
                 .expect("solve");
-            assert_eq!(stats.sweeps, SWEEPS);
+            assert_eq!(stats[0].sweeps, SWEEPS);
             black_box(stats)
         })
     });

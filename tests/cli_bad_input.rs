@@ -272,3 +272,71 @@ fn negative_per_drug_mutation_rate() {
         "bad.toml:10:32: drugs[0].target_mutation_per_division must be between 0 and 0.5 (got -0.001)",
     );
 }
+
+/// A valid factor; the factor cases change one thing in it.
+const FACTOR: &str = "[[factors]]\nname = \"vegf\"\ndiffusion_um2_per_min = 6000.0\n\
+    decay_per_min = 0.02\n[[factors.sources]]\nkind = \"tumour\"\nsecretion_per_min = 0.5\n";
+
+#[test]
+fn factor_with_a_taken_name() {
+    let text = format!("{BASE}{}", FACTOR.replace("\"vegf\"", "\"oxygen\""));
+    assert_refused(
+        &text,
+        "bad.toml:6:8: factors[0].name \"oxygen\" is taken: oxygen, each drug and each factor need their own name",
+    );
+}
+
+#[test]
+fn factor_source_without_a_rate_or_with_two() {
+    let none = format!("{BASE}{}", FACTOR.replace("secretion_per_min = 0.5\n", ""));
+    assert_refused(
+        &none,
+        "bad.toml:9:1: factors[0].sources[0] give exactly one of secretion_per_min, uptake_per_min, uptake_max_per_min",
+    );
+    let two = format!("{BASE}{FACTOR}uptake_per_min = 0.1\n");
+    assert_refused(
+        &two,
+        "factors[0].sources[0] give exactly one of secretion_per_min, uptake_per_min, uptake_max_per_min",
+    );
+    let saturable = format!(
+        "{BASE}{}",
+        FACTOR.replace("secretion_per_min = 0.5", "uptake_max_per_min = 0.5")
+    );
+    assert_refused(
+        &saturable,
+        "factors[0].sources[0].uptake_max_per_min needs uptake_half_max",
+    );
+}
+
+#[test]
+fn factor_source_of_an_unknown_kind_or_state() {
+    let kind = format!("{BASE}{}", FACTOR.replace("\"tumour\"", "\"t_cell\""));
+    assert_refused(&kind, "bad.toml:10:8: factors[0].sources[0].kind");
+    assert_refused(&kind, "t_cell");
+    let state = format!("{BASE}{FACTOR}state = \"asleep\"\n");
+    assert_refused(&state, "factors[0].sources[0].state");
+}
+
+#[test]
+fn factor_without_a_steady_state() {
+    let text = format!(
+        "{BASE}{}",
+        FACTOR.replace("decay_per_min = 0.02", "decay_per_min = 0.0")
+    );
+    assert_refused(
+        &text,
+        "factors[0].decay_per_min a factor with no decay, no vessel exchange, no fixed boundary and no uptake has no steady state",
+    );
+}
+
+#[test]
+fn more_fields_than_the_engine_holds() {
+    let mut text = BASE.to_string();
+    for k in 0..8 {
+        text += &FACTOR.replace("\"vegf\"", &format!("\"f{k}\""));
+    }
+    assert_refused(
+        &text,
+        "a scene holds at most 8 fields (oxygen, drugs and factors); this one has 9: 1 oxygen, 0 drugs, 8 factors",
+    );
+}

@@ -29,8 +29,8 @@ pub enum EngineError {
     TooLarge(String),
     #[error("GPU error: {0}")]
     Gpu(String),
-    #[error("the oxygen field became non-finite at tick {tick}")]
-    NonFinite { tick: u64 },
+    #[error("the {field} field became non-finite at tick {tick}")]
+    NonFinite { field: String, tick: u64 },
     #[error(transparent)]
     Shader(#[from] gpu::shaders::ShaderError),
     #[error("therapy: {0}")]
@@ -155,14 +155,14 @@ pub trait Backend {
     /// Reads the whole state back (blocking).
     fn download(&mut self) -> Result<HostState, EngineError>;
 
-    /// Solves every field (`fields[0]` oxygen, then each drug) up to its tolerance or
-    /// `max_sweeps` sweeps and returns the oxygen solve's statistics, blocking. Used
-    /// before the first tick.
+    /// Solves every field (in `model::fields` order) up to its tolerance or
+    /// `max_sweeps` sweeps and returns each field's statistics, blocking. Used before
+    /// the first tick.
     fn solve_blocking(
         &mut self,
         sim: &SimParams,
         fields: &[FieldParams],
-    ) -> Result<SolveStats, EngineError>;
+    ) -> Result<Vec<SolveStats>, EngineError>;
 
     /// Runs one tick: fields, cells, resolve, clone_assign; and the census when
     /// `report` is set.

@@ -6,6 +6,7 @@ use super::therapy::{measurement, treatment_exposure, TherapyHost, TherapyTick};
 use super::{cpu, Backend, BackendInfo, EngineError, HostState, TickReport};
 use crate::model::drug_params::{pd_tables, DrugSet};
 use crate::model::failure::analyse;
+use crate::model::fields;
 use crate::model::lineage::Lineage;
 use crate::model::params::{FieldParams, SimParams};
 use crate::model::protocol::Event;
@@ -42,13 +43,27 @@ pub struct Simulation {
     initial_solve: SolveStats,
 }
 
+/// Refuses a state whose fields are not the scene's (oxygen, its drugs, its factors).
+fn state_fits(scene: &Scene, state: &HostState) -> Result<(), EngineError> {
+    let fields = 1 + scene.drugs.len() + scene.factors.len();
+    if state.n_fields() == fields && state.n_drugs() == scene.drugs.len() {
+        return Ok(());
+    }
+    Err(EngineError::Gpu(format!(
+        "inconsistent state: it holds {} fields ({} drugs), the scene has {fields} ({} drugs)",
+        state.n_fields(),
+        state.n_drugs(),
+        scene.drugs.len()
+    )))
+}
+
 impl Simulation {
     /// Builds the initial lattice, uploads it and solves the oxygen field to tolerance.
     pub fn new(scene: Scene, backend: Box<dyn Backend>) -> Result<Simulation, EngineError> {
         let sites = setup::initial_sites(&scene);
         let oxygen = vec![0.0f32; sites.len()];
-        let n_drugs = scene.drugs.len();
-        let mut state = HostState::new(sites, oxygen, n_drugs);
+        let mut state =
+            HostState::with_factors(sites, oxygen, scene.drugs.len(), scene.factors.len());
         state.lineage = Lineage::initial(&setup::initial_clone_traits(&scene));
         Simulation::from_state(scene, backend, state, 0)
     }
@@ -60,27 +75,44 @@ impl Simulation {
         state: HostState,
         tick: u64,
     ) -> Result<Simulation, EngineError> {
+        let plasma_um = vec![0.0; scene.drugs.len()];
+        let fields = FieldParams::all(&scene, &plasma_um);
+        state_fits(&scene, &state)?;
         backend.configure_drugs(&DrugSet::from_scene(&scene), &pd_tables(&scene))?;
         backend.upload(&state)?;
         let sim = SimParams::from_scene(&scene);
-        let plasma_um = vec![0.0; scene.drugs.len()];
-        let fields = FieldParams::all(&scene, &plasma_um);
         let at = sim.at_tick(scene.seed, tick as u32);
+        // Rounds go on while a field is neither converged nor stuck. A round that no
+        // longer lowers a field's residual has hit f32 rounding: a tolerance below that
+        // floor would otherwise run every round in vain. A field that is done still
+        // takes one sweep per further round (it changes by less than its tolerance);
+        // what is reported is oxygen's solve up to the round that finished it.
+        let mut done = vec![false; fields.len()];
+        let mut previous = vec![f32::INFINITY; fields.len()];
         let mut stats = crate::engine::SolveStats::default();
         let mut sweeps = 0;
-        let mut previous = f32::INFINITY;
         for _ in 0..INITIAL_SOLVE_ROUNDS {
-            stats = backend.solve_blocking(&at, &fields)?;
-            sweeps += stats.sweeps;
-            // A round that no longer lowers the residual has hit f32 rounding: a
-            // tolerance below that floor would otherwise run every round in vain.
-            if stats.converged || !stats.residual.is_finite() || stats.residual >= previous {
+            let round = backend.solve_blocking(&at, &fields)?;
+            if let Some(bad) = round.iter().position(|s| !s.residual.is_finite()) {
+                return Err(EngineError::NonFinite {
+                    field: fields::list(&scene)[bad].name.clone(),
+                    tick,
+                });
+            }
+            for (f, s) in round.iter().enumerate() {
+                if done[f] {
+                    continue;
+                }
+                if f == fields::OXYGEN {
+                    stats = *s;
+                    sweeps += s.sweeps;
+                }
+                done[f] = s.converged || s.residual >= previous[f];
+                previous[f] = s.residual;
+            }
+            if done.iter().all(|&d| d) {
                 break;
             }
-            previous = stats.residual;
-        }
-        if !stats.residual.is_finite() {
-            return Err(EngineError::NonFinite { tick });
         }
         stats.sweeps = sweeps;
         Simulation {
@@ -109,6 +141,7 @@ impl Simulation {
         tick: u64,
         initial_solve: SolveStats,
     ) -> Result<Simulation, EngineError> {
+        state_fits(&scene, state)?;
         backend.configure_drugs(&DrugSet::from_scene(&scene), &pd_tables(&scene))?;
         backend.upload(state)?;
         let sim = Simulation {
@@ -221,7 +254,10 @@ impl Simulation {
     pub fn poll(&mut self, wait: bool) -> Result<Vec<TickReport>, EngineError> {
         let reports = self.backend.poll_reports(wait)?;
         if let Some(bad) = reports.iter().find(|r| !r.solve.residual.is_finite()) {
-            return Err(EngineError::NonFinite { tick: bad.tick });
+            return Err(EngineError::NonFinite {
+                field: "oxygen".into(),
+                tick: bad.tick,
+            });
         }
         Ok(reports)
     }

@@ -396,6 +396,7 @@ mod tests {
             mutations: 0,
             by_clone: None,
             drugs: Vec::new(),
+            factors: Vec::new(),
             therapy: None,
         }
     }

@@ -108,6 +108,15 @@ fn walk_table(table: &toml_edit::Table, offset: usize, path: &mut Vec<String>) -
             toml_edit::Item::Value(toml_edit::Value::InlineTable(t)) => {
                 walk_inline(t, offset, path)
             }
+            // `[[drugs]]`: the element under the offset, as `drugs[k]`.
+            toml_edit::Item::ArrayOfTables(tables) => tables.iter().enumerate().any(|(k, t)| {
+                let at = path.len() - 1;
+                path[at] = format!("{name}[{k}]");
+                walk_table(t, offset, path) || covers(t.span(), offset)
+            }),
+            toml_edit::Item::Value(toml_edit::Value::Array(values)) => {
+                walk_array(name, values, offset, path)
+            }
             _ => false,
         };
         if deeper || key_hit || (!item.is_table() && covers(item.span(), offset)) {
@@ -116,6 +125,25 @@ fn walk_table(table: &toml_edit::Table, offset: usize, path: &mut Vec<String>) -
         path.pop();
     }
     false
+}
+
+/// An array of inline tables (`sources = [{…}, {…}]`): the element under the offset,
+/// as `name[k]`.
+fn walk_array(name: &str, values: &toml_edit::Array, offset: usize, path: &mut [String]) -> bool {
+    let at = path.len() - 1;
+    values.iter().enumerate().any(|(k, v)| match v {
+        toml_edit::Value::InlineTable(t) if covers(v.span(), offset) => {
+            path[at] = format!("{name}[{k}]");
+            let mut inner = path.to_vec();
+            let found = walk_inline(t, offset, &mut inner);
+            if found {
+                // The inline table's keys go below `name[k]`; keep the deepest path.
+                path[at] = inner[at..].join(".");
+            }
+            true
+        }
+        _ => false,
+    })
 }
 
 fn walk_inline(table: &toml_edit::InlineTable, offset: usize, path: &mut Vec<String>) -> bool {
@@ -225,6 +253,14 @@ mod tests {
         assert_eq!(at("\"forty\"").as_deref(), Some("lattice.nx"));
         assert_eq!(at("difusion").as_deref(), Some("oxygen.difusion"));
         assert_eq!(at("seed").as_deref(), Some("seed"));
+        let text = "seed = 1\n[[drugs]]\nname = \"a\"\n[[drugs]]\nclass = \"bogus\"\n\
+                    [[factors]]\nsources = [{kind = \"x\"}, {kind = \"t_cell\"}]\n";
+        let at = |needle: &str| key_path_at(text, text.find(needle).unwrap());
+        assert_eq!(at("\"bogus\"").as_deref(), Some("drugs[1].class"));
+        assert_eq!(
+            at("\"t_cell\"").as_deref(),
+            Some("factors[0].sources[1].kind")
+        );
     }
 
     #[test]

@@ -36,7 +36,7 @@ pub fn solve_field(scene: &Scene, state: &HostState) -> (HostState, SolveStats) 
     let stats = backend
         .solve_blocking(&sim, std::slice::from_ref(&field))
         .expect("solve");
-    (backend.download().expect("download"), stats)
+    (backend.download().expect("download"), stats[0])
 }
 
 /// Runs a simulation to its end and returns every report row, the initial census

@@ -93,9 +93,9 @@ impl CpuBackend {
     }
 
     /// The red-black sweeps of one tick for every field, each stopping at its
-    /// tolerance or its cap; returns the oxygen solve's statistics. Each sweep's two
+    /// tolerance or its cap; returns each field's statistics. Each sweep's two
     /// colours run fused (`field_sweep_fused`: the same bits as two `field_sweep`s).
-    fn solve(&mut self, sim: &SimParams, fields: &[FieldParams]) -> SolveStats {
+    fn solve(&mut self, sim: &SimParams, fields: &[FieldParams]) -> Vec<SolveStats> {
         let n = self.a.len();
         let cap = fields
             .iter()
@@ -118,11 +118,14 @@ impl CpuBackend {
             }
         };
         Self::install(&self.pool, run);
-        let oxygen = fields.first().map_or(1, |f| f.max_sweeps.max(1)) as usize;
-        solve_stats(
-            &self.residual[..oxygen],
-            fields.first().map_or(0.0, |f| f.tolerance),
-        )
+        fields
+            .iter()
+            .enumerate()
+            .map(|(f, field)| {
+                let sweeps = field.max_sweeps.max(1) as usize;
+                solve_stats(&self.residual[f * cap..f * cap + sweeps], field.tolerance)
+            })
+            .collect()
     }
 }
 
@@ -179,7 +182,7 @@ impl Backend for CpuBackend {
         &mut self,
         sim: &SimParams,
         fields: &[FieldParams],
-    ) -> Result<SolveStats, EngineError> {
+    ) -> Result<Vec<SolveStats>, EngineError> {
         Ok(self.solve(sim, fields))
     }
 
@@ -189,7 +192,7 @@ impl Backend for CpuBackend {
         fields: &[FieldParams],
         report: bool,
     ) -> Result<(), EngineError> {
-        let solve = self.solve(sim, fields);
+        let solve = self.solve(sim, fields)[0];
         let state = StepState {
             a: &mut self.a,
             b: &mut self.b,

@@ -486,24 +486,29 @@ impl Backend for GpuBackend {
         &mut self,
         sim: &SimParams,
         fields: &[FieldParams],
-    ) -> Result<SolveStats, EngineError> {
+    ) -> Result<Vec<SolveStats>, EngineError> {
         self.check_shape(sim, fields)?;
         self.write_params(sim, fields);
         let encoder = self.encoder("oncolattice.solve");
         let (encoder, stats) = self.solve(encoder, fields)?;
         if let Some(stats) = stats {
-            return Ok(stats[0]);
+            return Ok(stats);
         }
-        let sweeps = fields[0].max_sweeps.max(1);
+        let capacity = self.buffers.shape.sweep_capacity.max(1) as usize;
         let parts = read_blocking(
             &self.ctx,
             encoder,
-            &[(&self.buffers.residual, 4 * sweeps as u64)],
+            &[(&self.buffers.residual, 4 * (capacity * fields.len()) as u64)],
         )?;
-        Ok(solve_stats(
-            &cast_vec::<u32>(&parts[0]),
-            fields[0].tolerance,
-        ))
+        let slots = cast_vec::<u32>(&parts[0]);
+        Ok(fields
+            .iter()
+            .enumerate()
+            .map(|(f, field)| {
+                let sweeps = field.max_sweeps.max(1) as usize;
+                solve_stats(&slots[f * capacity..f * capacity + sweeps], field.tolerance)
+            })
+            .collect())
     }
 
     fn tick(
