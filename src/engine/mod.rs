@@ -178,6 +178,14 @@ pub trait Backend {
     /// reports have arrived.
     fn poll_reports(&mut self, wait: bool) -> Result<Vec<TickReport>, EngineError>;
 
+    /// The census of the current state, counted where the state lives (on the device
+    /// for the GPU backend: only the census travels back), blocking. What scans read.
+    fn census_now(
+        &mut self,
+        sim: &SimParams,
+        fields: &[FieldParams],
+    ) -> Result<Census, EngineError>;
+
     /// Runs a single pass on `io` (uploads it, runs, reads it all back). A field sweep
     /// works on field `sweep.field` with `fields[sweep.field]`.
     fn run_pass(

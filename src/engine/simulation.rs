@@ -3,7 +3,7 @@
 //! only reports travel back, asynchronously.
 
 use super::therapy::{measurement, treatment_exposure, TherapyHost, TherapyTick};
-use super::{cpu, Backend, BackendInfo, EngineError, HostState, TickReport};
+use super::{Backend, BackendInfo, EngineError, HostState, TickReport};
 use crate::model::drug_params::{pd_tables, DrugSet};
 use crate::model::failure::analyse;
 use crate::model::fields;
@@ -217,26 +217,16 @@ impl Simulation {
         tick % self.report_every == 0 || tick == self.total_ticks
     }
 
-    /// The census of the current state, computed on the host (blocking).
+    /// The census of the current state, counted by the backend where the state lives
+    /// (blocking; no lattice download).
     pub fn report_now(&mut self) -> Result<TickReport, EngineError> {
-        let state = self.backend.download()?;
-        Ok(self.report_of(&state))
-    }
-
-    /// The census of `state`, the current state, computed on the host.
-    fn report_of(&self, state: &HostState) -> TickReport {
         let sim = self.sim.at_tick(self.scene.seed, self.tick as u32);
-        TickReport {
+        let fields = FieldParams::all(&self.scene, &self.plasma_um);
+        Ok(TickReport {
             tick: self.tick,
-            census: cpu::census(
-                &sim,
-                &FieldParams::all(&self.scene, &self.plasma_um),
-                &state.sites,
-                &state.fields,
-                &state.lineage.header(),
-            ),
+            census: self.backend.census_now(&sim, &fields)?,
             solve: self.initial_solve,
-        }
+        })
     }
 
     /// Advances one tick. Its report, if it is a report tick, arrives via `poll`.
@@ -269,11 +259,8 @@ impl Simulation {
     fn host_pass(&mut self) -> Result<(), EngineError> {
         let tick = self.tick;
         let scan_due = self.therapy.as_ref().is_some_and(|t| t.scan_due(tick));
-        let mut state = None;
         let scan = if scan_due {
-            let current = self.backend.download()?;
-            let census = self.report_of(&current).census;
-            state = Some(current);
+            let census = self.report_now()?.census;
             Some(measurement(
                 &self.scene,
                 &census,
@@ -292,10 +279,8 @@ impl Simulation {
             .iter()
             .any(|e| matches!(e, Event::LineFailed { .. }));
         if line_failed {
-            let state = match state {
-                Some(s) => s,
-                None => self.backend.download()?,
-            };
+            // The failure analysis reads every cell: the one download of a scan.
+            let state = self.backend.download()?;
             let exposure = treatment_exposure(
                 self.scene.drugs.len(),
                 self.scene.time.tick_h,

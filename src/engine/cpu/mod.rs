@@ -217,6 +217,17 @@ impl Backend for CpuBackend {
         Ok(self.reports.drain(..).collect())
     }
 
+    fn census_now(
+        &mut self,
+        sim: &SimParams,
+        fields: &[FieldParams],
+    ) -> Result<Census, EngineError> {
+        let (a, conc, lineage) = (&self.a, &self.conc, &self.lineage);
+        Ok(Self::install(&self.pool, || {
+            census(sim, fields, a, conc, lineage)
+        }))
+    }
+
     fn run_pass(
         &mut self,
         pass: Pass,

@@ -568,6 +568,27 @@ impl Backend for GpuBackend {
         Ok(self.ready.drain(..).collect())
     }
 
+    fn census_now(
+        &mut self,
+        sim: &SimParams,
+        fields: &[FieldParams],
+    ) -> Result<Census, EngineError> {
+        self.check_shape(sim, fields)?;
+        self.write_params(sim, fields);
+        let b = &self.buffers;
+        let mut encoder = self.encoder("oncolattice.census_now");
+        encoder.copy_buffer_to_buffer(&b.census_clear, 0, &b.census, 0, CENSUS_BYTES);
+        {
+            let mut cpass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                label: Some("oncolattice.pass.census_now"),
+                timestamp_writes: None,
+            });
+            self.encode_pass(&mut cpass, Pass::Census, sim, &b.a_to_b, 0);
+        }
+        let parts = read_blocking(&self.ctx, encoder, &[(&b.census, CENSUS_BYTES)])?;
+        Ok(bytemuck::pod_read_unaligned(&parts[0]))
+    }
+
     fn run_pass(
         &mut self,
         pass: Pass,
