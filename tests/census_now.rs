@@ -6,7 +6,7 @@ mod gpu_common;
 use gpu_common::{context, DRUGS};
 use oncolattice::engine::cpu;
 use oncolattice::engine::gpu::GpuBackend;
-use oncolattice::engine::{Backend, Simulation};
+use oncolattice::engine::Simulation;
 use oncolattice::model::params::{FieldParams, SimParams};
 use oncolattice::scene::Scene;
 use std::path::Path;

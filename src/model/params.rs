@@ -74,9 +74,6 @@ pub struct FieldParams {
     pub terms: [FieldTerm; MAX_FIELD_TERMS],
 }
 
-/// Sources and sinks one field descriptor can hold.
-pub const MAX_FIELD_TERMS: usize = 4;
-
 /// `FieldTerm::order`: a zero-order source (`rate`, field unit per D/h²), a
 /// first-order sink (`rate`·c) or a saturable (Michaelis–Menten) sink
 /// `rate`·c/(`half_max` + c), linearised with the site's previous value.
@@ -152,8 +149,8 @@ pub struct SweepParams {
 }
 
 /// Fields a scene can hold (`model::fields`): oxygen, up to `MAX_DRUGS` drugs and
-/// signalling factors. Each costs 4 bytes per site on the device and in snapshots.
-pub const MAX_FIELDS: usize = 8;
+/// signalling factors.
+pub use crate::scene::{MAX_FIELDS, MAX_FIELD_TERMS};
 
 /// Capillary radius for the vessel wall area per site: a vessel site holds a capillary
 /// segment of radius 5 µm along its length h, so S/V = 2π·r/h² (capillary diameters

@@ -67,7 +67,9 @@ pub struct NamedArray {
 }
 
 /// Category names of the `kind` array, by value.
-pub const KIND_NAMES: [&str; 4] = ["empty", "tumour", "necrotic", "vessel"];
+pub fn kind_names() -> Vec<&'static str> {
+    Kind::ALL.iter().map(|k| k.name()).collect()
+}
 
 fn per_site<T>(sites: &[Site], f: impl Fn(&Site) -> T) -> Vec<T> {
     sites.iter().map(f).collect()

@@ -7,7 +7,7 @@
 //! magnitude between factors, so the scene states them (with their source).
 
 use super::validate::{issue, positive, within, Issue};
-use super::Scene;
+use super::{Scene, MAX_FIELDS, MAX_FIELD_TERMS};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -88,9 +88,6 @@ fn default_tolerance() -> f64 {
     1e-4
 }
 
-/// Fields a scene may hold in all: oxygen, each drug and each factor.
-pub use crate::model::params::MAX_FIELDS;
-
 pub(super) fn validate_factors(s: &Scene) -> Result<(), Issue> {
     let fields = 1 + s.drugs.len() + s.factors.len();
     if fields > MAX_FIELDS {
@@ -153,7 +150,7 @@ pub(super) fn validate_factors(s: &Scene) -> Result<(), Issue> {
             within(&key("boundary_level"), b, 0.0, 1e9)?;
         }
         positive(&key("tolerance"), f.tolerance)?;
-        let max_terms = crate::model::params::MAX_FIELD_TERMS;
+        let max_terms = MAX_FIELD_TERMS;
         if f.sources.len() > max_terms {
             return issue(
                 &format!("factors[{k}].sources[{max_terms}]"),

@@ -68,6 +68,11 @@ pub struct Scene {
 
 /// Drugs a scene may define (each is a field and a slot in the per-drug kernel data).
 pub const MAX_DRUGS: usize = 4;
+/// Fields a scene may hold in all: oxygen, each drug and each signalling factor
+/// (each costs 4 bytes per site on the device and in snapshots).
+pub const MAX_FIELDS: usize = 8;
+/// Sources and sinks one field may have (`[[factors.sources]]`).
+pub const MAX_FIELD_TERMS: usize = 4;
 /// Pre-existing clones a scene may define.
 pub const MAX_INITIAL_CLONES: usize = 64;
 
