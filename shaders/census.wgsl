@@ -33,7 +33,8 @@ struct Census {
     clone_live: array<atomic<u32>, CENSUS_CLONES>,
     acquired_live: atomic<u32>,
     // Per field f: Σ of round(value · census_scale) over every site, and over live
-    // tumour cells, 64-bit as (lo, hi) at 2f, 2f + 1.
+    // tumour cells, 64-bit as (lo, hi) at 2f, 2f + 1 (each only when the field's
+    // census_sums asks for it).
     field_sum: array<atomic<u32>, 2u * MAX_FIELDS>,
     field_tumour_sum: array<atomic<u32>, 2u * MAX_FIELDS>,
     _pad: array<u32, 1>,
@@ -102,9 +103,13 @@ fn census(
         let kind = kind_of(s);
         let o2 = conc[i];
         for (var f = 0u; f < sim.n_fields; f++) {
+            let sums = fields[f].census_sums;
+            let all = (sums & CENSUS_ALL_SITES) != 0u;
+            let tumour = (sums & CENSUS_TUMOUR_SITES) != 0u && kind == KIND_TUMOUR;
+            if !all && !tumour { continue; }
             let v = fixed(conc[f * sim.n_sites + i], fields[f].census_scale);
-            atomicAdd(&wg_field[f], v);
-            if kind == KIND_TUMOUR { atomicAdd(&wg_field_tumour[f], v); }
+            if all { atomicAdd(&wg_field[f], v); }
+            if tumour { atomicAdd(&wg_field_tumour[f], v); }
         }
         if kind == KIND_TUMOUR {
             atomicAdd(&wg_counts[0], 1u);

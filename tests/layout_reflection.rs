@@ -64,8 +64,10 @@ fn expected() -> BTreeMap<&'static str, (usize, Members)> {
         ),
     ]);
     field.extend(members!(FieldParams {
-        "census_scale" => census_scale, "n_terms" => n_terms, "terms" => terms,
+        "census_scale" => census_scale, "census_sums" => census_sums, "n_terms" => n_terms,
     }));
+    field.extend(padding("_pad", offset_of!(FieldParams, _pad), 3));
+    field.extend(members!(FieldParams { "terms" => terms }));
     let mut term = members!(FieldTerm {
         "kind" => kind, "state" => state, "order" => order, "rate" => rate,
         "half_max" => half_max,

@@ -48,7 +48,11 @@ struct FieldParams {
     sweep_groups_x: u32,
     sweep_groups_y: u32,
     census_scale: f32,
+    census_sums: u32,
     n_terms: u32,
+    _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
     terms: array<FieldTerm, MAX_FIELD_TERMS>,
 }
 

@@ -5,8 +5,10 @@
 //! each one is called and measured in, for outputs.
 
 use crate::model::census::{DRUG_SUM_SCALE, O2_SUM_SCALE};
-use crate::model::params::{FieldParams, FieldTerm, TERM_FIRST_ORDER, TERM_MICHAELIS_MENTEN};
-use crate::model::params::{MAX_FIELDS, TERM_ZERO_ORDER};
+use crate::model::params::{
+    FieldParams, FieldTerm, CENSUS_ALL_SITES, CENSUS_TUMOUR_SITES, MAX_FIELDS, TERM_FIRST_ORDER,
+    TERM_MICHAELIS_MENTEN, TERM_ZERO_ORDER,
+};
 use crate::model::site::{Kind, PERSISTER_BIT, QUIESCENT_BIT};
 use crate::scene::factors::{Factor, SourceKind, SourceState};
 use crate::scene::Scene;
@@ -82,6 +84,7 @@ pub fn factor_params(scene: &Scene, f: &Factor) -> FieldParams {
         tolerance: f.tolerance as f32,
         max_sweeps: scene.oxygen.max_sweeps_per_tick,
         census_scale: DRUG_SUM_SCALE as f32,
+        census_sums: CENSUS_ALL_SITES | CENSUS_TUMOUR_SITES,
         ..FieldParams::default()
     };
     for s in &f.sources {

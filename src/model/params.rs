@@ -69,10 +69,18 @@ pub struct FieldParams {
     pub sweep_groups: [u32; 2],
     /// Fixed-point units per field unit of the census sums of this field.
     pub census_scale: f32,
+    /// Which census sums the field's outputs read: `CENSUS_ALL_SITES`,
+    /// `CENSUS_TUMOUR_SITES` (bits); the census skips the others (they stay 0).
+    pub census_sums: u32,
     /// How many of `terms` apply.
     pub n_terms: u32,
+    pub _pad: [u32; 3],
     pub terms: [FieldTerm; MAX_FIELD_TERMS],
 }
+
+/// `FieldParams::census_sums`: the sum over every site, over live tumour cells' sites.
+pub const CENSUS_ALL_SITES: u32 = 1;
+pub const CENSUS_TUMOUR_SITES: u32 = 2;
 
 /// `FieldTerm::order`: a zero-order source (`rate`, field unit per D/h²), a
 /// first-order sink (`rate`·c) or a saturable (Michaelis–Menten) sink
@@ -247,6 +255,8 @@ impl FieldParams {
             tolerance: o.tolerance_mmhg as f32,
             max_sweeps: o.max_sweeps_per_tick,
             census_scale: crate::model::census::O2_SUM_SCALE as f32,
+            // The time series shows oxygen's mean over the lattice.
+            census_sums: CENSUS_ALL_SITES,
             ..FieldParams::default()
         }
         .with_term(uptake)
@@ -268,6 +278,8 @@ impl FieldParams {
             tolerance: (drug.ic50_um * DRUG_TOLERANCE_OF_IC50) as f32,
             max_sweeps: scene.oxygen.max_sweeps_per_tick,
             census_scale: crate::model::census::DRUG_SUM_SCALE as f32,
+            // The time series shows a drug's mean at the tumour cells.
+            census_sums: CENSUS_TUMOUR_SITES,
             ..FieldParams::default()
         }
         .with_term(FieldTerm::new(
@@ -335,7 +347,7 @@ mod tests {
     #[test]
     fn struct_sizes_are_16_byte_multiples() {
         assert_eq!(std::mem::size_of::<SimParams>(), 80);
-        assert_eq!(std::mem::size_of::<FieldParams>(), 176);
+        assert_eq!(std::mem::size_of::<FieldParams>(), 192);
         assert_eq!(std::mem::size_of::<FieldTerm>(), 32);
         assert_eq!(std::mem::size_of::<SweepParams>(), 16);
     }

@@ -60,6 +60,8 @@ pub fn all() -> Vec<(String, ConstValue)> {
     u("TERM_ZERO_ORDER", params::TERM_ZERO_ORDER);
     u("TERM_FIRST_ORDER", params::TERM_FIRST_ORDER);
     u("TERM_MICHAELIS_MENTEN", params::TERM_MICHAELIS_MENTEN);
+    u("CENSUS_ALL_SITES", params::CENSUS_ALL_SITES);
+    u("CENSUS_TUMOUR_SITES", params::CENSUS_TUMOUR_SITES);
     u("INTERACTION_BLISS", drugs::INTERACTION_BLISS);
     u(
         "INTERACTION_HIGHEST_SINGLE_AGENT",

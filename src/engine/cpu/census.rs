@@ -3,7 +3,9 @@
 use crate::model::census::Census;
 use crate::model::drug_params::{TRAIT_EFFLUX, TRAIT_SLOW_CYCLE, TRAIT_TARGET_MASK};
 use crate::model::lineage::word;
-use crate::model::params::{FieldParams, SimParams, MAX_FIELDS};
+use crate::model::params::{
+    FieldParams, SimParams, CENSUS_ALL_SITES, CENSUS_TUMOUR_SITES, MAX_FIELDS,
+};
 use crate::model::site::{Kind, Site};
 use rayon::prelude::*;
 
@@ -26,27 +28,32 @@ pub fn census(
     let grid = grid_of(sim);
     let n = sim.n_sites as usize;
     let n_fields = (sim.n_fields as usize).min(fields.len()).min(MAX_FIELDS);
+    // Per field: whether to sum over all sites, over tumour cells, and the scale.
+    let sums: Vec<(bool, bool, f32)> = fields[..n_fields]
+        .iter()
+        .map(|f| {
+            (
+                f.census_sums & CENSUS_ALL_SITES != 0,
+                f.census_sums & CENSUS_TUMOUR_SITES != 0,
+                f.census_scale,
+            )
+        })
+        .collect();
     let counts = src
         .par_chunks(CHUNK)
         .enumerate()
         .map(|(chunk, sites)| {
             let base = chunk * CHUNK;
             let mut acc = Census::CLEARED;
-            let mut sum = [0u64; MAX_FIELDS];
-            let mut tumour_sum = [0u64; MAX_FIELDS];
+            // Sites of live tumour cells in this chunk, for the fields summed there.
+            let mut tumour_at: Vec<u32> = Vec::with_capacity(sites.len());
             for (k, s) in sites.iter().enumerate() {
                 let i = base + k;
                 let o2 = conc[i];
                 let kind = s.kind();
-                for f in 0..n_fields {
-                    let v = Census::fixed(conc[f * n + i], fields[f].census_scale) as u64;
-                    sum[f] += v;
-                    if kind == Kind::Tumour {
-                        tumour_sum[f] += v;
-                    }
-                }
                 match kind {
                     Kind::Tumour => {
+                        tumour_at.push(k as u32);
                         acc.tumour_live += 1;
                         acc.quiescent += s.is_quiescent() as u32;
                         acc.hypoxic += (o2 < sim.hypoxic_mmhg) as u32;
@@ -75,9 +82,20 @@ pub fn census(
                     }
                 }
             }
-            for f in 0..MAX_FIELDS {
-                acc.set_field_sum(f, sum[f]);
-                acc.set_field_tumour_sum(f, tumour_sum[f]);
+            // Field by field: each field's values of the chunk are contiguous.
+            for (f, &(all, at_tumour, scale)) in sums.iter().enumerate() {
+                let values = &conc[f * n + base..f * n + base + sites.len()];
+                if all {
+                    let sum = values.iter().map(|&c| Census::fixed(c, scale) as u64).sum();
+                    acc.set_field_sum(f, sum);
+                }
+                if at_tumour {
+                    let sum = tumour_at
+                        .iter()
+                        .map(|&k| Census::fixed(values[k as usize], scale) as u64)
+                        .sum();
+                    acc.set_field_tumour_sum(f, sum);
+                }
             }
             acc
         })

@@ -46,11 +46,20 @@ pub fn resolve(
     dst.par_chunks_mut(CHUNK)
         .zip(src.par_chunks(CHUNK))
         .for_each(|(d, s)| d.copy_from_slice(s));
+    // Chunks scanned sequentially: most wishes are 0, and a plain loop skips them fast.
     let mut claims: Vec<Claim> = wish
-        .par_iter()
+        .par_chunks(CHUNK)
         .enumerate()
-        .filter(|(_, &w)| w != 0)
-        .filter_map(|(i, &w)| claim(sim, &grid, &offsets, src, i as u32, w))
+        .flat_map_iter(|(c, chunk)| {
+            let (grid, offsets) = (&grid, &offsets);
+            chunk
+                .iter()
+                .enumerate()
+                .filter(|(_, &w)| w != 0)
+                .filter_map(move |(k, &w)| {
+                    claim(sim, grid, offsets, src, (c * CHUNK + k) as u32, w)
+                })
+        })
         .collect();
     claims.par_sort_unstable_by(|a, b| {
         (a.target.cmp(&b.target))
@@ -58,9 +67,13 @@ pub fn resolve(
             .then(a.actor.cmp(&b.actor))
     });
     claims.dedup_by_key(|c| c.target);
-    // The winners, by target: a site is claimed when it is one of their targets.
-    let claimed = |site: u32| claims.binary_search_by_key(&site, |c| c.target).is_ok();
+    // A site is claimed when it is one of the winners' targets (a bit per site).
     let n = sim.n_sites as usize;
+    let mut targets = vec![0u64; n.div_ceil(64)];
+    for c in &claims {
+        targets[c.target as usize / 64] |= 1 << (c.target % 64);
+    }
+    let claimed = |site: u32| targets[site as usize / 64] >> (site % 64) & 1 == 1;
     for c in claims.iter().filter(|c| !claimed(c.actor)) {
         let (t, q) = (c.target as usize, c.actor as usize);
         let p = src[q];
