@@ -19,12 +19,14 @@ var<workgroup> wg_go: u32;
 var<workgroup> wg_delta: atomic<u32>;
 
 fn relax(x: u32, y: u32, z: u32) -> f32 {
-    let field = fields[sweep.field];
+    // Members are read from the uniform one by one: a `let` copy of the whole
+    // descriptor (terms included) would be materialised per thread.
+    let f = sweep.field;
     let site = site_index(vec3<u32>(x, y, z));
     let i = sweep.field * sim.n_sites + site;
     let c_old = conc[i];
-    let fixed = field.fixed_boundary == 1u;
-    let bl = field.boundary_level;
+    let fixed = fields[f].fixed_boundary == 1u;
+    let bl = fields[f].boundary_level;
     var sum = 0.0;
     var nn = 0.0;
     if x > 0u { sum += conc[i - 1u]; nn += 1.0; } else if fixed { sum += bl; nn += 1.0; }
@@ -40,27 +42,29 @@ fn relax(x: u32, y: u32, z: u32) -> f32 {
     // record: a sweep is bound by memory traffic.
     let code = site_code[site];
     let kind = code_kind(code);
-    var diag = nn + field.decay;
+    var diag = nn + fields[f].decay;
     var rhs = sum;
     if kind == KIND_VESSEL {
-        let e = field.vessel_exchange * code_perfusion(code);
+        let e = fields[f].vessel_exchange * code_perfusion(code);
         diag += e;
-        rhs += e * field.vessel_level;
+        rhs += e * fields[f].vessel_level;
     }
     // Sources and sinks of this kind and state (Michaelis–Menten lagged).
-    for (var k = 0u; k < min(field.n_terms, MAX_FIELD_TERMS); k++) {
-        let term = field.terms[k];
-        if term.kind != kind || (code & term.state) != term.state { continue; }
-        if term.order == TERM_ZERO_ORDER {
-            rhs += term.rate;
-        } else if term.order == TERM_FIRST_ORDER {
-            diag += term.rate;
+    for (var k = 0u; k < min(fields[f].n_terms, MAX_FIELD_TERMS); k++) {
+        let state = fields[f].terms[k].state;
+        if fields[f].terms[k].kind != kind || (code & state) != state { continue; }
+        let order = fields[f].terms[k].order;
+        let rate = fields[f].terms[k].rate;
+        if order == TERM_ZERO_ORDER {
+            rhs += rate;
+        } else if order == TERM_FIRST_ORDER {
+            diag += rate;
         } else {
-            diag += term.rate / (term.half_max + max(c_old, 0.0));
+            diag += rate / (fields[f].terms[k].half_max + max(c_old, 0.0));
         }
     }
     let gs = rhs / diag;
-    let c_new = max(c_old + field.omega * (gs - c_old), 0.0);
+    let c_new = max(c_old + fields[f].omega * (gs - c_old), 0.0);
     conc[i] = c_new;
     return abs(c_new - c_old);
 }

@@ -23,6 +23,9 @@ fn claims(n: u32, k: u32, t_empty: bool) -> bool {
     if w == 0u || (w & WISH_SLOT_MASK) != NEIGHBOUR_SLOTS - 1u - k {
         return false;
     }
+    if !t_empty && sim.occupied_actions == 0u {
+        return false;
+    }
     let a = w >> WISH_ACTION_SHIFT;
     let wants_empty = a == ACTION_DIVIDE || a == ACTION_MOVE || a == ACTION_SPROUT;
     let wants_occupied = a == ACTION_SWAP || a == ACTION_KILL;
@@ -52,6 +55,9 @@ fn winner_for(t: u32) -> u32 {
 
 // Whether any neighbour claims occupied site q, which then does not act this tick.
 fn is_claimed(q: u32) -> bool {
+    if sim.occupied_actions == 0u {
+        return false;
+    }
     let c = site_coords(q);
     for (var k = 0u; k < NEIGHBOUR_SLOTS; k++) {
         let d = offset_of(k);
@@ -129,7 +135,11 @@ fn resolve(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
     }
     let s = src[i];
     var out = s;
-    let q = winner_for(i);
+    // Only empty sites can be claimed unless the scene has swap or kill actions.
+    var q = NO_SITE;
+    if kind_of(s) == KIND_EMPTY || sim.occupied_actions != 0u {
+        q = winner_for(i);
+    }
     if q != NO_SITE {
         // Site i is the target of q's claim, carried out unless q is itself claimed.
         if !is_claimed(q) {

@@ -41,10 +41,10 @@ fn expected() -> BTreeMap<&'static str, (usize, Members)> {
         "cycle_sd_coef" => cycle_sd_coef, "hypoxic_mmhg" => hypoxic_mmhg,
         "anoxic_mmhg" => anoxic_mmhg, "compression_onset" => compression_onset,
         "compression_collapse" => compression_collapse, "initial_clones" => initial_clones,
-        "n_fields" => n_fields,
+        "n_fields" => n_fields, "occupied_actions" => occupied_actions,
     });
     let mut sim = sim;
-    sim.extend(padding("_pad", offset_of!(SimParams, _pad), 3));
+    sim.extend(padding("_pad", offset_of!(SimParams, _pad), 2));
     let mut field = members!(FieldParams {
         "decay" => decay,
         "vessel_exchange" => vessel_exchange, "vessel_level" => vessel_level,

@@ -170,7 +170,8 @@ fn every_action_is_settled_alike_on_both_backends_and_conserves_cells() {
     let mut tally = Tally::default();
     for (nx, ny, nz, moore) in LATTICES {
         let scene = lattice_scene(nx, ny, nz, moore, None);
-        let sim = SimParams::from_scene(&scene).at_tick(scene.seed, 9);
+        let mut sim = SimParams::from_scene(&scene).at_tick(scene.seed, 9);
+        sim.occupied_actions = 1;
         let grid = Grid::from_scene(&scene);
         let fields = FieldParams::all(&scene, &[0.0; 3]);
         let mut drugs = DrugSet::from_scene(&scene);
@@ -234,4 +235,56 @@ fn every_action_is_settled_alike_on_both_backends_and_conserves_cells() {
     ] {
         assert!(count > 20, "only {count} {what} were carried out");
     }
+}
+
+#[test]
+fn without_occupied_actions_swaps_and_kills_are_ignored_alike() {
+    let mut r = Rand(43);
+    let scene = lattice_scene(37, 29, 1, true, None);
+    let sim = SimParams::from_scene(&scene).at_tick(scene.seed, 9);
+    assert_eq!(
+        sim.occupied_actions, 0,
+        "no kind of today's scenes swaps or kills"
+    );
+    let grid = Grid::from_scene(&scene);
+    let fields = FieldParams::all(&scene, &[0.0; 3]);
+    let mut drugs = DrugSet::from_scene(&scene);
+    drugs.mutation_threshold = [0; 8];
+    let mut cpu = CpuBackend::new();
+    let mut gpu = GpuBackend::new(context(), &scene).expect("GPU backend");
+    cpu.configure_drugs(&drugs, &pd_tables(&scene))
+        .expect("cpu drugs");
+    gpu.configure_drugs(&drugs, &pd_tables(&scene))
+        .expect("gpu drugs");
+    let n = grid.sites();
+    let mut src = random_sites(&mut r, n, sim.anoxic_ticks);
+    for (i, s) in src.iter_mut().enumerate() {
+        if s.kind() != Kind::Empty {
+            s.w3 = i as u32 + 1;
+        }
+    }
+    let wish = random_action_wishes(&mut r, &grid, &src);
+    let io = KernelIo {
+        src,
+        dst: garbage_sites(&mut r, n),
+        wish,
+        conc: vec![0.0; n * fields.len()],
+        residual: vec![0; fields[0].max_sweeps as usize * fields.len()],
+        census: Census::CLEARED,
+        exposure: (0..n * 3).map(|k| k as u32 * 7 + 1).collect(),
+        lineage: Lineage::initial(&[0]).to_words(),
+    };
+    let (mut c, mut g) = (io.clone(), io.clone());
+    let sweep = SweepParams::default();
+    cpu.run_pass(Pass::Resolve, &sim, &fields, &sweep, &mut c)
+        .expect("cpu");
+    gpu.run_pass(Pass::Resolve, &sim, &fields, &sweep, &mut g)
+        .expect("gpu");
+    assert!(
+        c.dst == g.dst && c.exposure == g.exposure,
+        "CPU and GPU differ"
+    );
+    let t = check_conservation("no occupied actions", &grid, &io, &c);
+    assert_eq!((t.killed, t.swapped), (0, 0), "{t:?}");
+    assert!(t.divided > 0 && t.moved > 0 && t.sprouted > 0, "{t:?}");
 }

@@ -18,9 +18,9 @@ struct SimParams {
     compression_collapse: u32,
     initial_clones: u32,
     n_fields: u32,
+    occupied_actions: u32,
     _pad0: u32,
     _pad1: u32,
-    _pad2: u32,
 }
 
 // A source or sink of a field at the sites of one kind and state (FieldTerm in

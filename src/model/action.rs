@@ -4,7 +4,9 @@
 //! ARCHITECTURE.md, "resolve"):
 //!
 //! 1. A wish is a claim on its target when the target suits the action: empty for
-//!    divide, move and sprout; occupied for swap and kill. Other wishes are ignored.
+//!    divide, move and sprout; occupied for swap and kill (only in scenes whose
+//!    `SimParams::occupied_actions` is set: otherwise resolve does not look for claims
+//!    on occupied sites). Other wishes are ignored.
 //! 2. Each target goes to its best claimant: the highest `PRIORITY` draw, ties to the
 //!    lower site index.
 //! 3. A winning claim is carried out unless its actor is itself the target of a claim

@@ -39,7 +39,11 @@ pub struct SimParams {
     pub initial_clones: u32,
     /// Fields of the scene (`model::fields`): oxygen, drugs, factors.
     pub n_fields: u32,
-    pub _pad: [u32; 3],
+    /// 1 when some kind of the scene wishes to swap with or kill an occupant; 0
+    /// (every scene today) makes resolve ignore claims on occupied sites and skip
+    /// looking for them, which halves its neighbourhood gathers.
+    pub occupied_actions: u32,
+    pub _pad: [u32; 2],
 }
 
 /// One diffusing field's constants in lattice units (uniform, group 0 binding 1): the
@@ -197,7 +201,8 @@ impl SimParams {
             compression_collapse: compression_count(scene, scene.vessels.compression_collapse),
             initial_clones: scene.clones.len().max(1) as u32,
             n_fields: (1 + scene.drugs.len() + scene.factors.len()) as u32,
-            _pad: [0; 3],
+            occupied_actions: 0,
+            _pad: [0; 2],
         }
     }
 

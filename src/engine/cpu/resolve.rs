@@ -126,6 +126,9 @@ fn claim(
     }
     let target = grid.neighbour(grid.coords(actor), d)?;
     let empty = src[target as usize].kind() == Kind::Empty;
+    if !empty && sim.occupied_actions == 0 {
+        return None;
+    }
     (action.needs_empty_target() == empty).then(|| Claim {
         target,
         priority: draw(sim.tick_key, actor, stream::PRIORITY),
