@@ -164,53 +164,85 @@ fn check_conservation(ctx: &str, grid: &Grid, before: &KernelIo, after: &KernelI
     tally
 }
 
+/// Both backends on one lattice, with mutation off (daughters keep their parent's id).
+struct Pair {
+    sim: SimParams,
+    grid: Grid,
+    fields: Vec<FieldParams>,
+    cpu: CpuBackend,
+    gpu: GpuBackend,
+}
+
+impl Pair {
+    fn new(scene: &oncolattice::scene::Scene, occupied_actions: u32) -> Pair {
+        let mut sim = SimParams::from_scene(scene).at_tick(scene.seed, 9);
+        sim.occupied_actions = occupied_actions;
+        let mut drugs = DrugSet::from_scene(scene);
+        drugs.mutation_threshold = [0; 8];
+        let tables = pd_tables(scene);
+        let mut cpu = CpuBackend::new();
+        let mut gpu = GpuBackend::new(context(), scene).expect("GPU backend");
+        cpu.configure_drugs(&drugs, &tables).expect("cpu drugs");
+        gpu.configure_drugs(&drugs, &tables).expect("gpu drugs");
+        Pair {
+            sim,
+            grid: Grid::from_scene(scene),
+            fields: FieldParams::all(scene, &[0.0; 3]),
+            cpu,
+            gpu,
+        }
+    }
+
+    /// A random state whose occupants carry unique ids, and random wishes of every action.
+    fn random_input(&self, r: &mut Rand) -> KernelIo {
+        let n = self.grid.sites();
+        let mut src = random_sites(r, n, self.sim.anoxic_ticks);
+        for (i, s) in src.iter_mut().enumerate() {
+            if s.kind() != Kind::Empty {
+                s.w3 = i as u32 + 1;
+            }
+        }
+        let wish = random_action_wishes(r, &self.grid, &src);
+        KernelIo {
+            src,
+            dst: garbage_sites(r, n),
+            wish,
+            conc: vec![0.0; n * self.fields.len()],
+            residual: vec![0; self.fields[0].max_sweeps as usize * self.fields.len()],
+            census: Census::CLEARED,
+            exposure: (0..n * 3).map(|k| k as u32 * 7 + 1).collect(),
+            lineage: Lineage::initial(&[0]).to_words(),
+        }
+    }
+
+    /// Resolve on both backends; asserts they agree exactly and returns the CPU's.
+    fn resolve(&mut self, ctx: &str, io: &KernelIo) -> KernelIo {
+        let (mut c, mut g) = (io.clone(), io.clone());
+        let sweep = SweepParams::default();
+        self.cpu
+            .run_pass(Pass::Resolve, &self.sim, &self.fields, &sweep, &mut c)
+            .expect("cpu resolve");
+        self.gpu
+            .run_pass(Pass::Resolve, &self.sim, &self.fields, &sweep, &mut g)
+            .expect("gpu resolve");
+        assert!(c.dst == g.dst, "{ctx}: sites differ between CPU and GPU");
+        assert!(c.exposure == g.exposure, "{ctx}: exposure differs");
+        assert!(c.lineage == g.lineage, "{ctx}: lineage differs");
+        c
+    }
+}
+
 #[test]
 fn every_action_is_settled_alike_on_both_backends_and_conserves_cells() {
     let mut r = Rand(41);
     let mut tally = Tally::default();
     for (nx, ny, nz, moore) in LATTICES {
-        let scene = lattice_scene(nx, ny, nz, moore, None);
-        let mut sim = SimParams::from_scene(&scene).at_tick(scene.seed, 9);
-        sim.occupied_actions = 1;
-        let grid = Grid::from_scene(&scene);
-        let fields = FieldParams::all(&scene, &[0.0; 3]);
-        let mut drugs = DrugSet::from_scene(&scene);
-        drugs.mutation_threshold = [0; 8];
-        let tables = pd_tables(&scene);
-        let mut cpu = CpuBackend::new();
-        let mut gpu = GpuBackend::new(context(), &scene).expect("GPU backend");
-        cpu.configure_drugs(&drugs, &tables).expect("cpu drugs");
-        gpu.configure_drugs(&drugs, &tables).expect("gpu drugs");
-        let n = grid.sites();
+        let mut pair = Pair::new(&lattice_scene(nx, ny, nz, moore, None), 1);
         for round in 0..3 {
             let ctx = format!("{nx}×{ny}×{nz} moore={moore} round {round}");
-            let mut src = random_sites(&mut r, n, sim.anoxic_ticks);
-            for (i, s) in src.iter_mut().enumerate() {
-                if s.kind() != Kind::Empty {
-                    s.w3 = i as u32 + 1;
-                }
-            }
-            let wish = random_action_wishes(&mut r, &grid, &src);
-            let io = KernelIo {
-                src,
-                dst: garbage_sites(&mut r, n),
-                wish,
-                conc: vec![0.0; n * fields.len()],
-                residual: vec![0; fields[0].max_sweeps as usize * fields.len()],
-                census: Census::CLEARED,
-                exposure: (0..n * 3).map(|k| k as u32 * 7 + 1).collect(),
-                lineage: Lineage::initial(&[0]).to_words(),
-            };
-            let (mut c, mut g) = (io.clone(), io.clone());
-            let sweep = SweepParams::default();
-            cpu.run_pass(Pass::Resolve, &sim, &fields, &sweep, &mut c)
-                .expect("cpu resolve");
-            gpu.run_pass(Pass::Resolve, &sim, &fields, &sweep, &mut g)
-                .expect("gpu resolve");
-            assert!(c.dst == g.dst, "{ctx}: sites differ between CPU and GPU");
-            assert!(c.exposure == g.exposure, "{ctx}: exposure differs");
-            assert!(c.lineage == g.lineage, "{ctx}: lineage differs");
-            let t = check_conservation(&ctx, &grid, &io, &c);
+            let io = pair.random_input(&mut r);
+            let c = pair.resolve(&ctx, &io);
+            let t = check_conservation(&ctx, &pair.grid, &io, &c);
             tally.divided += t.divided;
             tally.killed += t.killed;
             tally.moved += t.moved;
@@ -241,50 +273,15 @@ fn every_action_is_settled_alike_on_both_backends_and_conserves_cells() {
 fn without_occupied_actions_swaps_and_kills_are_ignored_alike() {
     let mut r = Rand(43);
     let scene = lattice_scene(37, 29, 1, true, None);
-    let sim = SimParams::from_scene(&scene).at_tick(scene.seed, 9);
     assert_eq!(
-        sim.occupied_actions, 0,
+        SimParams::from_scene(&scene).occupied_actions,
+        0,
         "no kind of today's scenes swaps or kills"
     );
-    let grid = Grid::from_scene(&scene);
-    let fields = FieldParams::all(&scene, &[0.0; 3]);
-    let mut drugs = DrugSet::from_scene(&scene);
-    drugs.mutation_threshold = [0; 8];
-    let mut cpu = CpuBackend::new();
-    let mut gpu = GpuBackend::new(context(), &scene).expect("GPU backend");
-    cpu.configure_drugs(&drugs, &pd_tables(&scene))
-        .expect("cpu drugs");
-    gpu.configure_drugs(&drugs, &pd_tables(&scene))
-        .expect("gpu drugs");
-    let n = grid.sites();
-    let mut src = random_sites(&mut r, n, sim.anoxic_ticks);
-    for (i, s) in src.iter_mut().enumerate() {
-        if s.kind() != Kind::Empty {
-            s.w3 = i as u32 + 1;
-        }
-    }
-    let wish = random_action_wishes(&mut r, &grid, &src);
-    let io = KernelIo {
-        src,
-        dst: garbage_sites(&mut r, n),
-        wish,
-        conc: vec![0.0; n * fields.len()],
-        residual: vec![0; fields[0].max_sweeps as usize * fields.len()],
-        census: Census::CLEARED,
-        exposure: (0..n * 3).map(|k| k as u32 * 7 + 1).collect(),
-        lineage: Lineage::initial(&[0]).to_words(),
-    };
-    let (mut c, mut g) = (io.clone(), io.clone());
-    let sweep = SweepParams::default();
-    cpu.run_pass(Pass::Resolve, &sim, &fields, &sweep, &mut c)
-        .expect("cpu");
-    gpu.run_pass(Pass::Resolve, &sim, &fields, &sweep, &mut g)
-        .expect("gpu");
-    assert!(
-        c.dst == g.dst && c.exposure == g.exposure,
-        "CPU and GPU differ"
-    );
-    let t = check_conservation("no occupied actions", &grid, &io, &c);
+    let mut pair = Pair::new(&scene, 0);
+    let io = pair.random_input(&mut r);
+    let c = pair.resolve("no occupied actions", &io);
+    let t = check_conservation("no occupied actions", &pair.grid, &io, &c);
     assert_eq!((t.killed, t.swapped), (0, 0), "{t:?}");
     assert!(t.divided > 0 && t.moved > 0 && t.sprouted > 0, "{t:?}");
 }
