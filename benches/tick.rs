@@ -25,6 +25,7 @@ use criterion::{Criterion, SamplingMode, Throughput};
 use oncolattice::engine::cpu::CpuBackend;
 use oncolattice::engine::gpu::{GpuBackend, GpuContext};
 use oncolattice::engine::{Backend, HostState, Simulation};
+use oncolattice::model::counters::Counter;
 use oncolattice::model::params::{FieldParams, SimParams};
 use oncolattice::scene::Scene;
 use std::hint::black_box;
@@ -73,11 +74,11 @@ perfusion_spread = 0.3
         scene.site_count(),
         initial.sweeps,
         t0.elapsed().as_secs_f64(),
-        census.tumour_live,
-        census.quiescent,
-        census.hypoxic,
-        census.necrotic,
-        census.vessel,
+        census.tumour_live(),
+        census.count(Counter::Quiescent),
+        census.count(Counter::Hypoxic),
+        census.count(Counter::Necrotic),
+        census.count(Counter::Vessel),
     );
     let state = sim.state().expect("state");
     Case {

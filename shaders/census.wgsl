@@ -1,8 +1,9 @@
-// Pass 5, census: integer reductions over the lattice (counts by kind, each field's
-// fixed-point sum over every site and over live tumour cells as 64-bit numbers, the
-// tumour's bounding box, live cells of the first eight clones and of acquired ones),
-// plus the lineage table's clone and mutation counts. Integer atomics only, so the totals do not depend
-// on thread order.
+// Pass 5, census: integer reductions over the lattice: the named site counters of
+// src/model/counters.rs (`count_site`, imported as `counters`, is generated from that
+// table), each field's fixed-point sum over every site and over live tumour cells as
+// 64-bit numbers, the tumour's bounding box, live cells of the first eight clones and
+// of acquired ones, plus the lineage table's clone and mutation counts. Integer
+// atomics only, so the totals do not depend on thread order.
 // Reads src (state after resolve) and conc. CPU twin: src/engine/cpu/census.rs (census).
 // Keep `Census` in sync with src/model/census.rs.
 
@@ -11,20 +12,13 @@
 #import lattice
 #import drugs
 #import bindings
+#import counters
 
 struct Census {
-    tumour_live: atomic<u32>,
-    quiescent: atomic<u32>,
-    necrotic: atomic<u32>,
-    vessel: atomic<u32>,
-    hypoxic: atomic<u32>,
-    perfused_vessel: atomic<u32>,
+    // Sites counted by each named counter (src/model/counters.rs, by index).
+    counts: array<atomic<u32>, MAX_SITE_COUNTERS>,
     min_xyz: array<atomic<u32>, 3>,
     max_xyz: array<atomic<u32>, 3>,
-    persister: atomic<u32>,
-    trait_target: atomic<u32>,
-    trait_efflux: atomic<u32>,
-    trait_slow_cycle: atomic<u32>,
     // Copied from the lineage table's header: clones founded, mutations so far.
     clones: atomic<u32>,
     mutations: atomic<u32>,
@@ -37,12 +31,12 @@ struct Census {
     // census_sums asks for it).
     field_sum: array<atomic<u32>, 2u * MAX_FIELDS>,
     field_tumour_sum: array<atomic<u32>, 2u * MAX_FIELDS>,
-    _pad: array<u32, 1>,
+    _pad: array<u32, 3>,
 }
 
 @group(2) @binding(2) var<storage, read_write> census_out: Census;
 
-var<workgroup> wg_counts: array<atomic<u32>, 10>;
+var<workgroup> wg_counts: array<atomic<u32>, SITE_COUNTERS>;
 var<workgroup> wg_field: array<atomic<u32>, MAX_FIELDS>;
 var<workgroup> wg_field_tumour: array<atomic<u32>, MAX_FIELDS>;
 // Clones 0 … 7, then acquired.
@@ -81,7 +75,7 @@ fn census(
             atomicStore(&wg_min[a], 0xffffffffu);
             atomicStore(&wg_max[a], 0u);
         }
-        for (var k = 0u; k < 10u; k++) {
+        for (var k = 0u; k < SITE_COUNTERS; k++) {
             atomicStore(&wg_counts[k], 0u);
         }
         for (var f = 0u; f < MAX_FIELDS; f++) {
@@ -101,7 +95,6 @@ fn census(
     if i < sim.n_sites {
         let s = src[i];
         let kind = kind_of(s);
-        let o2 = conc[i];
         for (var f = 0u; f < sim.n_fields; f++) {
             let sums = fields[f].census_sums;
             let all = (sums & CENSUS_ALL_SITES) != 0u;
@@ -111,22 +104,11 @@ fn census(
             if all { atomicAdd(&wg_field[f], v); }
             if tumour { atomicAdd(&wg_field_tumour[f], v); }
         }
+        count_site(s, kind, i);
         if kind == KIND_TUMOUR {
-            atomicAdd(&wg_counts[0], 1u);
-            if (s.w0 & QUIESCENT_BIT) != 0u { atomicAdd(&wg_counts[1], 1u); }
-            if o2 < sim.hypoxic_mmhg { atomicAdd(&wg_counts[4], 1u); }
-            if (s.w0 & PERSISTER_BIT) != 0u { atomicAdd(&wg_counts[6], 1u); }
-            if (s.w3 & TRAIT_TARGET_MASK) != 0u { atomicAdd(&wg_counts[7], 1u); }
-            if (s.w3 & TRAIT_EFFLUX) != 0u { atomicAdd(&wg_counts[8], 1u); }
-            if (s.w3 & TRAIT_SLOW_CYCLE) != 0u { atomicAdd(&wg_counts[9], 1u); }
             let id = s.w0 >> CLONE_SHIFT;
             if id < CENSUS_CLONES { atomicAdd(&wg_clones[id], 1u); }
             if id >= sim.initial_clones { atomicAdd(&wg_clones[CENSUS_CLONES], 1u); }
-        } else if kind == KIND_NECROTIC {
-            atomicAdd(&wg_counts[2], 1u);
-        } else if kind == KIND_VESSEL {
-            atomicAdd(&wg_counts[3], 1u);
-            if (s.w1 & LOW16) != 0u { atomicAdd(&wg_counts[5], 1u); }
         }
         if kind == KIND_TUMOUR || kind == KIND_NECROTIC {
             let c = site_coords(i);
@@ -138,16 +120,10 @@ fn census(
     }
     workgroupBarrier();
     if lid == 0u {
-        atomicAdd(&census_out.tumour_live, atomicLoad(&wg_counts[0]));
-        atomicAdd(&census_out.quiescent, atomicLoad(&wg_counts[1]));
-        atomicAdd(&census_out.necrotic, atomicLoad(&wg_counts[2]));
-        atomicAdd(&census_out.vessel, atomicLoad(&wg_counts[3]));
-        atomicAdd(&census_out.hypoxic, atomicLoad(&wg_counts[4]));
-        atomicAdd(&census_out.perfused_vessel, atomicLoad(&wg_counts[5]));
-        atomicAdd(&census_out.persister, atomicLoad(&wg_counts[6]));
-        atomicAdd(&census_out.trait_target, atomicLoad(&wg_counts[7]));
-        atomicAdd(&census_out.trait_efflux, atomicLoad(&wg_counts[8]));
-        atomicAdd(&census_out.trait_slow_cycle, atomicLoad(&wg_counts[9]));
+        for (var k = 0u; k < SITE_COUNTERS; k++) {
+            let n = atomicLoad(&wg_counts[k]);
+            if n != 0u { atomicAdd(&census_out.counts[k], n); }
+        }
         for (var f = 0u; f < sim.n_fields; f++) {
             add_field(f, atomicLoad(&wg_field[f]), atomicLoad(&wg_field_tumour[f]));
         }

@@ -407,10 +407,11 @@ impl Observer for Bar {
         }
         let (live, quiescent, necrotic, radius) =
             s.final_row.as_ref().map_or((0, 0, 0, 0.0), |r| {
+                use oncolattice::model::counters::Counter;
                 (
-                    r.tumor_live,
-                    r.tumor_quiescent,
-                    r.necrotic,
+                    r.tumor_live(),
+                    r.count(Counter::Quiescent),
+                    r.count(Counter::Necrotic),
                     r.tumor_radius_um,
                 )
             });

@@ -36,6 +36,6 @@ fn the_device_census_equals_the_host_census_of_the_same_state() {
         &state.lineage.header(),
     );
     assert_eq!(on_device, on_host);
-    assert!(on_device.tumour_live > 100, "{on_device:?}");
+    assert!(on_device.tumour_live() > 100, "{on_device:?}");
     assert!(on_device.clones > 1, "mutants were founded: {on_device:?}");
 }

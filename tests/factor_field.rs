@@ -9,6 +9,7 @@ use oncolattice::engine::cpu::CpuBackend;
 use oncolattice::engine::gpu::GpuBackend;
 use oncolattice::engine::{Backend, KernelIo, Pass, Simulation, TickReport};
 use oncolattice::model::census::Census;
+use oncolattice::model::counters::Counter;
 use oncolattice::model::drug_params::{pd_tables, DrugSet};
 use oncolattice::model::fields;
 use oncolattice::model::lineage::Lineage;
@@ -71,7 +72,8 @@ fn a_uniform_source_with_decay_reaches_its_analytic_steady_state() {
         let r = reports(&scene, backend, 2);
         for report in &r {
             assert_eq!(
-                report.census.tumour_live, 576,
+                report.census.tumour_live(),
+                576,
                 "{name}: the lattice is full"
             );
             let (mean, tumour) = factor_means(&scene, report);
@@ -91,7 +93,7 @@ fn secretion_gated_by_hypoxia_follows_the_cells_state() {
     let scene = filled(100.0, "hypoxic");
     let r = reports(&scene, Box::new(CpuBackend::new()), 2);
     for report in &r {
-        assert_eq!(report.census.quiescent, 0);
+        assert_eq!(report.census.count(Counter::Quiescent), 0);
         assert_eq!(factor_means(&scene, report).0, 0.0);
     }
     // No oxygen: after the first cells pass every cell is hypoxic (quiescent), and
@@ -104,7 +106,7 @@ fn secretion_gated_by_hypoxia_follows_the_cells_state() {
         "tick 0: no cell is hypoxic yet"
     );
     let last = r.last().expect("reports");
-    assert_eq!(last.census.quiescent, 576);
+    assert_eq!(last.census.count(Counter::Quiescent), 576);
     let (mean, _) = factor_means(&scene, last);
     let expected = SECRETION / DECAY;
     assert!((mean - expected).abs() < 1e-4 * expected, "{mean}");

@@ -23,6 +23,7 @@ use oncolattice::engine::{
     Backend, EngineError, HostState, KernelIo, Pass, Simulation, TickReport,
 };
 use oncolattice::model::census::Census;
+use oncolattice::model::counters::Counter;
 use oncolattice::model::drug_params::{pd_tables, DrugSet};
 use oncolattice::model::lineage::{word, Lineage, EVENTS_AT, EVENT_CAP, MAX_CLONES};
 use oncolattice::model::params::{FieldParams, SimParams, SweepParams};
@@ -426,7 +427,7 @@ fn census_matches_cpu_exactly() {
         case.sim.initial_clones = 3;
         // Starting from a cleared census and from a partial one whose low word carries.
         let mut partial = Census::CLEARED;
-        partial.tumour_live = 17;
+        partial.set_count(Counter::TumourLive, 17);
         // Every field's sums (over all sites and over tumour cells) carry.
         for f in 0..case.fields.len() {
             partial.set_field_sum(f, (3 << 32) | (u32::MAX - 5) as u64);
@@ -484,7 +485,9 @@ fn census_matches_cpu_exactly() {
                         .count() as u32
             );
             assert!(
-                c.census.drug_sum(0) > 0 && c.census.trait_efflux > 0 && c.census.persister > 0
+                c.census.drug_sum(0) > 0
+                    && c.census.count(Counter::TraitEfflux) > 0
+                    && c.census.count(Counter::Persister) > 0
             );
         }
     }
@@ -638,16 +641,28 @@ fn assert_runs_agree(name: &str, cpu: &[TickReport], gpu: &[TickReport], n_sites
         let (cc, gc) = (c.census, g.census);
         identical += (cc == gc) as u32;
         assert_eq!(
-            (cc.vessel, cc.perfused_vessel),
-            (gc.vessel, gc.perfused_vessel),
+            (cc.count(Counter::Vessel), cc.count(Counter::PerfusedVessel)),
+            (gc.count(Counter::Vessel), gc.count(Counter::PerfusedVessel)),
             "{name} tick {}",
             c.tick
         );
         for (what, a, b) in [
-            ("live", cc.tumour_live, gc.tumour_live),
-            ("quiescent", cc.quiescent, gc.quiescent),
-            ("hypoxic", cc.hypoxic, gc.hypoxic),
-            ("necrotic", cc.necrotic, gc.necrotic),
+            ("live", cc.tumour_live(), gc.tumour_live()),
+            (
+                "quiescent",
+                cc.count(Counter::Quiescent),
+                gc.count(Counter::Quiescent),
+            ),
+            (
+                "hypoxic",
+                cc.count(Counter::Hypoxic),
+                gc.count(Counter::Hypoxic),
+            ),
+            (
+                "necrotic",
+                cc.count(Counter::Necrotic),
+                gc.count(Counter::Necrotic),
+            ),
         ] {
             let allowed = 3.0 + 0.05 * a as f64;
             assert!(
@@ -668,10 +683,10 @@ fn assert_runs_agree(name: &str, cpu: &[TickReport], gpu: &[TickReport], n_sites
         "{name}: {identical}/{} report ticks identical; tick {}: live cpu {} gpu {}, necrotic cpu {} gpu {}, sweeps cpu {} gpu {}",
         cpu.len(),
         last_c.tick,
-        last_c.census.tumour_live,
-        last_g.census.tumour_live,
-        last_c.census.necrotic,
-        last_g.census.necrotic,
+        last_c.census.tumour_live(),
+        last_g.census.tumour_live(),
+        last_c.census.count(Counter::Necrotic),
+        last_g.census.count(Counter::Necrotic),
         last_c.solve.sweeps,
         last_g.solve.sweeps
     );
@@ -699,9 +714,11 @@ fn full_ticks_of(scene: Scene, name: &str) {
     // or agreement proves little.
     let (first, last) = (cpu[0].census, cpu[cpu.len() - 1].census);
     let lively = if scene.drugs.is_empty() {
-        last.tumour_sites() > first.tumour_sites() && last.hypoxic > 0 && last.necrotic > 0
+        last.tumour_sites() > first.tumour_sites()
+            && last.count(Counter::Hypoxic) > 0
+            && last.count(Counter::Necrotic) > 0
     } else {
-        last.tumour_live < first.tumour_live / 2 && last.persister > 0
+        last.tumour_live() < first.tumour_live() / 2 && last.count(Counter::Persister) > 0
     };
     assert!(
         lively,
@@ -766,7 +783,9 @@ fn full_ticks_with_drugs_agree_with_cpu_and_repeat_exactly() {
     let last = reports[reports.len() - 1].census;
     assert!(last.drug_sum(0) > 0 && last.drug_sum(2) > 0, "{last:?}");
     assert!(
-        last.trait_efflux > 0 && last.trait_target > 0 && last.persister > 0,
+        last.count(Counter::TraitEfflux) > 0
+            && last.count(Counter::TraitTarget) > 0
+            && last.count(Counter::Persister) > 0,
         "{last:?}"
     );
     assert!(state.exposure.iter().any(|&e| e > 0));

@@ -8,6 +8,7 @@ mod common_numerics;
 use common_numerics::{empty_state, grid, line_fit, run_cpu_from, scene};
 use oncolattice::engine::cpu::CpuBackend;
 use oncolattice::engine::Simulation;
+use oncolattice::model::counters::Counter;
 use oncolattice::model::site::{Kind, Site};
 
 /// Oxygen that never limits: no cell is ever below the hypoxic or anoxic threshold
@@ -64,7 +65,7 @@ cell_count = 1
     let t: Vec<f64> = rows.iter().map(|r| r.tick as f64 * s.time.tick_h).collect();
     let log2n: Vec<f64> = rows
         .iter()
-        .map(|r| (r.census.tumour_live as f64).log2())
+        .map(|r| (r.census.tumour_live() as f64).log2())
         .collect();
     let fit = line_fit(&t, &log2n);
     let doubling_h = 1.0 / fit.slope;
@@ -72,13 +73,13 @@ cell_count = 1
     eprintln!(
         "unconstrained: {seeds} seeds -> {} cells in {} h; doubling time {doubling_h:.2} h \
          (cycle mean {} h), R² of log2 N {:.4}",
-        last.tumour_live,
+        last.tumour_live(),
         t.last().unwrap(),
         s.cells.cycle_mean_h,
         fit.r2
     );
-    assert_eq!(last.necrotic, 0);
-    assert_eq!(last.quiescent, 0);
+    assert_eq!(last.count(Counter::Necrotic), 0);
+    assert_eq!(last.count(Counter::Quiescent), 0);
     assert!(
         (doubling_h / s.cells.cycle_mean_h - 1.0).abs() < 0.10,
         "doubling time {doubling_h:.2} h vs cycle {} h",
@@ -196,7 +197,12 @@ decay_per_min = 0.0
         let c = r.census;
         eprintln!(
             "t={} live {} quiescent {} hypoxic {} necrotic {} sweeps {}",
-            r.tick, c.tumour_live, c.quiescent, c.hypoxic, c.necrotic, r.solve.sweeps
+            r.tick,
+            c.tumour_live(),
+            c.count(Counter::Quiescent),
+            c.count(Counter::Hypoxic),
+            c.count(Counter::Necrotic),
+            r.solve.sweeps
         );
     }
     let state = sim.state().expect("state");
@@ -246,13 +252,17 @@ decay_per_min = 0.0
     eprintln!(
         "spheroid: {} live, {} necrotic; core {core_necrotic}/{core} necrotic; \
          rim {rim_live}/{rim} live ({:.1} %)",
-        last.tumour_live,
-        last.necrotic,
+        last.tumour_live(),
+        last.count(Counter::Necrotic),
         rim_fraction * 100.0
     );
-    assert_eq!(rows[0].census.necrotic, 0);
-    assert_eq!(rows[0].census.hypoxic, 0);
-    assert!(last.necrotic > 100, "necrotic {}", last.necrotic);
+    assert_eq!(rows[0].census.count(Counter::Necrotic), 0);
+    assert_eq!(rows[0].census.count(Counter::Hypoxic), 0);
+    assert!(
+        last.count(Counter::Necrotic) > 100,
+        "necrotic {}",
+        last.count(Counter::Necrotic)
+    );
     assert!(
         core > 0 && core_necrotic == core,
         "core {core_necrotic}/{core} necrotic"

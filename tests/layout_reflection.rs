@@ -78,12 +78,7 @@ fn expected() -> BTreeMap<&'static str, (usize, Members)> {
     });
     let site = members!(Site { "w0" => w0, "w1" => w1, "w2" => w2, "w3" => w3 });
     let census = members!(Census {
-        "tumour_live" => tumour_live, "quiescent" => quiescent, "necrotic" => necrotic,
-        "vessel" => vessel, "hypoxic" => hypoxic, "perfused_vessel" => perfused_vessel,
-        "min_xyz" => min, "max_xyz" => max,
-        "persister" => persister, "trait_target" => trait_target,
-        "trait_efflux" => trait_efflux, "trait_slow_cycle" => trait_slow_cycle,
-        "clones" => clones, "mutations" => mutations,
+        "counts" => counts, "min_xyz" => min, "max_xyz" => max, "clones" => clones, "mutations" => mutations,
         "clone_live" => clone_live, "acquired_live" => acquired_live,
         "field_sum" => field_sum, "field_tumour_sum" => field_tumour_sum, "_pad" => _pad,
     });

@@ -123,6 +123,40 @@ fn therapy_scans_and_drugs_appear_only_with_their_columns() {
 }
 
 #[test]
+fn factors_get_a_chart_each_and_counters_their_declared_lines() {
+    let t = Table::parse(&base_csv(
+        ",trait_efflux,persister,mean_vegf,tumour_vegf,mean_il6,tumour_il6",
+        |i| format!(",{},0,{},{},0.5,1", 3 * i, 0.1 * i as f64, 0.2 * i as f64),
+    ));
+    let all = plot::charts(&t).unwrap();
+    let names: Vec<&str> = all.iter().map(|(n, _)| *n).collect();
+    assert_eq!(names, ["burden", "oxygen", "factors"]);
+    let factors = &all[2].1;
+    let titles: Vec<&str> = factors.iter().map(|c| c.title.as_str()).collect();
+    assert_eq!(titles, ["factor vegf", "factor il6"], "in column order");
+    let vegf = &factors[0].series;
+    assert_eq!(vegf.len(), 2);
+    assert_eq!(vegf[0].points[10], (5.0, 1.0));
+    assert_eq!(vegf[1].points[10], (5.0, 2.0));
+    // The burden chart: the three totals (declared `BurdenTotal`), then the carried
+    // traits that some row counts (efflux; never a persister).
+    let labels: Vec<&str> = all[0].1[0]
+        .series
+        .iter()
+        .map(|s| s.label.as_str())
+        .collect();
+    assert_eq!(labels, ["live", "quiescent", "necrotic", "efflux"]);
+    // Shares (`ShareOf`): hypoxic of live, perfused of vessels, in percent.
+    let shares = &all[1].1[1].series;
+    let share = |label: &str| &shares.iter().find(|s| s.label == label).unwrap().points;
+    assert_eq!(
+        share("hypoxic live tumour cells")[2],
+        (1.0, 100.0 * 10.0 / 200.0)
+    );
+    assert_eq!(share("perfused vessels")[4], (2.0, 100.0 * 36.0 / 40.0));
+}
+
+#[test]
 fn per_clone_columns_replace_the_totals() {
     let t = Table::parse(&base_csv(",clone_0,clone_1,clone_acquired", |i| {
         format!(",{},{},{}", 100 + 30 * i, 20 * i, 3 * i)

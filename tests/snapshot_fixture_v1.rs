@@ -5,6 +5,7 @@
 
 mod snapshot_common;
 
+use oncolattice::model::counters::Counter;
 use oncolattice::model::drug_params::{TRAIT_EFFLUX, TRAIT_SLOW_CYCLE, TRAIT_TARGET_MASK};
 use oncolattice::model::site::Kind;
 use oncolattice::output::snapshot::{self, codec, Snapshot};
@@ -54,7 +55,14 @@ fn a_format_1_snapshot_reads_into_the_state_its_census_describes() {
     let first = &h.census_history[0];
     assert_eq!(first.tick, 0);
     let c = first.census;
-    assert_eq!((c.tumour_live, c.vessel, c.hypoxic), (307, 61, 70));
+    assert_eq!(
+        (
+            c.tumour_live(),
+            c.count(Counter::Vessel),
+            c.count(Counter::Hypoxic)
+        ),
+        (307, 61, 70)
+    );
     assert_eq!(c.o2_sum(), 68_990_057);
     assert_eq!((c.min, c.max), ([14, 14, 0], [33, 33, 0]));
     assert_eq!((c.clones, c.clone_live[0], c.acquired_live), (1, 307, 0));
@@ -109,16 +117,20 @@ fn a_format_1_snapshot_reads_into_the_state_its_census_describes() {
     );
     assert_eq!(
         (
-            c.tumour_live,
-            c.necrotic,
-            c.vessel,
-            c.quiescent,
-            c.persister
+            c.tumour_live(),
+            c.count(Counter::Necrotic),
+            c.count(Counter::Vessel),
+            c.count(Counter::Quiescent),
+            c.count(Counter::Persister)
         ),
         (live, necrotic, vessel, quiescent, persister)
     );
     assert_eq!(
-        (c.trait_target, c.trait_efflux, c.trait_slow_cycle),
+        (
+            c.count(Counter::TraitTarget),
+            c.count(Counter::TraitEfflux),
+            c.count(Counter::TraitSlowCycle)
+        ),
         (target, efflux, slow)
     );
     assert_eq!((c.clone_live[0], c.acquired_live), (clone0, acquired));
@@ -133,10 +145,10 @@ fn a_format_1_snapshot_reads_into_the_state_its_census_describes() {
         .filter(|f| f.kind == Kind::Vessel as u32)
         .map(|f| f.perfusion)
         .collect();
-    assert_eq!(perfusions.len(), c.vessel as usize);
+    assert_eq!(perfusions.len(), c.count(Counter::Vessel) as usize);
     assert_eq!(
         perfusions.iter().filter(|&&p| p > 0).count(),
-        c.perfused_vessel as usize
+        c.count(Counter::PerfusedVessel) as usize
     );
 }
 

@@ -5,6 +5,7 @@
 
 mod snapshot_common;
 
+use oncolattice::model::counters::Counter;
 use oncolattice::model::site::{Site, SiteFields};
 use oncolattice::output::snapshot::codec::{self, Container, Dtype, SectionData};
 use oncolattice::output::snapshot::{self, sites, Snapshot, SnapshotError};
@@ -288,7 +289,11 @@ fn census_counters_are_read_by_name() {
     assert_eq!(censuses.len(), 3);
     for (k, c) in censuses.iter().enumerate() {
         assert_eq!(
-            (c.hypoxic, c.necrotic, c.tumour_live),
+            (
+                c.count(Counter::Hypoxic),
+                c.count(Counter::Necrotic),
+                c.tumour_live()
+            ),
             (0, k as u32 + 1, 12)
         );
         assert_eq!(c.o2_sum(), (3 << 32) | 0xdead_beef);

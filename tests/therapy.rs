@@ -4,6 +4,7 @@
 
 use oncolattice::engine::cpu::CpuBackend;
 use oncolattice::engine::{Simulation, TickReport};
+use oncolattice::model::counters::Counter;
 use oncolattice::model::drug_params::TRAIT_EFFLUX;
 use oncolattice::model::site::Kind;
 use oncolattice::scene::Scene;
@@ -95,9 +96,9 @@ fn treatment_shrinks_the_tumour_that_grows_untreated() {
     let (_, treated) = run(scene("", true));
     let (_, untreated) = run(scene("", false));
     // Day 4, the end of the course (reports every 6 h).
-    let live = |r: &[TickReport]| r[16].census.tumour_live;
+    let live = |r: &[TickReport]| r[16].census.tumour_live();
     assert_eq!(treated[16].tick, 96);
-    let start = treated[0].census.tumour_live;
+    let start = treated[0].census.tumour_live();
     assert!(
         live(&untreated) > start,
         "untreated {} from {start}",
@@ -124,7 +125,7 @@ fn efflux_clone_survives_a_substrate_drug() {
     let first = reports[0].census;
     let last = reports[16].census;
     let share = |c: &oncolattice::model::census::Census| {
-        c.trait_efflux as f64 / c.tumour_live.max(1) as f64
+        c.count(Counter::TraitEfflux) as f64 / c.tumour_live().max(1) as f64
     };
     assert!(share(&first) > 0.1 && share(&first) < 0.3, "{first:?}");
     // Competitive release: the pump clone takes over under treatment.
@@ -140,7 +141,10 @@ fn efflux_clone_survives_a_substrate_drug() {
         .iter()
         .filter(|s| s.kind() == Kind::Tumour && s.w3 & TRAIT_EFFLUX != 0)
         .count();
-    assert_eq!(pumps as u32, reports.last().unwrap().census.trait_efflux);
+    assert_eq!(
+        pumps as u32,
+        reports.last().unwrap().census.count(Counter::TraitEfflux)
+    );
 }
 
 /// Each live cell's mean intracellular level over `hours` of treatment (µM), with its

@@ -263,7 +263,7 @@ fn measure<B: Backend + ?Sized>(
         &state.fields,
         &state.lineage.header(),
     )
-    .tumour_live as u64;
+    .tumour_live() as u64;
 
     // The whole tick, warm-up first, every sweep offered at once (a GPU solve in
     // chunks would add a readback per tick to a tick whose sweep count is fixed).

@@ -7,6 +7,7 @@
 
 use super::BenchError;
 use crate::engine::{create_backend, BackendChoice, Simulation};
+use crate::model::counters::Counter;
 use crate::scene::Scene;
 use serde::Serialize;
 use std::path::Path;
@@ -69,10 +70,10 @@ fn drive(
         simulated_h,
         wall_s,
         wall_s_per_simulated_h: wall_s / simulated_h.max(f64::MIN_POSITIVE),
-        initial_live: initial.tumour_live,
-        final_live: last.tumour_live,
+        initial_live: initial.tumour_live(),
+        final_live: last.tumour_live(),
         final_resistant: (scene.drugs.len() == 1 && !scene.clones.is_empty())
-            .then_some(last.trait_slow_cycle),
+            .then_some(last.count(Counter::TraitSlowCycle)),
     })
 }
 

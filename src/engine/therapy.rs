@@ -4,6 +4,7 @@
 
 use super::EngineError;
 use crate::model::census::Census;
+use crate::model::counters::Counter;
 use crate::model::failure::{FailureBreakdown, TreatmentExposure};
 use crate::model::lineage::Lineage;
 use crate::model::pk::{DoseEvent, DrugPk, Patient};
@@ -89,15 +90,13 @@ pub struct TherapyHost {
 /// its live cells and their volume.
 pub fn measurement(scene: &Scene, census: &Census, time_h: f64) -> Measurement {
     let h = scene.lattice.site_size_um;
-    let live = Census {
-        necrotic: 0,
-        ..*census
-    };
+    let mut live = *census;
+    live.counts[Counter::Necrotic.index()] = 0;
     Measurement {
         time_h,
         longest_diameter_mm: 2.0 * live.equivalent_radius_um(h, scene.is_3d()) / 1000.0,
-        live_cells: census.tumour_live as u64,
-        live_volume_mm3: census.tumour_live as f64 * h * h * h * 1e-9,
+        live_cells: census.tumour_live() as u64,
+        live_volume_mm3: census.tumour_live() as f64 * h * h * h * 1e-9,
     }
 }
 

@@ -1,6 +1,7 @@
 //! The census: integer counts reduced on the device (or by the CPU twin) and the
 //! quantities derived from them on the host. Keep in sync with shaders/census.wgsl.
 
+use crate::model::counters::{Counter, MAX_SITE_COUNTERS};
 use crate::model::fields;
 use crate::model::params::MAX_FIELDS;
 use bytemuck::{Pod, Zeroable};
@@ -14,24 +15,11 @@ pub const O2_SITE_CAP: u32 = (1 << 24) - 1;
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Pod, Zeroable)]
 pub struct Census {
-    /// Live tumour cells, cycling or quiescent.
-    pub tumour_live: u32,
-    pub quiescent: u32,
-    pub necrotic: u32,
-    pub vessel: u32,
-    /// Live tumour cells below the hypoxic threshold this tick.
-    pub hypoxic: u32,
-    /// Vessel sites with perfusion > 0.
-    pub perfused_vessel: u32,
+    /// Sites counted by each named counter (`model::counters`, by `Counter` index).
+    pub counts: [u32; MAX_SITE_COUNTERS],
     /// Bounding box of tumour sites (live or necrotic); min = u32::MAX when there are none.
     pub min: [u32; 3],
     pub max: [u32; 3],
-    /// Live tumour cells in the drug-tolerant persister state.
-    pub persister: u32,
-    /// Live tumour cells carrying an altered drug target (any drug).
-    pub trait_target: u32,
-    pub trait_efflux: u32,
-    pub trait_slow_cycle: u32,
     /// Clones founded so far (initial ones included) and mutations so far, from the
     /// lineage table (`model::lineage`).
     pub clones: u32,
@@ -49,7 +37,7 @@ pub struct Census {
     pub field_sum: [u32; 2 * MAX_FIELDS],
     /// The same sums over the sites of live tumour cells only.
     pub field_tumour_sum: [u32; 2 * MAX_FIELDS],
-    pub _pad: [u32; 1],
+    pub _pad: [u32; 3],
 }
 
 /// Initial clones the census counts one by one.
@@ -70,26 +58,31 @@ fn set_pair(words: &mut [u32], f: usize, v: u64) {
 impl Census {
     /// The value the census buffer holds before a reduction.
     pub const CLEARED: Census = Census {
-        tumour_live: 0,
-        quiescent: 0,
-        necrotic: 0,
-        vessel: 0,
-        hypoxic: 0,
-        perfused_vessel: 0,
+        counts: [0; MAX_SITE_COUNTERS],
         min: [u32::MAX; 3],
         max: [0; 3],
-        persister: 0,
-        trait_target: 0,
-        trait_efflux: 0,
-        trait_slow_cycle: 0,
         clones: 0,
         mutations: 0,
         clone_live: [0; CENSUS_CLONES],
         acquired_live: 0,
         field_sum: [0; 2 * MAX_FIELDS],
         field_tumour_sum: [0; 2 * MAX_FIELDS],
-        _pad: [0; 1],
+        _pad: [0; 3],
     };
+
+    /// Sites counted by `c`.
+    pub fn count(&self, c: Counter) -> u32 {
+        self.counts[c.index()]
+    }
+
+    pub fn set_count(&mut self, c: Counter, n: u32) {
+        self.counts[c.index()] = n;
+    }
+
+    /// Live tumour cells, cycling or quiescent.
+    pub fn tumour_live(&self) -> u32 {
+        self.count(Counter::TumourLive)
+    }
 
     /// Field `f`'s fixed-point sum over every site.
     pub fn field_sum(&self, f: usize) -> u64 {
@@ -116,10 +109,10 @@ impl Census {
 
     /// Mean of field `f` over the live tumour cells' sites (0 without cells).
     pub fn field_tumour_mean(&self, f: usize, scale: f64) -> f64 {
-        if self.tumour_live == 0 {
+        if self.tumour_live() == 0 {
             return 0.0;
         }
-        self.field_tumour_sum(f) as f64 / scale / self.tumour_live as f64
+        self.field_tumour_sum(f) as f64 / scale / self.tumour_live() as f64
     }
 
     /// Fixed-point value of one site's pO2 in the oxygen sum.
@@ -159,7 +152,7 @@ impl Census {
 
     /// Tumour sites, live or necrotic.
     pub fn tumour_sites(&self) -> u32 {
-        self.tumour_live + self.necrotic
+        self.tumour_live() + self.count(Counter::Necrotic)
     }
 
     /// Largest bounding-box extent of the tumour in µm (0 without tumour).

@@ -4,6 +4,7 @@
 
 pub mod action;
 pub mod census;
+pub mod counters;
 pub mod drug_params;
 pub mod failure;
 pub mod fields;

@@ -3,7 +3,9 @@
 //! that every kernel starts with, so no `.wgsl` file holds a copy (a test checks that
 //! none declares one of these names).
 
-use crate::model::{action, census, drug_params as drugs, lineage, params, pd, rng, site};
+use crate::model::{
+    action, census, counters, drug_params as drugs, lineage, params, pd, rng, site,
+};
 
 /// A constant's WGSL type and value.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -56,6 +58,7 @@ pub fn all() -> Vec<(String, ConstValue)> {
     // Drugs, traits and PD tables (model::drug_params, model::pd).
     u("MAX_DRUGS", crate::scene::MAX_DRUGS as u32);
     u("MAX_FIELDS", params::MAX_FIELDS as u32);
+    u("MAX_SITE_COUNTERS", counters::MAX_SITE_COUNTERS as u32);
     u("MAX_FIELD_TERMS", params::MAX_FIELD_TERMS as u32);
     u("TERM_ZERO_ORDER", params::TERM_ZERO_ORDER);
     u("TERM_FIRST_ORDER", params::TERM_FIRST_ORDER);

@@ -422,7 +422,7 @@ impl Writer {
                 tick,
                 total_ticks: sim.total_ticks(),
                 simulated_days: tick as f64 * self.scene.time.tick_h / 24.0,
-                tumor_live: self.timeseries.rows().last().map_or(0, |r| r.tumor_live),
+                tumor_live: self.timeseries.rows().last().map_or(0, |r| r.tumor_live()),
                 ticks_per_s: (tick - start_tick) as f64 / secs.max(1e-9),
             });
         }

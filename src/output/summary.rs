@@ -5,6 +5,7 @@
 
 use super::timeseries::Row;
 use crate::engine::{BackendInfo, SolveStats};
+use crate::model::counters::Counter;
 use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -130,9 +131,9 @@ impl Derived {
         let doubling_time_days =
             (fold_change > 1.0 && days > 0.0).then(|| days * 2f64.ln() / fold_change.ln());
         Derived {
-            necrotic_fraction: ratio(last.necrotic, last.tumor_sites()),
-            quiescent_fraction: ratio(last.tumor_quiescent, last.tumor_live),
-            hypoxic_fraction: ratio(last.hypoxic, last.tumor_live),
+            necrotic_fraction: ratio(last.count(Counter::Necrotic), last.tumor_sites()),
+            quiescent_fraction: ratio(last.count(Counter::Quiescent), last.tumor_live()),
+            hypoxic_fraction: ratio(last.count(Counter::Hypoxic), last.tumor_live()),
             fold_change,
             doubling_time_days,
         }
@@ -161,9 +162,9 @@ impl SweepStats {
 impl Peak {
     pub fn from_rows(rows: &[Row]) -> Peak {
         rows.iter().fold(Peak::default(), |p, r| {
-            if r.tumor_live > p.cells {
+            if r.tumor_live() > p.cells {
                 Peak {
-                    cells: r.tumor_live,
+                    cells: r.tumor_live(),
                     tick: r.tick,
                 }
             } else {

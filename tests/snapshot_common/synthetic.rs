@@ -4,6 +4,7 @@
 
 use oncolattice::engine::{HostState, SolveStats, TickReport};
 use oncolattice::model::census::Census;
+use oncolattice::model::counters::Counter;
 use oncolattice::model::lineage::{CloneRecord, Lineage};
 use oncolattice::model::rng;
 use oncolattice::model::site::{Site, SiteFields};
@@ -55,7 +56,7 @@ impl Rand {
 
 pub fn header(scene: &Scene, tick: u64) -> SnapshotHeader {
     let mut census = Census::CLEARED;
-    census.tumour_live = 12;
+    census.set_count(Counter::TumourLive, 12);
     census.set_field_sum(0, (3 << 32) | 0xdead_beef);
     let report = |t: u64, residual: f32| {
         ReportRecord::from(&TickReport {

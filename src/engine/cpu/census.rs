@@ -1,7 +1,7 @@
 //! CPU twin of shaders/census.wgsl.
 
 use crate::model::census::Census;
-use crate::model::drug_params::{TRAIT_EFFLUX, TRAIT_SLOW_CYCLE, TRAIT_TARGET_MASK};
+use crate::model::counters;
 use crate::model::lineage::word;
 use crate::model::params::{
     FieldParams, SimParams, CENSUS_ALL_SITES, CENSUS_TUMOUR_SITES, MAX_FIELDS,
@@ -39,6 +39,7 @@ pub fn census(
             )
         })
         .collect();
+    let by_kind = counters::by_kind();
     let counts = src
         .par_chunks(CHUNK)
         .enumerate()
@@ -49,30 +50,20 @@ pub fn census(
             let mut tumour_at: Vec<u32> = Vec::with_capacity(sites.len());
             for (k, s) in sites.iter().enumerate() {
                 let i = base + k;
-                let o2 = conc[i];
+                let code = s.kind_code() as usize;
+                for c in &by_kind[code] {
+                    if c.test.passes(sim, s, |f| conc[f * n + i]) {
+                        acc.counts[c.id.index()] += 1;
+                    }
+                }
                 let kind = s.kind();
-                match kind {
-                    Kind::Tumour => {
-                        tumour_at.push(k as u32);
-                        acc.tumour_live += 1;
-                        acc.quiescent += s.is_quiescent() as u32;
-                        acc.hypoxic += (o2 < sim.hypoxic_mmhg) as u32;
-                        acc.persister += s.is_persister() as u32;
-                        acc.trait_target += (s.w3 & TRAIT_TARGET_MASK != 0) as u32;
-                        acc.trait_efflux += (s.w3 & TRAIT_EFFLUX != 0) as u32;
-                        acc.trait_slow_cycle += (s.w3 & TRAIT_SLOW_CYCLE != 0) as u32;
-                        let id = s.clone_id() as u32;
-                        if let Some(n) = acc.clone_live.get_mut(id as usize) {
-                            *n += 1;
-                        }
-                        acc.acquired_live += (id >= sim.initial_clones) as u32;
+                if kind == Kind::Tumour {
+                    tumour_at.push(k as u32);
+                    let id = s.clone_id() as u32;
+                    if let Some(n) = acc.clone_live.get_mut(id as usize) {
+                        *n += 1;
                     }
-                    Kind::Necrotic => acc.necrotic += 1,
-                    Kind::Vessel => {
-                        acc.vessel += 1;
-                        acc.perfused_vessel += (s.w1 & 0xffff != 0) as u32;
-                    }
-                    Kind::Empty => {}
+                    acc.acquired_live += (id >= sim.initial_clones) as u32;
                 }
                 if matches!(kind, Kind::Tumour | Kind::Necrotic) {
                     let c = grid.coords(i as u32);
@@ -111,18 +102,9 @@ pub fn census(
 /// the lineage counts are stored, not added: `b`'s win.
 pub fn merge_census(a: Census, b: Census) -> Census {
     let mut out = Census {
-        tumour_live: a.tumour_live + b.tumour_live,
-        quiescent: a.quiescent + b.quiescent,
-        necrotic: a.necrotic + b.necrotic,
-        vessel: a.vessel + b.vessel,
-        hypoxic: a.hypoxic + b.hypoxic,
-        perfused_vessel: a.perfused_vessel + b.perfused_vessel,
+        counts: std::array::from_fn(|k| a.counts[k] + b.counts[k]),
         min: std::array::from_fn(|k| a.min[k].min(b.min[k])),
         max: std::array::from_fn(|k| a.max[k].max(b.max[k])),
-        persister: a.persister + b.persister,
-        trait_target: a.trait_target + b.trait_target,
-        trait_efflux: a.trait_efflux + b.trait_efflux,
-        trait_slow_cycle: a.trait_slow_cycle + b.trait_slow_cycle,
         clones: b.clones,
         mutations: b.mutations,
         clone_live: std::array::from_fn(|k| a.clone_live[k] + b.clone_live[k]),

@@ -66,6 +66,10 @@ const SHARED_SOURCES: [(&str, &str); 6] = [
     ),
 ];
 
+/// The module `#import counters` pulls in: the census's counting function, generated
+/// from the counter table (`model::counters::wgsl`).
+const GENERATED_COUNTERS: &str = "counters";
+
 #[derive(Debug, thiserror::Error)]
 pub enum ShaderError {
     #[error("no kernel named {0}")]
@@ -107,11 +111,16 @@ fn expand(
                 .iter()
                 .find(|(name, _)| *name == module)
                 .map(|(_, t)| *t)
+                .or((module == GENERATED_COUNTERS).then_some(""))
                 .ok_or_else(|| ShaderError::UnknownImport {
                     kernel: kernel.to_string(),
                     module: module.to_string(),
                 })?;
             seen.push(module.to_string());
+            if module == GENERATED_COUNTERS {
+                out.push_str(&crate::model::counters::wgsl());
+                continue;
+            }
             expand(kernel, shared, seen, out)?;
         } else {
             out.push_str(line);

@@ -4,7 +4,11 @@
 //!   else live, quiescent and necrotic cells;
 //! - `oxygen`: mean pO2, and the perfused share of vessels with the hypoxic share of
 //!   live tumour cells;
-//! - `drugs` (only when the CSV has `plasma_*` or `tissue_*` columns): drug levels.
+//! - `drugs` (only when the CSV has `plasma_*` or `tissue_*` columns): drug levels;
+//! - `factors` (only with `mean_*` columns): each signalling factor's mean level;
+//! - one chart per `PlotAs::Chart` stem of the site counters (`model::counters`).
+//!
+//! Which counter goes on which chart is declared with the counter.
 //!
 //! Therapy periods (rows where a `dose_*` column is non-zero) are shaded and scan
 //! responses (a non-empty `scan_response` cell) marked, on every chart, when those
@@ -15,6 +19,7 @@
 
 pub mod backend;
 pub mod charts;
+mod counter_charts;
 pub mod table;
 
 use crate::output::atomic::{self, WriteError};
@@ -128,14 +133,7 @@ pub fn charts(t: &Table) -> Result<Vec<(&'static str, Vec<Chart>)>, String> {
 
     let clones = t.with_prefix("clone_");
     let mut burden: Vec<Series> = if clones.is_empty() {
-        [
-            ("tumor_live", "live", palette::CYCLING),
-            ("tumor_quiescent", "quiescent", palette::QUIESCENT),
-            ("necrotic", "necrotic", palette::NECROTIC),
-        ]
-        .iter()
-        .filter_map(|(c, l, col)| series(t, &days, c, l, *col))
-        .collect()
+        counter_charts::burden_totals(t, &days)
     } else {
         clones
             .iter()
@@ -153,24 +151,13 @@ pub fn charts(t: &Table) -> Result<Vec<(&'static str, Vec<Chart>)>, String> {
         burden.extend(series(t, &days, "tumor_live", "all live", [40, 40, 48]));
     }
     // Live cells carrying each resistance trait (or the persister state), when any do:
-    // the rise of a resistant clone under treatment.
-    let traits = [
-        "trait_target",
-        "trait_efflux",
-        "trait_slow_cycle",
-        "persister",
-    ];
-    for (k, column) in traits.iter().enumerate() {
-        let carried = t
-            .numbers(column)
-            .is_some_and(|v| v.iter().any(|&x| x > 0.0));
-        if carried {
-            let label = column.trim_start_matches("trait_").replace('_', " ");
-            // After the clone lines' colours (or the three totals').
-            let colour = nth_colour(k + clones.len().max(3));
-            burden.extend(series(t, &days, column, &label, colour));
-        }
-    }
+    // the rise of a resistant clone under treatment. Colours after the clone lines'
+    // (or the three totals').
+    burden.extend(counter_charts::burden_carried(
+        t,
+        &days,
+        clones.len().max(3),
+    ));
     if !burden.is_empty() {
         out.push((
             "burden",
@@ -192,30 +179,7 @@ pub fn charts(t: &Table) -> Result<Vec<(&'static str, Vec<Chart>)>, String> {
             ..Chart::default()
         }));
     }
-    let ratio = |num: &str, den: &str| -> Option<Vec<f64>> {
-        let (n, d) = (t.numbers(num)?, t.numbers(den)?);
-        Some(
-            n.iter()
-                .zip(&d)
-                .map(|(a, b)| if *b > 0.0 { 100.0 * a / b } else { f64::NAN })
-                .collect(),
-        )
-    };
-    let mut shares = Vec::new();
-    if let Some(p) = ratio("perfused_vessel", "vessel") {
-        shares.push(Series {
-            label: "perfused vessels".into(),
-            colour: palette::VESSEL,
-            points: days.iter().copied().zip(p).collect(),
-        });
-    }
-    if let Some(h) = ratio("hypoxic", "tumor_live") {
-        shares.push(Series {
-            label: "hypoxic live tumour cells".into(),
-            colour: [30, 40, 110],
-            points: days.iter().copied().zip(h).collect(),
-        });
-    }
+    let shares = counter_charts::shares(t, &days);
     if !shares.is_empty() {
         oxygen.push(with(Chart {
             title: "perfusion and hypoxia".into(),
@@ -251,6 +215,13 @@ pub fn charts(t: &Table) -> Result<Vec<(&'static str, Vec<Chart>)>, String> {
     }
     if !drugs.is_empty() {
         out.push(("drugs", drugs));
+    }
+    let factors = counter_charts::factor_charts(t, &days);
+    if !factors.is_empty() {
+        out.push(("factors", factors.into_iter().map(with).collect()));
+    }
+    for (stem, chart) in counter_charts::own_charts(t, &days) {
+        out.push((stem, vec![with(chart)]));
     }
     Ok(out)
 }

@@ -6,11 +6,12 @@
 //! a counter the file lacks with 0 and refuses a counter it does not know, as it
 //! refuses an unknown required section: dropping it would resume a different run.
 //!
-//! `slots` is the one table of names. It stands in for named counters until the
-//! mechanisms that own them declare them (DESIGN.md, "Counters are named").
+//! `slots` is the one table of names: the site counters by the names their table
+//! declares (`model::counters`), the other census members by names given here.
 
 use super::header::{ReportRecord, SolveRecord};
 use crate::model::census::Census;
+use crate::model::counters::SITE_COUNTERS;
 use bytemuck::Zeroable;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -57,18 +58,9 @@ fn slots(c: &mut Census) -> Vec<(String, Slot<'_>)> {
     // Destructured without `..`: a member added to `Census` does not compile until it
     // has a name here (or is declared padding).
     let Census {
-        tumour_live,
-        quiescent,
-        necrotic,
-        vessel,
-        hypoxic,
-        perfused_vessel,
+        counts,
         min,
         max,
-        persister,
-        trait_target,
-        trait_efflux,
-        trait_slow_cycle,
         clones,
         mutations,
         clone_live,
@@ -77,26 +69,18 @@ fn slots(c: &mut Census) -> Vec<(String, Slot<'_>)> {
         field_tumour_sum,
         _pad: _,
     } = c;
-    let mut out: Vec<(String, Slot<'_>)> = vec![
-        ("tumour_live".into(), Slot::Word(tumour_live)),
-        ("quiescent".into(), Slot::Word(quiescent)),
-        ("necrotic".into(), Slot::Word(necrotic)),
-        ("vessel".into(), Slot::Word(vessel)),
-        ("hypoxic".into(), Slot::Word(hypoxic)),
-        ("perfused_vessel".into(), Slot::Word(perfused_vessel)),
-    ];
+    // The site counters by their declared names; unused room has none.
+    let mut out: Vec<(String, Slot<'_>)> = SITE_COUNTERS
+        .iter()
+        .zip(counts.iter_mut())
+        .map(|(c, w)| (c.name.to_string(), Slot::Word(w)))
+        .collect();
     for (axis, w) in ["x", "y", "z"].iter().zip(min.iter_mut()) {
         out.push((format!("min.{axis}"), Slot::Word(w)));
     }
     for (axis, w) in ["x", "y", "z"].iter().zip(max.iter_mut()) {
         out.push((format!("max.{axis}"), Slot::Word(w)));
     }
-    out.extend([
-        ("persister".into(), Slot::Word(persister)),
-        ("trait_target".into(), Slot::Word(trait_target)),
-        ("trait_efflux".into(), Slot::Word(trait_efflux)),
-        ("trait_slow_cycle".into(), Slot::Word(trait_slow_cycle)),
-    ]);
     out.push(("clones".into(), Slot::Word(clones)));
     out.push(("mutations".into(), Slot::Word(mutations)));
     for (k, w) in clone_live.iter_mut().enumerate() {
@@ -289,7 +273,8 @@ mod tests {
         assert_eq!(names.len(), 43, "{names:?}");
         let unique: std::collections::BTreeSet<&String> = names.iter().collect();
         assert_eq!(unique.len(), names.len());
-        assert_eq!(names[6], "min.x");
+        assert_eq!(names[..2], ["tumour_live", "quiescent"]);
+        assert_eq!(names[10], "min.x");
         assert_eq!(names[26], "acquired_live");
         assert_eq!(names[27], "field_sum.0");
         assert_eq!(names[42], "field_tumour_sum.7");
@@ -299,7 +284,7 @@ mod tests {
     fn counters_round_trip_by_name() {
         let c = distinct();
         assert_eq!(c.o2_sum(), (7u64 << 32) + 27);
-        assert_eq!(c.min, [106, 107, 108]);
+        assert_eq!(c.min, [110, 111, 112]);
         assert_eq!(c.drug_sum(3), (7u64 << 32) + 35 + 4);
         assert_eq!(c.clone_live[7], 100 + 25);
         let values: BTreeMap<String, u64> = counters(&c).into_iter().collect();
@@ -310,7 +295,7 @@ mod tests {
     fn absent_counters_are_zero_and_unknown_ones_refused() {
         let values = BTreeMap::from([("tumour_live".to_string(), 9)]);
         let c = census_from(&values).unwrap();
-        assert_eq!(c.tumour_live, 9);
+        assert_eq!(c.tumour_live(), 9);
         assert_eq!((c.min, c.acquired_live, c.o2_sum()), ([0; 3], 0, 0));
         let values = BTreeMap::from([("immune_live".to_string(), 1)]);
         assert_eq!(
@@ -329,9 +314,10 @@ mod tests {
         let records: Vec<ReportRecord> = (0..3)
             .map(|i| ReportRecord {
                 tick: 6 * i,
-                census: Census {
-                    tumour_live: i as u32,
-                    ..distinct()
+                census: {
+                    let mut c = distinct();
+                    c.counts[0] = i as u32;
+                    c
                 },
                 solve: SolveRecord {
                     sweeps: 10 + i as u32,

@@ -184,7 +184,7 @@ mod tests {
     #[test]
     fn reports_round_trip() {
         let mut c = Census::CLEARED;
-        c.tumour_live = 7;
+        c.counts[0] = 7;
         c.field_sum[1] = 3;
         let r = TickReport {
             tick: 9,

@@ -245,7 +245,7 @@ mod tests {
         words[36] = 120;
         words[37] = 0xffff; // padding: ignored
         let c = census_record::census_from(&census_counters(&words).unwrap()).unwrap();
-        assert_eq!(c.tumour_live, 307);
+        assert_eq!(c.tumour_live(), 307);
         assert_eq!(c.o2_sum(), 3 << 32 | 0xdead_beef);
         assert_eq!((c.min, c.max), ([14, 15, 0], [33, 34, 0]));
         assert_eq!((c.drug_sum(0), c.drug_sum(1)), (0, 1 << 32 | 5));
@@ -256,7 +256,7 @@ mod tests {
         old[..28].copy_from_slice(&words[..28]);
         old[30] = 99; // padding then
         let c = census_record::census_from(&census_counters(&old).unwrap()).unwrap();
-        assert_eq!((c.tumour_live, c.clones), (307, 31));
+        assert_eq!((c.tumour_live(), c.clones), (307, 31));
         assert_eq!((c.clone_live, c.acquired_live), ([0; 8], 0));
 
         assert_eq!(
