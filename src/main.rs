@@ -402,6 +402,9 @@ impl Observer for Bar {
 
     fn finished(&mut self, s: &Summary, perf: &Performance) {
         self.bar.finish_and_clear();
+        if let Some(u) = &s.unconverged_solves {
+            eprintln!("{}", u.warning());
+        }
         if self.quiet {
             return;
         }

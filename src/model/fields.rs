@@ -6,8 +6,8 @@
 
 use crate::model::census::{DRUG_SUM_SCALE, O2_SUM_SCALE};
 use crate::model::params::{
-    FieldParams, FieldTerm, CENSUS_ALL_SITES, CENSUS_TUMOUR_SITES, MAX_FIELDS, TERM_FIRST_ORDER,
-    TERM_MICHAELIS_MENTEN, TERM_ZERO_ORDER,
+    stopping_tolerance, FieldParams, FieldTerm, CENSUS_ALL_SITES, CENSUS_TUMOUR_SITES, MAX_FIELDS,
+    TERM_FIRST_ORDER, TERM_MICHAELIS_MENTEN, TERM_ZERO_ORDER,
 };
 use crate::model::site::{Kind, PERSISTER_BIT, QUIESCENT_BIT};
 use crate::scene::factors::{Factor, SourceKind, SourceState};
@@ -81,7 +81,7 @@ pub fn factor_params(scene: &Scene, f: &Factor) -> FieldParams {
         boundary_level: f.boundary_level.unwrap_or(0.0) as f32,
         fixed_boundary: f.boundary_level.is_some() as u32,
         omega: scene.oxygen.sor_omega as f32,
-        tolerance: f.tolerance as f32,
+        tolerance: stopping_tolerance(f.tolerance, scene.oxygen.sor_omega),
         max_sweeps: scene.oxygen.max_sweeps_per_tick,
         census_scale: DRUG_SUM_SCALE as f32,
         census_sums: CENSUS_ALL_SITES | CENSUS_TUMOUR_SITES,

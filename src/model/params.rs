@@ -120,6 +120,16 @@ impl FieldTerm {
     }
 }
 
+/// What a sweep's largest change must stay below for a solve to count as converged,
+/// for a field of tolerance `tolerance` solved with SOR factor `omega`. A sweep changes
+/// a site by ω × (its Gauss–Seidel correction); for ω < 1 that change shrinks with ω
+/// while the solution is still far off (ω = 10⁻⁹ would "converge" after one sweep at
+/// zero), so the bound is on the larger of the change and the correction:
+/// tolerance × min(ω, 1). For ω ≥ 1 it is the tolerance itself.
+pub fn stopping_tolerance(tolerance: f64, omega: f64) -> f32 {
+    (tolerance * omega.min(1.0)) as f32
+}
+
 impl FieldParams {
     /// Adds a source or sink; a zero rate adds nothing (it would not change the
     /// solution, and leaving it out keeps the arithmetic of a field without it).
@@ -257,7 +267,7 @@ impl FieldParams {
             boundary_level: o.boundary_mmhg.unwrap_or(0.0) as f32,
             fixed_boundary: o.boundary_mmhg.is_some() as u32,
             omega: o.sor_omega as f32,
-            tolerance: o.tolerance_mmhg as f32,
+            tolerance: stopping_tolerance(o.tolerance_mmhg, o.sor_omega),
             max_sweeps: o.max_sweeps_per_tick,
             census_scale: crate::model::census::O2_SUM_SCALE as f32,
             // The time series shows oxygen's mean over the lattice.
@@ -280,7 +290,10 @@ impl FieldParams {
                 as f32,
             vessel_level: plasma_um as f32,
             omega: scene.oxygen.sor_omega as f32,
-            tolerance: (drug.ic50_um * DRUG_TOLERANCE_OF_IC50) as f32,
+            tolerance: stopping_tolerance(
+                drug.ic50_um * DRUG_TOLERANCE_OF_IC50,
+                scene.oxygen.sor_omega,
+            ),
             max_sweeps: scene.oxygen.max_sweeps_per_tick,
             census_scale: crate::model::census::DRUG_SUM_SCALE as f32,
             // The time series shows a drug's mean at the tumour cells.

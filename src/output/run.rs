@@ -14,12 +14,14 @@ use super::snapshot::{
     FORMAT_NAME, RNG_SCHEME, SNAPSHOTS,
 };
 use super::summary::{
-    BackendSummary, Derived, Peak, Performance, SceneInfo, Summary, SweepStats, PERFORMANCE,
+    BackendSummary, Derived, Peak, Performance, SceneInfo, Summary, SweepStats, Unconverged,
+    PERFORMANCE,
 };
 use super::timeseries::{Row, Timeseries};
 use super::{frames, lineage, RunError};
 use crate::engine::therapy::TherapyTick;
 use crate::engine::{create_backend, BackendChoice, BackendInfo, Simulation, TickReport};
+use crate::model::params::stopping_tolerance;
 use crate::model::rng;
 use crate::scene::Scene;
 use std::path::{Path, PathBuf};
@@ -555,6 +557,10 @@ impl Writer {
             simulated_days: rows.last().map_or(0.0, |r| r.time_days),
             initial_solve: sim.initial_solve(),
             sweeps_per_tick: SweepStats::from_rows(rows),
+            unconverged_solves: Unconverged::from_rows(
+                rows,
+                stopping_tolerance(s.oxygen.tolerance_mmhg, s.oxygen.sor_omega),
+            ),
             peak_tumor_live: Peak::from_rows(rows),
             final_row: rows.last().cloned(),
             derived: rows

@@ -23,6 +23,10 @@ pub struct Summary {
     pub simulated_days: f64,
     pub initial_solve: SolveStats,
     pub sweeps_per_tick: SweepStats,
+    /// Report rows whose oxygen solve stopped at `oxygen.max_sweeps_per_tick` without
+    /// converging; absent when every one converged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unconverged_solves: Option<Unconverged>,
     pub peak_tumor_live: Peak,
     /// The last row of timeseries.csv.
     #[serde(rename = "final")]
@@ -137,6 +141,57 @@ impl Derived {
             fold_change,
             doubling_time_days,
         }
+    }
+}
+
+/// Solves that hit the sweep cap: the rule is to finish the run, say so here and on
+/// stderr, and leave the judgement to the user (the field then lags its steady state
+/// by up to the residual per tick; raise `max_sweeps_per_tick` or the tolerance).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Unconverged {
+    /// Report rows after tick 0 whose solve did not converge …
+    pub rows: u32,
+    /// … of this many.
+    pub of_rows: u32,
+    pub first_tick: u64,
+    /// The largest final residual among them (mmHg), and what it had to stay below
+    /// (`oxygen.tolerance_mmhg` × min(ω, 1)).
+    pub largest_residual_mmhg: f32,
+    pub tolerance_mmhg: f32,
+}
+
+impl Unconverged {
+    /// From the rows (tick 0's initial solve excluded: `initial_solve` reports it) and
+    /// oxygen's stopping tolerance. A NaN residual counts as not converged.
+    pub fn from_rows(rows: &[Row], tolerance_mmhg: f32) -> Option<Unconverged> {
+        let later: Vec<&Row> = rows.iter().filter(|r| r.tick > 0).collect();
+        #[allow(clippy::neg_cmp_op_on_partial_ord)]
+        let bad: Vec<&&Row> = later
+            .iter()
+            .filter(|r| !(r.o2_residual < tolerance_mmhg))
+            .collect();
+        let first = bad.first()?;
+        Some(Unconverged {
+            rows: bad.len() as u32,
+            of_rows: later.len() as u32,
+            first_tick: first.tick,
+            largest_residual_mmhg: bad.iter().map(|r| r.o2_residual).fold(0.0, f32::max),
+            tolerance_mmhg,
+        })
+    }
+
+    /// The warning `run` prints.
+    pub fn warning(&self) -> String {
+        format!(
+            "warning: the oxygen solve did not converge in {} of {} report rows (first at \
+             tick {}; largest residual {} mmHg, tolerance {} mmHg): raise \
+             oxygen.max_sweeps_per_tick or oxygen.tolerance_mmhg",
+            self.rows,
+            self.of_rows,
+            self.first_tick,
+            self.largest_residual_mmhg,
+            self.tolerance_mmhg
+        )
     }
 }
 
