@@ -1,5 +1,6 @@
 //! oncolattice: a GPU lattice simulator of solid tumours under treatment.
 
+pub mod batch;
 pub mod bench;
 pub mod engine;
 pub mod model;
