@@ -12,6 +12,8 @@ pub mod factors;
 pub mod therapy;
 mod validate;
 mod validate_drugs;
+mod validate_pk;
+mod validate_therapy;
 
 use serde::{Deserialize, Serialize};
 use std::path::Path;
