@@ -493,3 +493,17 @@ fn check_and_cpu_runs_probe_no_gpu_and_quiet_runs_print_nothing() {
         assert_eq!(stderr, "", "{args:?} wrote on stderr");
     }
 }
+
+#[test]
+fn scene_that_is_not_utf8_is_refused_with_location() {
+    let mut bytes = SCENE.as_bytes().to_vec();
+    let at = SCENE.find("16\nny").unwrap() + 1;
+    bytes[at] = 0xff;
+    let c = Case::new("");
+    std::fs::write(c.dir.join("bad.toml"), bytes).unwrap();
+    assert!(
+        c.refused()
+            .starts_with("error: bad.toml:3:7: is not UTF-8 text (a scene file must be UTF-8)"),
+        "not located"
+    );
+}
