@@ -86,6 +86,19 @@ pub fn locate(text: &str, key_path: &str) -> Option<usize> {
     best
 }
 
+/// Where to point for an error about `key`: the key (or its nearest table), else the
+/// first other key the message names that the file has (`... lengthen time.tick_h`
+/// blames a default, `resistance.slow_cycle_factor`, on the file's `tick_h`).
+pub fn locate_issue(text: &str, key: &str, message: &str) -> Option<usize> {
+    locate(text, key).or_else(|| {
+        message
+            .split(|c: char| !(c.is_ascii_alphanumeric() || "_.[]".contains(c)))
+            .map(|word| word.trim_end_matches('.'))
+            .filter(|word| word.contains('.') && word.starts_with(|c: char| c.is_ascii_lowercase()))
+            .find_map(|word| locate(text, word))
+    })
+}
+
 /// The dotted path of the key whose name or value covers byte `offset`, the deepest
 /// one found; `None` when the offset lies outside every key (e.g. the document root).
 pub fn key_path_at(text: &str, offset: usize) -> Option<String> {
@@ -320,6 +333,18 @@ mod tests {
         let at = text.find("-9999").unwrap();
         assert_eq!(key_path_at(text, at).as_deref(), Some("lattice.nx"));
         assert_eq!(key_path_at(text, 8).as_deref(), Some("seed"));
+    }
+
+    #[test]
+    fn an_issue_about_a_default_points_at_the_key_its_message_names() {
+        let text = "seed = 1\n[time]\ntick_h = 0.001\n";
+        let at = locate_issue(
+            text,
+            "resistance.slow_cycle_factor",
+            "is long; lengthen time.tick_h",
+        );
+        assert_eq!(line_col(text, at.unwrap()), (3, 10));
+        assert_eq!(locate_issue(text, "cells.x", "no other key named"), None);
     }
 
     #[test]

@@ -300,7 +300,7 @@ impl Scene {
                 .unwrap_or_else(|| "scene".into());
         }
         if let Err(issue) = validate::validate(&scene) {
-            let (line, column) = match error::locate(text, &issue.key) {
+            let (line, column) = match error::locate_issue(text, &issue.key, &issue.message) {
                 Some(at) => {
                     let (l, c) = error::line_col(text, at);
                     (Some(l), Some(c))
