@@ -223,7 +223,7 @@ fn main() -> ExitCode {
                     snapshot.display(),
                     out_dir.display()
                 ),
-                _ => eprintln!("error: {e:#}"),
+                _ => eprintln!("error: {}", oncolattice::output::error_text(&e)),
             }
             ExitCode::from(exit_code(&e))
         }
@@ -251,6 +251,7 @@ fn exit_code(e: &anyhow::Error) -> u8 {
 }
 
 fn run(args: RunArgs) -> anyhow::Result<()> {
+    oncolattice::engine::gpu::set_quiet_drivers(args.quiet);
     let opts = RunOptions {
         out_dir: args.out,
         backend: args.backend,
@@ -268,6 +269,7 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
 }
 
 fn resume(args: ResumeArgs) -> anyhow::Result<()> {
+    oncolattice::engine::gpu::set_quiet_drivers(args.quiet);
     let opts = ResumeOptions {
         out_dir: args.out,
         backend: args.backend,
@@ -587,6 +589,7 @@ fn info(json: bool) -> anyhow::Result<()> {
 }
 
 fn render(args: RenderArgs) -> anyhow::Result<()> {
+    oncolattice::engine::gpu::set_quiet_drivers(args.quiet);
     let bad = |m: String| anyhow::Error::new(RenderError::Input(m));
     let panels = match &args.panels {
         Some(list) => rendering::parse_panels(list).map_err(bad)?,

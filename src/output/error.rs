@@ -21,6 +21,10 @@ pub enum RunError {
     OutDirHoldsCwd(PathBuf),
     #[error("output path {} exists and is not a directory", .0.display())]
     OutDirNotADir(PathBuf),
+    /// The output path cannot name a directory: a parent is a regular file, or a name
+    /// is longer than the file system allows. Found before anything is written.
+    #[error("output directory {} cannot be used: {reason}", .path.display())]
+    OutDirUnusable { path: PathBuf, reason: String },
     /// A snapshot that cannot be read (missing, damaged, foreign, future version).
     #[error(transparent)]
     Snapshot(#[from] SnapshotError),
@@ -62,6 +66,7 @@ impl RunError {
                 | RunError::OutDirForeign(_)
                 | RunError::OutDirHoldsCwd(_)
                 | RunError::OutDirNotADir(_)
+                | RunError::OutDirUnusable { .. }
                 | RunError::Snapshot(_)
                 | RunError::Resume(_)
         )
@@ -80,5 +85,34 @@ impl From<super::atomic::WriteError> for RunError {
             path: e.path,
             source: e.source,
         }
+    }
+}
+
+/// An error and its causes as one line, `a: b: c` like anyhow's `{:#}`, leaving out a
+/// cause whose text the line already holds (`path: No such file (os error 2)` is not
+/// followed by `: No such file (os error 2)` again).
+pub fn error_text(e: &anyhow::Error) -> String {
+    let mut out = e.to_string();
+    for cause in e.chain().skip(1) {
+        let text = cause.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_text_names_a_cause_once() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "gone");
+        let e = anyhow::Error::new(RunError::io("a/b")(io));
+        assert_eq!(error_text(&e), "a/b: gone");
+        let e = anyhow::Error::new(std::io::Error::other("inner")).context("outer");
+        assert_eq!(error_text(&e), "outer: inner");
     }
 }

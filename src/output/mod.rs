@@ -22,7 +22,7 @@ pub mod snapshot;
 pub mod summary;
 pub mod timeseries;
 
-pub use error::RunError;
+pub use error::{error_text, RunError};
 pub use run::{run, CancelFlag, Observer, Progress, RunOptions, RunStart, Silent};
 pub use snapshot::resume::{resume, ResumeOptions};
 pub use summary::{Performance, Summary};

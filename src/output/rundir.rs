@@ -43,7 +43,13 @@ pub fn check(dir: &Path, force: bool) -> Result<Prepare, RunError> {
     let meta = match std::fs::symlink_metadata(dir) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Prepare::Create),
-        Err(e) => return Err(RunError::io(dir)(e)),
+        // A parent that is a file, a name too long: nothing can be written there.
+        Err(e) => {
+            return Err(RunError::OutDirUnusable {
+                path: dir.to_path_buf(),
+                reason: e.to_string(),
+            })
+        }
     };
     if !meta.is_dir() {
         return Err(RunError::OutDirNotADir(dir.to_path_buf()));

@@ -57,7 +57,7 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
 /// Finds the span of a dotted key path in a TOML document: the value's span if the key
 /// is present, else the span of the nearest enclosing table that is.
 pub fn locate(text: &str, key_path: &str) -> Option<usize> {
-    let doc = toml_edit::Document::parse(text).ok()?;
+    let doc = document(text)?;
     let mut item = doc.as_item();
     let mut best: Option<usize> = None;
     for part in key_path.split('.') {
@@ -86,13 +86,50 @@ pub fn locate(text: &str, key_path: &str) -> Option<usize> {
     best
 }
 
+/// Where to point for an error about `key`: the key (or its nearest table), else the
+/// first other key the message names that the file has (`... lengthen time.tick_h`
+/// blames a default, `resistance.slow_cycle_factor`, on the file's `tick_h`).
+pub fn locate_issue(text: &str, key: &str, message: &str) -> Option<usize> {
+    locate(text, key).or_else(|| {
+        message
+            .split(|c: char| !(c.is_ascii_alphanumeric() || "_.[]".contains(c)))
+            .map(|word| word.trim_end_matches('.'))
+            .filter(|word| word.contains('.') && word.starts_with(|c: char| c.is_ascii_lowercase()))
+            .find_map(|word| locate(text, word))
+    })
+}
+
 /// The dotted path of the key whose name or value covers byte `offset`, the deepest
 /// one found; `None` when the offset lies outside every key (e.g. the document root).
 pub fn key_path_at(text: &str, offset: usize) -> Option<String> {
-    let doc = toml_edit::Document::parse(text).ok()?;
+    let doc = document(text)?;
     let mut path = Vec::new();
     let found = walk_table(doc.as_table(), offset, &mut path);
     found.then(|| path.join("."))
+}
+
+/// The document with its spans. TOML integers may exceed i64 (`seed` is a u64 and the
+/// scene reader takes 18446744073709551615), but `toml_edit` refuses them; each such
+/// literal is masked by a float of the same length, so every span stays where it was.
+fn document(text: &str) -> Option<toml_edit::Document<String>> {
+    let mut text = text.to_string();
+    // Each round masks one literal; a scene has few numbers this large.
+    for _ in 0..256 {
+        match toml_edit::Document::parse(text.clone()) {
+            Ok(doc) => return Some(doc),
+            Err(e) if e.message().contains("overflow") => {
+                let span = e.span()?;
+                let literal = text.get(span.clone())?;
+                if span.len() < 3 || !literal.is_ascii() {
+                    return None;
+                }
+                let mask = format!("1.{}", "0".repeat(span.len() - 2));
+                text.replace_range(span, &mask);
+            }
+            Err(_) => return None,
+        }
+    }
+    None
 }
 
 fn covers(span: Option<std::ops::Range<usize>>, offset: usize) -> bool {
@@ -286,6 +323,28 @@ mod tests {
             "unknown variant `hex`, expected `von_neumann` or `moore`",
         );
         assert_eq!(m, "must be one of von_neumann or moore (got \"hex\")");
+    }
+
+    #[test]
+    fn integers_beyond_i64_keep_every_location() {
+        let text = "seed = 18446744073709551615\n[lattice]\nnx = -99999999999999999999\nny = 4\n";
+        let at = locate(text, "lattice.ny").unwrap();
+        assert_eq!(line_col(text, at), (4, 6));
+        let at = text.find("-9999").unwrap();
+        assert_eq!(key_path_at(text, at).as_deref(), Some("lattice.nx"));
+        assert_eq!(key_path_at(text, 8).as_deref(), Some("seed"));
+    }
+
+    #[test]
+    fn an_issue_about_a_default_points_at_the_key_its_message_names() {
+        let text = "seed = 1\n[time]\ntick_h = 0.001\n";
+        let at = locate_issue(
+            text,
+            "resistance.slow_cycle_factor",
+            "is long; lengthen time.tick_h",
+        );
+        assert_eq!(line_col(text, at.unwrap()), (3, 10));
+        assert_eq!(locate_issue(text, "cells.x", "no other key named"), None);
     }
 
     #[test]

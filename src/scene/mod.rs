@@ -12,6 +12,8 @@ pub mod factors;
 pub mod therapy;
 mod validate;
 mod validate_drugs;
+mod validate_pk;
+mod validate_therapy;
 
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -249,8 +251,19 @@ pub struct Output {
 impl Scene {
     /// Reads, parses and validates a scene file.
     pub fn load(path: &Path) -> Result<Scene, SceneError> {
-        let text = std::fs::read_to_string(path)
+        let bytes = std::fs::read(path)
             .map_err(|e| SceneError::whole_file(path, format!("cannot read scene file: {e}")))?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            // Where the text stops being UTF-8, counted in the valid part before it.
+            let valid = e.utf8_error().valid_up_to();
+            let prefix = std::str::from_utf8(&e.as_bytes()[..valid]).unwrap_or_default();
+            let (line, column) = error::line_col(prefix, valid);
+            SceneError {
+                line: Some(line),
+                column: Some(column),
+                ..SceneError::whole_file(path, "is not UTF-8 text (a scene file must be UTF-8)")
+            }
+        })?;
         Scene::parse(&text, path)
     }
 
@@ -287,7 +300,7 @@ impl Scene {
                 .unwrap_or_else(|| "scene".into());
         }
         if let Err(issue) = validate::validate(&scene) {
-            let (line, column) = match error::locate(text, &issue.key) {
+            let (line, column) = match error::locate_issue(text, &issue.key, &issue.message) {
                 Some(at) => {
                     let (l, c) = error::line_col(text, at);
                     (Some(l), Some(c))

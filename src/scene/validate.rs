@@ -21,11 +21,20 @@ pub(super) fn issue(key: &str, message: String) -> Result<(), Issue> {
     })
 }
 
+/// A number as messages show it: `1e308` and `5e-324` rather than hundreds of digits.
+pub(super) fn num(v: f64) -> String {
+    if v != 0.0 && v.is_finite() && !(1e-4..1e9).contains(&v.abs()) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
+    }
+}
+
 pub(super) fn positive(key: &str, v: f64) -> Result<(), Issue> {
     if v.is_finite() && v > 0.0 {
         Ok(())
     } else {
-        issue(key, format!("must be > 0 (got {v})"))
+        issue(key, format!("must be > 0 (got {})", num(v)))
     }
 }
 
@@ -33,7 +42,7 @@ pub(super) fn non_negative(key: &str, v: f64) -> Result<(), Issue> {
     if v.is_finite() && v >= 0.0 {
         Ok(())
     } else {
-        issue(key, format!("must be >= 0 (got {v})"))
+        issue(key, format!("must be >= 0 (got {})", num(v)))
     }
 }
 
@@ -41,10 +50,20 @@ pub(super) fn within(key: &str, v: f64, lo: f64, hi: f64) -> Result<(), Issue> {
     if v.is_finite() && v >= lo && v <= hi {
         Ok(())
     } else {
-        issue(key, format!("must be between {lo} and {hi} (got {v})"))
+        issue(
+            key,
+            format!(
+                "must be between {} and {} (got {})",
+                num(lo),
+                num(hi),
+                num(v)
+            ),
+        )
     }
 }
 
+/// Longest scene name: one file-name component.
+pub const MAX_NAME_BYTES: usize = 255;
 /// Largest lattice accepted: site indices and wishes must fit in u32 with room for a sentinel.
 pub const MAX_SITES: u64 = 1 << 31;
 /// Highest pO2 accepted anywhere: hyperbaric oxygen at 3 atm is about 2300 mmHg.
@@ -53,6 +72,17 @@ pub const MAX_PO2_MMHG: f64 = 3000.0;
 pub const MAX_COUNTER_TICKS: f64 = 65535.0;
 
 pub fn validate(s: &Scene) -> Result<(), Issue> {
+    // The name is the default run directory's file name (`runs/<name>`), and file
+    // systems (ext4, XFS, APFS, NTFS) take at most 255 bytes per name.
+    if s.name.len() > MAX_NAME_BYTES {
+        return issue(
+            "name",
+            format!(
+                "must be at most {MAX_NAME_BYTES} bytes, the longest file name (got {} bytes)",
+                s.name.len()
+            ),
+        );
+    }
     let l = &s.lattice;
     for (key, n) in [("lattice.nx", l.nx), ("lattice.ny", l.ny)] {
         if !(3..=65535).contains(&n) {
@@ -303,12 +333,6 @@ fn validate_cells(s: &Scene) -> Result<(), Issue> {
             ),
         );
     }
-    if (c.cycle_mean_h + 4.0 * c.cycle_sd_h) / tick > MAX_COUNTER_TICKS {
-        return issue(
-            "cells.cycle_mean_h",
-            format!("is longer than {MAX_COUNTER_TICKS} ticks; lengthen time.tick_h"),
-        );
-    }
     if !(c.cycle_sd_h.is_finite() && c.cycle_sd_h >= 0.0 && c.cycle_sd_h <= c.cycle_mean_h / 3.0) {
         return issue(
             "cells.cycle_sd_h",
@@ -316,6 +340,16 @@ fn validate_cells(s: &Scene) -> Result<(), Issue> {
                 "must be between 0 and a third of cells.cycle_mean_h ({}) (got {})",
                 c.cycle_mean_h / 3.0,
                 c.cycle_sd_h
+            ),
+        );
+    }
+    // With the spread checked, the longest cycle (mean + 4 sd) grows with the mean.
+    if (c.cycle_mean_h + 4.0 * c.cycle_sd_h) / tick > MAX_COUNTER_TICKS {
+        return issue(
+            "cells.cycle_mean_h",
+            format!(
+                "with 4 × cells.cycle_sd_h is longer than {MAX_COUNTER_TICKS} ticks; lengthen time.tick_h (got {})",
+                c.cycle_mean_h
             ),
         );
     }

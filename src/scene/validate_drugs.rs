@@ -122,7 +122,7 @@ pub fn validate_drugs(s: &Scene) -> Result<(), Issue> {
         );
     }
     validate_clones(s)?;
-    validate_therapy(s)
+    super::validate_therapy::validate_therapy(s)
 }
 
 fn validate_clones(s: &Scene) -> Result<(), Issue> {
@@ -161,102 +161,7 @@ fn validate_clones(s: &Scene) -> Result<(), Issue> {
     Ok(())
 }
 
-/// The patient, each drug's PK, and the therapy lines.
-pub fn validate_therapy(s: &Scene) -> Result<(), Issue> {
-    let pk_issue = |prefix: &str, e: crate::model::pk::PkError| Issue {
-        key: format!("{prefix}.{}", e.key),
-        message: e.message,
-    };
-    s.patient
-        .to_patient()
-        .validate()
-        .map_err(|e| pk_issue("patient", e))?;
-    for name in s.patient.phenotypes.keys() {
-        if !s.drugs.iter().any(|d| &d.name == name) {
-            return issue(
-                &format!("patient.phenotypes.{name}"),
-                format!("names unknown drug \"{name}\"; drugs: {}", drug_names(s)),
-            );
-        }
-    }
-    for (k, d) in s.drugs.iter().enumerate() {
-        if let Some(pk) = &d.pk {
-            pk.validate()
-                .map_err(|e| pk_issue(&format!("drugs[{k}].pk"), e))?;
-        }
-    }
-    let Some(therapy) = &s.therapy else {
-        return Ok(());
-    };
-    if therapy.lines.is_empty() {
-        return issue(
-            "therapy.lines",
-            "must hold at least one line of therapy".into(),
-        );
-    }
-    for (l, line) in therapy.lines.iter().enumerate() {
-        if line.doses.is_empty() {
-            return issue(
-                &format!("therapy.lines[{l}]"),
-                format!(
-                    "(\"{}\") gives no drug: add at least one [[therapy.lines.doses]]",
-                    line.name
-                ),
-            );
-        }
-        for (k, dose) in line.doses.iter().enumerate() {
-            let key = |field: &str| format!("therapy.lines[{l}].doses[{k}].{field}");
-            let Some(drug) = s.drugs.iter().find(|d| d.name == dose.drug) else {
-                return issue(
-                    &key("drug"),
-                    format!(
-                        "names unknown drug \"{}\"; drugs: {}",
-                        dose.drug,
-                        drug_names(s)
-                    ),
-                );
-            };
-            let Some(pk) = &drug.pk else {
-                return issue(
-                    &key("drug"),
-                    format!(
-                        "\"{}\" has no pharmacokinetics: add [drugs.pk] to that drug",
-                        dose.drug
-                    ),
-                );
-            };
-            dose.dose.validate().map_err(|e| Issue {
-                key: key("dose"),
-                message: format!("{} {}", e.key, e.message),
-            })?;
-            dose.route.validate().map_err(|e| Issue {
-                key: key("route"),
-                message: format!("{} {}", e.key, e.message),
-            })?;
-            pk.check_route(&dose.route).map_err(|e| Issue {
-                key: key("route"),
-                message: format!("{} {}", e.key, e.message),
-            })?;
-            non_negative(&key("start_day"), dose.start_day)?;
-            positive(&key("interval_days"), dose.interval_days)?;
-            if dose.interval_days * 24.0 < s.time.tick_h {
-                return issue(
-                    &key("interval_days"),
-                    format!(
-                        "must be at least one tick ({} h) (got {} days)",
-                        s.time.tick_h, dose.interval_days
-                    ),
-                );
-            }
-        }
-    }
-    therapy.to_protocol().validate().map_err(|e| Issue {
-        key: format!("therapy.{}", e.field.replace("schedules", "doses")),
-        message: e.message,
-    })
-}
-
-fn drug_names(s: &Scene) -> String {
+pub(super) fn drug_names(s: &Scene) -> String {
     if s.drugs.is_empty() {
         "none".into()
     } else {

@@ -209,6 +209,10 @@ impl GpuContext {
     /// narrows it by name) and creates its device. `allow_software = false` rejects
     /// CPU adapters such as llvmpipe.
     pub fn new(allow_software: bool) -> Result<GpuContext, EngineError> {
+        super::quiet::quietly(|| GpuContext::probe(allow_software))
+    }
+
+    fn probe(allow_software: bool) -> Result<GpuContext, EngineError> {
         let filter = std::env::var(ADAPTER_ENV)
             .ok()
             .filter(|s| !s.trim().is_empty());

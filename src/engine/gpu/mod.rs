@@ -8,7 +8,8 @@
 //! - `readback`: the asynchronous report ring and blocking reads;
 //! - `backend`: `GpuBackend`, the `Backend` implementation;
 //! - `solve_plan`: how many sweeps a tick's solve offers before asking the device;
-//! - `probe`: the RNG probe kernel for the RNG contract test.
+//! - `probe`: the RNG probe kernel for the RNG contract test;
+//! - `quiet`: keeps what drivers print while probed out of a quiet run.
 
 mod backend;
 mod buffers;
@@ -16,6 +17,7 @@ mod context;
 mod layout;
 mod pipelines;
 pub mod probe;
+mod quiet;
 mod readback;
 pub mod shaders;
 pub mod solve_plan;
@@ -25,4 +27,5 @@ pub use buffers::BYTES_PER_SITE;
 pub use context::{list_adapters, AdapterReport, GpuContext, ADAPTER_ENV};
 pub use layout::group_entries;
 pub use pipelines::{dispatch_size, WORKGROUP_SIZE};
+pub use quiet::set_quiet_drivers;
 pub use readback::{cast_vec, read_blocking, RING_SLOTS};

@@ -50,8 +50,9 @@ fn require_positive(key: &str, value: f64, unit: &str) -> Result<(), PkError> {
         Err(PkError::new(
             key,
             format!(
-                "must be a finite number > 0{}, got {value}",
-                with_space(unit)
+                "must be a finite number > 0{}, got {}",
+                with_space(unit),
+                shown(value)
             ),
         ))
     }
@@ -65,8 +66,9 @@ fn require_non_negative(key: &str, value: f64, unit: &str) -> Result<(), PkError
         Err(PkError::new(
             key,
             format!(
-                "must be a finite number ≥ 0{}, got {value}",
-                with_space(unit)
+                "must be a finite number ≥ 0{}, got {}",
+                with_space(unit),
+                shown(value)
             ),
         ))
     }
@@ -79,8 +81,21 @@ fn require_range(key: &str, value: f64, lo: f64, hi: f64, unit: &str) -> Result<
     } else {
         Err(PkError::new(
             key,
-            format!("must lie in {lo} … {hi}{}, got {value}", with_space(unit)),
+            format!(
+                "must lie in {lo} … {hi}{}, got {}",
+                with_space(unit),
+                shown(value)
+            ),
         ))
+    }
+}
+
+/// A value as messages show it: `1e308` rather than hundreds of digits.
+fn shown(v: f64) -> String {
+    if v != 0.0 && v.is_finite() && !(1e-4..1e9).contains(&v.abs()) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
     }
 }
 

@@ -55,4 +55,11 @@ impl Protocol {
     pub fn validate(&self) -> Result<(), ProtocolError> {
         validate::protocol(self)
     }
+
+    /// `validate`, and every calendar period spans at least one tick of `tick_h` hours:
+    /// what [`ProtocolState::new`] refuses.
+    pub fn validate_for_tick(&self, tick_h: f64) -> Result<(), ProtocolError> {
+        validate::protocol(self)?;
+        validate::with_tick(self, tick_h)
+    }
 }

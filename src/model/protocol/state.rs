@@ -11,7 +11,7 @@ use super::line::{DoseDue, SkipReason, SkippedDose};
 use super::recist::Response;
 use super::scan::{tick_of, Measurement, ScanRecord};
 use super::tracker::ResponseTracker;
-use super::{validate, Protocol, ProtocolError};
+use super::{Protocol, ProtocolError};
 use serde::{Deserialize, Serialize};
 
 /// Where treatment stands after a tick.
@@ -138,8 +138,7 @@ pub struct ProtocolState {
 impl ProtocolState {
     /// Validates the protocol for ticks of `tick_h` hours.
     pub fn new(protocol: Protocol, tick_h: f64) -> Result<Self, ProtocolError> {
-        protocol.validate()?;
-        validate::with_tick(&protocol, tick_h)?;
+        protocol.validate_for_tick(tick_h)?;
         Ok(ProtocolState {
             protocol,
             tick_h,
