@@ -48,11 +48,26 @@ enum Command {
     /// Time the standard problems (scenes/bench/) per kernel and per tick, with bytes
     /// moved and bandwidth against the device's own copy (GPU) or triad (CPU) bandwidth.
     Bench(BenchArgs),
+    /// Batches of runs from one scene: arms, parameter axes, replicates, virtual cohorts.
+    Batch {
+        #[command(subcommand)]
+        action: BatchAction,
+    },
     /// List the GPU adapters this machine offers.
     Info {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum BatchAction {
+    /// Check a batch file and every run's scene; print the runs as CSV (id, arm,
+    /// patient, replicate, seed, every varied value) without running them.
+    Check {
+        /// Batch file (TOML; docs/batch-reference.md).
+        file: PathBuf,
     },
 }
 
@@ -208,6 +223,9 @@ fn main() -> ExitCode {
         Command::Check { scene } => check(scene),
         Command::Info { json } => info(json),
         Command::Bench(args) => bench(args),
+        Command::Batch {
+            action: BatchAction::Check { file },
+        } => batch_check(file),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -265,6 +283,14 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
     let result = oncolattice::run(&args.scene, &opts, &mut bar);
     bar.bar.finish_and_clear();
     result?;
+    Ok(())
+}
+
+fn batch_check(file: PathBuf) -> anyhow::Result<()> {
+    let batch = oncolattice::batch::Batch::load(&file)?;
+    let runs = batch.runs()?;
+    print!("{}", batch.listing(&runs));
+    eprintln!("{}", batch.describe(runs.len()));
     Ok(())
 }
 

@@ -275,16 +275,16 @@ impl Batch {
         let runs = values.iter().map(|(k, v)| (k, v, None));
         for (key, v, from_arm) in sets.chain(runs) {
             overrides::set(&mut doc, key, overrides::to_edit(v))
-                .map_err(|m| self.blame(key, from_arm, format!("cannot be set: {m}")))?;
+                .map_err(|m| self.blame(key, from_arm, format!("{key} cannot be set: {m}")))?;
         }
         overrides::set(&mut doc, "seed", toml_edit::Value::from(seed as i64))
             .and_then(|_| overrides::set(&mut doc, "name", toml_edit::Value::from(id)))
             .map_err(|m| SceneError::whole_file(&self.scene_file, m))?;
         let text = doc.to_string();
         if let Err(e) = Scene::parse(&text, &self.scene_file) {
-            let from_arm = arm.set.iter().any(|(k, _)| e.key.starts_with(k.as_str()));
-            let set_here = from_arm || values.iter().any(|(k, _)| e.key.starts_with(k.as_str()));
-            let message = format!("in run {id}: {}", e.message);
+            let from_arm = arm.set.iter().any(|(k, _)| related(&e.key, k));
+            let set_here = from_arm || values.iter().any(|(k, _)| related(&e.key, k));
+            let message = format!("in run {id}: {} {}", e.key, e.message);
             return Err(if set_here {
                 let key = e.key.clone();
                 self.blame(&key, from_arm.then_some(&arm.name), message)
@@ -299,7 +299,7 @@ impl Batch {
     /// or a cohort factor).
     fn blame(&self, key: &str, arm: Option<&String>, message: String) -> SceneError {
         let set_key = |keys: &mut dyn Iterator<Item = &String>| {
-            keys.filter(|k| key.starts_with(k.as_str()))
+            keys.filter(|k| related(key, k))
                 .max_by_key(|k| k.len())
                 .cloned()
         };
@@ -311,7 +311,7 @@ impl Batch {
                 &self.text,
                 &format!("arms[{i}].set"),
                 &k,
-                format!("{key} {message}"),
+                message,
             );
         }
         let axes: Vec<&String> = self
@@ -326,12 +326,7 @@ impl Batch {
             .collect();
         if let Some(k) = set_key(&mut axes.iter().copied()) {
             let i = self.axis_keys.iter().position(|a| *a == k).unwrap_or(0);
-            return error::at_key(
-                &self.file,
-                &self.text,
-                &format!("axes[{i}].key"),
-                format!("{key} {message}"),
-            );
+            return error::at_key(&self.file, &self.text, &format!("axes[{i}].key"), message);
         }
         let factors: Vec<&String> = self
             .cohort
@@ -343,12 +338,27 @@ impl Batch {
             })
             .collect();
         let k = set_key(&mut factors.iter().copied()).unwrap_or_default();
-        error::at_entry(
-            &self.file,
-            &self.text,
-            "cohort.factors",
-            &k,
-            format!("{key} {message}"),
+        error::at_entry(&self.file, &self.text, "cohort.factors", &k, message)
+    }
+
+    /// One line: how many runs and how they multiply up.
+    pub fn describe(&self, runs: usize) -> String {
+        let mut parts = vec![format!("{} arm(s)", self.arms.len())];
+        if !self.grid.is_empty() {
+            parts.push(format!("{} grid point(s)", self.grid_points().len()));
+        }
+        if let Some(s) = &self.sampling {
+            parts.push(format!("{} sampled point(s)", s.points));
+        }
+        if let Some(c) = &self.cohort {
+            parts.push(format!("{} patient(s)", c.patients));
+        }
+        parts.push(format!("{} replicate(s)", self.replicates));
+        format!(
+            "{}: {runs} runs of {} = {}",
+            self.name,
+            self.scene_file.display(),
+            parts.join(" × ")
         )
     }
 
@@ -393,6 +403,17 @@ impl Batch {
         }
         out
     }
+}
+
+/// Whether scene key `error_key` (what a scene error names) and a key the batch sets are
+/// the same setting: one is the other or lies inside it.
+fn related(error_key: &str, set: &str) -> bool {
+    let inside = |a: &str, b: &str| {
+        a == b
+            || a.strip_prefix(b)
+                .is_some_and(|rest| rest.starts_with(['.', '[']))
+    };
+    !error_key.is_empty() && (inside(error_key, set) || inside(set, error_key))
 }
 
 /// A value as a CSV cell shows it: strings without quotes.

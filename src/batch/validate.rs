@@ -97,8 +97,9 @@ pub fn batch(f: BatchFile, text: &str, path: &Path) -> Result<Batch, SceneError>
             }
             let mut factors = Vec::new();
             for (key, ff) in &c.factors {
-                let distribution =
-                    distribution(ff).map_err(|m| at_entry(path, text, "cohort.factors", key, m))?;
+                let distribution = distribution(ff)
+                    .and_then(|d| balanced(ff, d))
+                    .map_err(|m| at_entry(path, text, "cohort.factors", key, m))?;
                 factors.push(Factor {
                     key: key.clone(),
                     distribution,
@@ -216,7 +217,7 @@ fn axes(f: &BatchFile, text: &str, path: &Path) -> Result<Axes, SceneError> {
                 values: values.clone(),
             });
         } else if let (Some(from), Some(to), Some(steps)) = stepped {
-            if !(from.is_finite() && to.is_finite()) || !(1..=100_000).contains(&steps) {
+            if !(from.is_finite() && to.is_finite() && (1..=100_000).contains(&steps)) {
                 return Err(err(
                     "steps",
                     format!(
@@ -280,12 +281,28 @@ fn unique_keys(b: &Batch, text: &str, path: &Path) -> Result<(), SceneError> {
                     text,
                     &format!("arms[{i}].set"),
                     key,
-                    format!("is also varied by an axis or the cohort; set it in one place"),
+                    "is also varied by an axis or the cohort; set it in one place".to_string(),
                 ));
             }
         }
     }
     Ok(())
+}
+
+/// A factor with a `balance` key is a fraction: both it and 1 − it lie in [0, 1].
+fn balanced(f: &FactorFile, d: Distribution) -> Result<Distribution, String> {
+    let (lo, hi) = match &d {
+        Distribution::Uniform { min, max }
+        | Distribution::Normal { min, max, .. }
+        | Distribution::LogNormal { min, max, .. } => (*min, *max),
+        Distribution::Categorical { .. } => (f64::NAN, f64::NAN),
+    };
+    match &f.balance {
+        Some(b) if !(lo >= 0.0 && hi <= 1.0) => Err(format!(
+            "balances {b} (set to 1 − the draw), so it needs min ≥ 0 and max ≤ 1 (got {lo} … {hi})"
+        )),
+        _ => Ok(d),
+    }
 }
 
 fn distribution(f: &FactorFile) -> Result<Distribution, String> {
