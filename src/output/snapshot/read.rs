@@ -216,6 +216,12 @@ impl Snapshot {
             let f = crate::model::fields::factor_field(n_drugs, k);
             state.field_mut(f).copy_from_slice(&field);
         }
+        super::meaning::check(&header, &scene, &state).map_err(|what| {
+            SnapshotError::Inconsistent {
+                path: path.to_path_buf(),
+                what,
+            }
+        })?;
         Ok(Snapshot {
             header,
             scene,
