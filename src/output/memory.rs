@@ -162,7 +162,8 @@ mod tests {
 
     #[test]
     fn needs_follow_the_bytes_per_site() {
-        let text = "name = \"m\"\n[lattice]\nnx = 100\nny = 100\n[output]\nframe_every_h = 0\n";
+        let text =
+            "name = \"m\"\nseed = 1\n[lattice]\nnx = 100\nny = 100\n[output]\nframe_every_h = 0\n";
         let scene = Scene::parse(text, Path::new("m.toml")).unwrap();
         let n = Needs::of(&scene);
         assert_eq!(n.sites, 10_000);

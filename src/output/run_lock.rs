@@ -28,39 +28,76 @@ impl RunLock {
     /// into it. Refuses with `RunError::OutDirLocked` while another process holds it.
     pub fn acquire(dir: &Path) -> Result<RunLock, RunError> {
         let path = dir.join(MARKER);
-        let (mut file, created) = match OpenOptions::new()
+        // A marker removed and made again between our open and our lock (a run that
+        // found the directory taken after all removes the marker it made) would leave
+        // us holding a lock on a file nobody else opens: open again until the file
+        // locked is the one at the path.
+        for _ in 0..10 {
+            let lock = RunLock::acquire_once(dir, &path)?;
+            if same_file(&lock._marker, &path) {
+                return lock.stamped(&path);
+            }
+        }
+        Err(RunError::io(&path)(std::io::Error::other(
+            "the marker keeps being replaced by another process",
+        )))
+    }
+
+    fn acquire_once(dir: &Path, path: &Path) -> Result<RunLock, RunError> {
+        let (file, created) = match OpenOptions::new()
             .read(true)
             .write(true)
             .create_new(true)
-            .open(&path)
+            .open(path)
         {
             Ok(f) => (f, true),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => (
                 OpenOptions::new()
                     .read(true)
                     .write(true)
-                    .open(&path)
-                    .map_err(RunError::io(&path))?,
+                    .open(path)
+                    .map_err(RunError::io(path))?,
                 false,
             ),
-            Err(e) => return Err(RunError::io(&path)(e)),
+            Err(e) => return Err(RunError::io(path)(e)),
         };
-        if !try_lock(&file).map_err(RunError::io(&path))? {
+        if !try_lock(&file).map_err(RunError::io(path))? {
             return Err(RunError::OutDirLocked {
                 dir: dir.to_path_buf(),
-                pid: holder(&path),
+                pid: holder(path),
             });
         }
-        let pid = format!("{}\n", std::process::id());
-        file.set_len(0)
-            .and_then(|()| file.rewind())
-            .and_then(|()| file.write_all(pid.as_bytes()))
-            .map_err(RunError::io(&path))?;
         Ok(RunLock {
             _marker: file,
             created_marker: created,
         })
     }
+
+    /// Writes this process's pid into the marker it holds.
+    fn stamped(mut self, path: &Path) -> Result<RunLock, RunError> {
+        let pid = format!("{}\n", std::process::id());
+        let file = &mut self._marker;
+        file.set_len(0)
+            .and_then(|()| file.rewind())
+            .and_then(|()| file.write_all(pid.as_bytes()))
+            .map_err(RunError::io(path))?;
+        Ok(self)
+    }
+}
+
+/// Whether the open `file` is the file now at `path`.
+#[cfg(unix)]
+fn same_file(file: &File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), std::fs::metadata(path)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn same_file(_file: &File, path: &Path) -> bool {
+    path.is_file()
 }
 
 /// The pid written in the marker by the process that holds the lock. It writes it just
