@@ -550,6 +550,7 @@ fn check(path: PathBuf) -> anyhow::Result<()> {
     for (label, text) in oncolattice::scene::describe::treatment_rows(&s) {
         println!("  {label:<9} {text}");
     }
+    println!("  memory    {}", oncolattice::output::memory::describe(&s));
     Ok(())
 }
 

@@ -148,6 +148,7 @@ fn run_writes_a_complete_run_directory() {
     assert_eq!(
         files_in(&out),
         [
+            ".oncolattice-run",
             "frames",
             "lineage.csv",
             "performance.json",
@@ -407,7 +408,6 @@ fn force_replaces_a_run_dir() {
     let scene = write_scene(tmp.path(), "small.toml", SMALL);
     let out = tmp.path().join("run");
     run_ok(tmp.path(), &scene, &out, &["--days", "1"]);
-    std::fs::write(out.join("stale.txt"), "old").unwrap();
     let again = oncolattice(
         tmp.path(),
         &[
@@ -423,8 +423,13 @@ fn force_replaces_a_run_dir() {
     );
     assert_eq!(again.status.code(), Some(2), "refused without --force");
     run_ok(tmp.path(), &scene, &out, &["--days", "0.5", "--force"]);
-    assert!(!out.join("stale.txt").exists());
     assert_eq!(Csv::read(&out.join("timeseries.csv")).rows.len(), 3);
+    // The longer run's later frames and snapshots are gone with it.
+    assert_eq!(frame_files(&out.join("frames")).len(), 2);
+    assert_eq!(
+        files_in(&out.join("snapshots")),
+        ["snapshot_00000012.olsnap"]
+    );
 }
 
 #[test]

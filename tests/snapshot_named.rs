@@ -119,7 +119,7 @@ fn absent_optional_site_arrays_read_as_zero() {
         c.sections
             .retain(|(i, _)| i.name != "site.sanctuary_ticks" && i.name != "site.persister")
     });
-    let back = Snapshot::read(&path).unwrap();
+    let back = Snapshot::decode(&path).unwrap();
     let want: Vec<Site> = state(N)
         .sites
         .iter()
@@ -146,7 +146,7 @@ fn absent_optional_site_arrays_read_as_zero() {
         c.sections
             .retain(|(i, _)| !i.name.starts_with(sites::PREFIX) || i.name == sites::KIND)
     });
-    let back = Snapshot::read(&path).unwrap();
+    let back = Snapshot::decode(&path).unwrap();
     for (i, s) in back.state.sites.iter().enumerate() {
         let f = SiteFields {
             kind: (i % 4) as u32,
@@ -162,7 +162,7 @@ fn a_file_without_site_kind_is_refused() {
     let path = edited(dir.path(), "no-kind.olsnap", |c| {
         c.sections.retain(|(i, _)| i.name != sites::KIND)
     });
-    let e = Snapshot::read(&path).unwrap_err();
+    let e = Snapshot::decode(&path).unwrap_err();
     assert!(matches!(e, SnapshotError::BadHeader { .. }), "{e}");
     assert!(
         e.to_string().contains("section site.kind is missing"),
@@ -179,7 +179,7 @@ fn values_no_site_can_hold_are_refused_naming_the_site() {
         };
         kind[17] = 9;
     });
-    let e = Snapshot::read(&path).unwrap_err();
+    let e = Snapshot::decode(&path).unwrap_err();
     assert!(matches!(e, SnapshotError::Corrupted { .. }), "{e}");
     assert!(
         e.to_string().contains(
@@ -208,7 +208,7 @@ fn values_no_site_can_hold_are_refused_naming_the_site() {
         };
         q[40] = 2;
     });
-    let e = Snapshot::read(&path).unwrap_err();
+    let e = Snapshot::decode(&path).unwrap_err();
     assert!(
         e.to_string()
             .contains("section site.quiescent: site 40 holds 2, more than 1"),
@@ -233,10 +233,10 @@ fn values_no_site_can_hold_are_refused_naming_the_site() {
         }
     };
     let path = edited(dir.path(), "clone-u32.olsnap", widened(65_535));
-    let back = Snapshot::read(&path).unwrap();
+    let back = Snapshot::decode(&path).unwrap();
     assert_eq!(back.state.sites[5].unpack().clone, 65_535);
     let path = edited(dir.path(), "clone-big.olsnap", widened(65_536));
-    let e = Snapshot::read(&path).unwrap_err();
+    let e = Snapshot::decode(&path).unwrap_err();
     assert!(
         e.to_string()
             .contains("section site.clone: site 5 holds 65536, more than 65535"),
@@ -252,7 +252,7 @@ fn unknown_site_arrays_are_refused_and_repeated_sections_too() {
         extra.0.name = "site.immune_state".into();
         c.sections.insert(2, extra);
     });
-    let e = Snapshot::read(&path).unwrap_err();
+    let e = Snapshot::decode(&path).unwrap_err();
     assert!(
         matches!(e, SnapshotError::UnknownSection { ref section, .. } if section == "site.immune_state"),
         "{e}"
@@ -261,7 +261,7 @@ fn unknown_site_arrays_are_refused_and_repeated_sections_too() {
         let again = c.sections[3].clone();
         c.sections.push(again);
     });
-    let e = Snapshot::read(&path).unwrap_err();
+    let e = Snapshot::decode(&path).unwrap_err();
     assert!(
         e.to_string().contains("section site.clone appears twice"),
         "{e}"
@@ -279,7 +279,7 @@ fn census_counters_are_read_by_name() {
         assert!(counters.remove("hypoxic").is_some());
         counters["necrotic"] = serde_json::json!([1, 2, 3]);
     });
-    let back = Snapshot::read(&path).unwrap();
+    let back = Snapshot::decode(&path).unwrap();
     let censuses: Vec<_> = back
         .header
         .census_history
@@ -302,7 +302,7 @@ fn census_counters_are_read_by_name() {
     let path = edited(dir.path(), "immune-counter.olsnap", |c| {
         c.header["census_history"]["counters"]["immune_live"] = serde_json::json!([0, 0, 0]);
     });
-    let e = Snapshot::read(&path).unwrap_err();
+    let e = Snapshot::decode(&path).unwrap_err();
     assert!(
         matches!(e, SnapshotError::UnknownCounter { ref counter, .. } if counter == "immune_live"),
         "{e}"
@@ -334,7 +334,7 @@ fn census_counters_are_read_by_name() {
         let path = edited(dir.path(), "spoiled.olsnap", |c| {
             spoil(&mut c.header["census_history"])
         });
-        let e = Snapshot::read(&path).unwrap_err();
+        let e = Snapshot::decode(&path).unwrap_err();
         assert!(
             matches!(e, SnapshotError::BadHeader { .. }),
             "{expected}: {e}"
@@ -344,7 +344,7 @@ fn census_counters_are_read_by_name() {
     let path = edited(dir.path(), "no-history.olsnap", |c| {
         c.header.remove("census_history");
     });
-    let e = Snapshot::read(&path).unwrap_err();
+    let e = Snapshot::decode(&path).unwrap_err();
     assert!(e.to_string().contains("census_history is missing"), "{e}");
 }
 

@@ -21,7 +21,7 @@ fn every_section_and_header_key_round_trips() {
     let path = dir.path().join(snapshot::file_name(30));
     let crc = snapshot::write(&path, &h, &st, &drug_names()).unwrap();
 
-    let back = Snapshot::read(&path).unwrap();
+    let back = Snapshot::decode(&path).unwrap();
     assert_eq!(back.header, h);
     assert_eq!(back.scene, scene);
     assert_eq!(back.state.sites, st.sites);
@@ -87,7 +87,7 @@ fn with_extra_section(dir: &Path, required: bool) -> std::path::PathBuf {
 fn unknown_optional_sections_and_keys_are_skipped() {
     let dir = tempfile::tempdir().unwrap();
     let path = with_extra_section(dir.path(), false);
-    let back = Snapshot::read(&path).unwrap();
+    let back = Snapshot::decode(&path).unwrap();
     let st = state(105);
     assert_eq!(back.state.sites, st.sites);
     assert_eq!(back.header.tick, 0);
@@ -103,7 +103,7 @@ fn a_snapshot_without_lineage_starts_from_the_initial_clones() {
     c.sections
         .retain(|(info, _)| info.name != snapshot::LINEAGE);
     write_container(&path, &c);
-    let back = Snapshot::read(&path).unwrap();
+    let back = Snapshot::decode(&path).unwrap();
     // The scene's one initial clone, although the sites name others.
     assert_eq!(back.state.lineage, Lineage::initial(&[0]));
     assert_eq!(back.state.sites, state(105).sites);
@@ -117,7 +117,7 @@ fn a_lineage_whose_parent_comes_later_is_refused() {
     st.lineage.clones[2].parent = Some(2);
     let path = dir.path().join("bad-lineage.olsnap");
     snapshot::write(&path, &header(&scene, 30), &st, &drug_names()).unwrap();
-    let e = Snapshot::read(&path).unwrap_err();
+    let e = Snapshot::decode(&path).unwrap_err();
     assert!(matches!(e, SnapshotError::BadHeader { .. }), "{e}");
     assert!(
         e.to_string()
@@ -130,7 +130,7 @@ fn a_lineage_whose_parent_comes_later_is_refused() {
 fn unknown_required_sections_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let path = with_extra_section(dir.path(), true);
-    let e = Snapshot::read(&path).unwrap_err();
+    let e = Snapshot::decode(&path).unwrap_err();
     assert!(
         matches!(e, SnapshotError::UnknownSection { ref section, .. } if section == "lineage_table"),
         "{e}"
@@ -165,7 +165,7 @@ fn headers_that_contradict_themselves_are_refused() {
         spoil(&mut h);
         let path = dir.path().join("bad.olsnap");
         snapshot::write(&path, &h, &st, &drug_names()).unwrap();
-        let e = Snapshot::read(&path).unwrap_err();
+        let e = Snapshot::decode(&path).unwrap_err();
         assert!(
             matches!(e, SnapshotError::BadHeader { .. }),
             "{expected}: {e}"
@@ -186,7 +186,7 @@ fn a_state_without_its_drug_sections_is_refused() {
     one.exposure.truncate(105);
     let path = dir.path().join("one-drug.olsnap");
     snapshot::write(&path, &header(&scene, 30), &one, &drug_names()[..1]).unwrap();
-    let e = Snapshot::read(&path).unwrap_err();
+    let e = Snapshot::decode(&path).unwrap_err();
     assert!(
         e.to_string().contains("section drug.erlotinib is missing"),
         "{e}"

@@ -31,6 +31,8 @@ pub enum EngineError {
     Gpu(String),
     #[error("the {field} field became non-finite at tick {tick}")]
     NonFinite { field: String, tick: u64 },
+    #[error("the plasma level of drug {drug} became non-finite at tick {tick} ({value}); check its [drugs.pk] values and doses")]
+    NonFinitePlasma { drug: String, tick: u64, value: f64 },
     #[error(transparent)]
     Shader(#[from] gpu::shaders::ShaderError),
     #[error("therapy: {0}")]
@@ -173,6 +175,13 @@ pub trait Backend {
         fields: &[FieldParams],
         report: bool,
     ) -> Result<(), EngineError>;
+
+    /// Every field's solve statistics of the last `tick`, in field order; empty where
+    /// the backend did not read them back (the GPU backend offering every sweep at
+    /// once). What `Simulation` checks for non-finite fields after every tick.
+    fn last_solve(&self) -> &[SolveStats] {
+        &[]
+    }
 
     /// Reports that are ready, oldest first. With `wait`, blocks until all requested
     /// reports have arrived.

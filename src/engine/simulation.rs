@@ -57,6 +57,12 @@ fn state_fits(scene: &Scene, state: &HostState) -> Result<(), EngineError> {
     )))
 }
 
+/// The first field whose solve ended on a non-finite residual: a NaN or infinite
+/// value anywhere in a field makes the largest change of its sweeps non-finite.
+pub fn first_non_finite(solves: &[SolveStats]) -> Option<usize> {
+    solves.iter().position(|s| !s.residual.is_finite())
+}
+
 impl Simulation {
     /// Builds the initial lattice, uploads it and solves the oxygen field to tolerance.
     pub fn new(scene: Scene, backend: Box<dyn Backend>) -> Result<Simulation, EngineError> {
@@ -93,7 +99,7 @@ impl Simulation {
         let mut sweeps = 0;
         for _ in 0..INITIAL_SOLVE_ROUNDS {
             let round = backend.solve_blocking(&at, &fields)?;
-            if let Some(bad) = round.iter().position(|s| !s.residual.is_finite()) {
+            if let Some(bad) = first_non_finite(&round) {
                 return Err(EngineError::NonFinite {
                     field: fields::list(&scene)[bad].name.clone(),
                     tick,
@@ -237,6 +243,12 @@ impl Simulation {
         let fields = FieldParams::all(&self.scene, &self.plasma_um);
         self.backend.tick(&sim, &fields, report)?;
         self.tick += 1;
+        if let Some(f) = first_non_finite(self.backend.last_solve()) {
+            return Err(EngineError::NonFinite {
+                field: fields::list(&self.scene)[f].name.clone(),
+                tick: self.tick,
+            });
+        }
         Ok(())
     }
 
@@ -273,6 +285,13 @@ impl Simulation {
             return Ok(());
         };
         let mut record = therapy.begin_tick(tick, scan.as_ref())?;
+        if let Some(d) = record.plasma_um.iter().position(|v| !v.is_finite()) {
+            return Err(EngineError::NonFinitePlasma {
+                drug: self.scene.drugs[d].name.clone(),
+                tick,
+                value: record.plasma_um[d],
+            });
+        }
         self.plasma_um.clone_from(&record.plasma_um);
         let line_failed = record
             .events

@@ -100,6 +100,15 @@ impl HostState {
         self.field(fields::factor_field(self.n_drugs, k))
     }
 
+    /// The first value of a field that is NaN or infinite: (field, site).
+    pub fn non_finite(&self) -> Option<(usize, usize)> {
+        let n = self.n_sites().max(1);
+        self.fields
+            .iter()
+            .position(|v| !v.is_finite())
+            .map(|i| (i / n, i % n))
+    }
+
     /// Checks that the arrays agree with each other (one value per site and field,
     /// one exposure counter per site and drug).
     pub fn check(&self) -> Result<(), EngineError> {

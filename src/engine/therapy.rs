@@ -133,6 +133,72 @@ impl TherapyHost {
         }))
     }
 
+    /// Whether this state, read from a snapshot taken at `tick`, belongs to `scene`:
+    /// its drugs, patient, lines, protocol and tick length, a current line among the
+    /// lines, and pharmacokinetics advanced to the tick with finite amounts. The
+    /// message says what does not fit.
+    pub fn check_fits(&self, scene: &Scene, tick: u64) -> Result<(), String> {
+        let fresh = TherapyHost::new(scene)
+            .map_err(|e| e.to_string())?
+            .ok_or("the scene has no therapy")?;
+        if self.names != fresh.names || self.drugs.len() != fresh.drugs.len() {
+            return Err(format!(
+                "therapy.drugs has {} entries ({:?}) for the scene's {} drugs ({:?})",
+                self.drugs.len(),
+                self.names,
+                fresh.drugs.len(),
+                fresh.names
+            ));
+        }
+        if self.patient != fresh.patient
+            || self.lines != fresh.lines
+            || self.tick_h.to_bits() != fresh.tick_h.to_bits()
+            || self.protocol.protocol() != fresh.protocol.protocol()
+            || self.protocol.tick_h().to_bits() != fresh.protocol.tick_h().to_bits()
+        {
+            return Err(
+                "therapy (patient, lines, protocol or tick_h) differs from the scene's".into(),
+            );
+        }
+        if let Some(line) = self.protocol.current_line() {
+            if line >= self.lines.len() {
+                return Err(format!(
+                    "therapy's current line {line} is not one of the scene's {} lines",
+                    self.lines.len()
+                ));
+            }
+        }
+        let now_h = tick as f64 * self.tick_h;
+        for ((name, pk), want) in self.names.iter().zip(&self.drugs).zip(&fresh.drugs) {
+            match (pk, want) {
+                (None, None) => {}
+                (Some(pk), Some(want)) => {
+                    let s = pk.state();
+                    let finite = [s.depot_mg, s.central_mg, s.peripheral_mg, pk.time_h()]
+                        .iter()
+                        .all(|v| v.is_finite());
+                    if !finite || pk.model() != want.model() {
+                        return Err(format!(
+                            "therapy's pharmacokinetics of {name} are not finite or not the scene's"
+                        ));
+                    }
+                    if (pk.time_h() - now_h).abs() > 1e-6 * now_h.max(1.0) {
+                        return Err(format!(
+                            "therapy's pharmacokinetics of {name} are at {} h, not at tick {tick} ({now_h} h)",
+                            pk.time_h()
+                        ));
+                    }
+                }
+                _ => {
+                    return Err(format!(
+                        "therapy's pharmacokinetics of {name} differ from the scene's"
+                    ))
+                }
+            }
+        }
+        Ok(())
+    }
+
     pub fn scan_due(&self, tick: u64) -> bool {
         self.protocol.scan_due(tick)
     }

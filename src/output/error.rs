@@ -15,8 +15,17 @@ pub enum RunError {
     Option(String),
     #[error("output directory {} exists and is not empty; use --force to replace it", .0.display())]
     OutDirNotEmpty(PathBuf),
-    #[error("output directory {} is not an oncolattice run directory (no scene.resolved.toml); refusing to replace it even with --force", .0.display())]
+    #[error("output directory {} is not an oncolattice run directory (neither .oncolattice-run nor scene.resolved.toml); refusing to replace it even with --force", .0.display())]
     OutDirForeign(PathBuf),
+    /// `--force` on a run directory that also holds files the tool did not write.
+    #[error("output directory {} holds files oncolattice did not write: {}; refusing to replace it even with --force (move them out, or choose another --out)", .dir.display(), list(.files))]
+    OutDirUnknownFiles { dir: PathBuf, files: Vec<PathBuf> },
+    /// Another process runs in the directory (it holds the lock).
+    #[error("output directory {} is in use by another oncolattice process ({}); wait for it to finish, or choose another --out", .dir.display(), holder(.pid))]
+    OutDirLocked { dir: PathBuf, pid: Option<u32> },
+    /// The scene needs more memory than the machine has available.
+    #[error("{0}")]
+    Memory(String),
     #[error("output directory {} holds the working directory; refusing to replace it", .0.display())]
     OutDirHoldsCwd(PathBuf),
     #[error("output path {} exists and is not a directory", .0.display())]
@@ -64,6 +73,9 @@ impl RunError {
                 | RunError::Option(_)
                 | RunError::OutDirNotEmpty(_)
                 | RunError::OutDirForeign(_)
+                | RunError::OutDirUnknownFiles { .. }
+                | RunError::OutDirLocked { .. }
+                | RunError::Memory(_)
                 | RunError::OutDirHoldsCwd(_)
                 | RunError::OutDirNotADir(_)
                 | RunError::OutDirUnusable { .. }
@@ -75,6 +87,26 @@ impl RunError {
     pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> RunError {
         let path = path.into();
         move |source| RunError::Io { path, source }
+    }
+}
+
+/// At most ten paths, comma-separated, and how many more.
+fn list(files: &[PathBuf]) -> String {
+    let mut text: Vec<String> = files
+        .iter()
+        .take(10)
+        .map(|f| f.display().to_string())
+        .collect();
+    if files.len() > 10 {
+        text.push(format!("and {} more", files.len() - 10));
+    }
+    text.join(", ")
+}
+
+fn holder(pid: &Option<u32>) -> String {
+    match pid {
+        Some(pid) => format!("pid {pid}"),
+        None => "pid unknown".into(),
     }
 }
 

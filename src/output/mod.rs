@@ -14,9 +14,14 @@ pub mod export;
 pub mod failure_report;
 pub mod frames;
 pub mod lineage;
+pub mod memory;
+#[cfg(test)]
+mod non_finite_tests;
 pub mod plot;
 pub mod render;
 mod run;
+pub mod run_files;
+pub mod run_lock;
 pub mod rundir;
 pub mod snapshot;
 pub mod summary;

@@ -20,7 +20,9 @@ use super::summary::{
 use super::timeseries::{Row, Timeseries};
 use super::{frames, lineage, RunError};
 use crate::engine::therapy::TherapyTick;
-use crate::engine::{create_backend, BackendChoice, BackendInfo, Simulation, TickReport};
+use crate::engine::{
+    create_backend, BackendChoice, BackendInfo, EngineError, Simulation, TickReport,
+};
 use crate::model::params::stopping_tolerance;
 use crate::model::rng;
 use crate::scene::Scene;
@@ -156,7 +158,24 @@ pub fn run(
     observer: &mut dyn Observer,
 ) -> Result<Summary, RunError> {
     let wall = Instant::now();
-    let mut scene = Scene::load(scene_path)?;
+    let scene = Scene::load(scene_path)?;
+    run_scene(
+        scene,
+        &scene_path.display().to_string(),
+        opts,
+        observer,
+        wall,
+    )
+}
+
+/// Runs a loaded scene; `scene_file` is how summary.json names its file.
+pub(crate) fn run_scene(
+    mut scene: Scene,
+    scene_file: &str,
+    opts: &RunOptions,
+    observer: &mut dyn Observer,
+    wall: Instant,
+) -> Result<Summary, RunError> {
     if let Some(days) = opts.days {
         apply_days(&mut scene, days)?;
     }
@@ -171,16 +190,18 @@ pub fn run(
         Some(d) => d.clone(),
         None => rundir::default_dir(&scene.name),
     };
-    let how = rundir::check(&out_dir, opts.force)?;
+    rundir::check(&out_dir, opts.force)?;
     let (backend, note) = create_backend(opts.backend, &scene)?;
+    super::memory::check(&scene, backend.info().kind)?;
     let sim = Simulation::new(scene.clone(), backend)?;
     let info = sim.backend_info();
 
-    rundir::prepare(&out_dir, how)?;
+    // Held to the end of the run, end phase included.
+    let _lock = rundir::prepare(&out_dir, opts.force)?;
     let mut w = Writer::new(
         out_dir,
         scene,
-        scene_path.display().to_string(),
+        scene_file.to_string(),
         BackendRecord {
             kind: info.kind.as_str().into(),
             device: info.device.clone(),
@@ -192,20 +213,24 @@ pub fn run(
     w.snapshot_every = snapshot_every;
     w.snapshot_every_days = opts.snapshot_every_days;
     w.plots = opts.plots;
-    let out_dir = w.out_dir.clone();
-    let summary = execute(w, sim, &note, observer, wall)?;
-    super::plot::end_of_run(&out_dir, opts.plots)?;
-    Ok(summary)
+    let plots = opts.plots;
+    let end = move |dir: &Path, last_tick: u64, _: &mut dyn Observer| {
+        super::plot::end_of_run(dir, plots, last_tick)
+    };
+    execute(w, sim, &note, observer, wall, end)
 }
 
-/// Drives `sim` to the end (or an interruption) writing into `w`, then writes
-/// summary.json and performance.json, whatever happened.
-pub(crate) fn execute(
+/// Drives `sim` to the end (or an interruption) writing into `w`, then writes the
+/// final outputs (lineage.csv, and what `end` writes: the contact sheet and the
+/// plots), then performance.json, and summary.json last, whatever happened: it says
+/// `"completed": true` only when every one of them was written.
+pub(crate) fn execute<'a>(
     mut w: Writer,
     mut sim: Simulation,
     note: &str,
     observer: &mut dyn Observer,
     wall: Instant,
+    end: impl FnOnce(&Path, u64, &mut dyn Observer) -> Result<(), RunError> + 'a,
 ) -> Result<Summary, RunError> {
     let info = sim.backend_info();
     let start_tick = sim.tick();
@@ -217,23 +242,27 @@ pub(crate) fn execute(
         total_ticks: sim.total_ticks(),
         start_tick,
     });
-    let outcome = w.drive(&mut sim, observer);
-    let error = outcome.as_ref().err().map(|e| e.to_string());
-    let mut summary = w.summary(&sim, error);
-    if outcome.is_ok() {
+    let mut failure = None;
+    let mut lineage_summary = None;
+    let outcome = w.drive(&mut sim, observer).and_then(|()| {
         let state = sim.state()?;
         let start = crate::engine::therapy::treatment_start_tick(sim.therapy_log());
-        summary.failure = super::failure_report::failure_report(&sim, &state)?;
-        summary.lineage = Some(lineage::summary(&state, start));
+        failure = super::failure_report::failure_report(&sim, &state)?;
+        lineage_summary = Some(lineage::summary(&state, start));
         let csv = lineage::csv(&w.scene, &state, start);
-        let path = w.out_dir.join(lineage::LINEAGE_CSV);
-        atomic::write(&path, csv.as_bytes())?;
-    }
+        atomic::write(&w.out_dir.join(lineage::LINEAGE_CSV), csv.as_bytes())?;
+        end(&w.out_dir, sim.tick(), observer)
+    });
+    let error = outcome.as_ref().err().map(|e| e.to_string());
+    let mut summary = w.summary(&sim, error);
+    summary.failure = failure;
+    summary.lineage = lineage_summary;
     let performance = w.performance(info, start_tick, sim.tick(), wall);
-    // A failed run still gets its summary; the first error is the one reported.
+    // A failed run still gets its summary, written last; the first error is the one
+    // reported.
     let written = w
-        .write_json(SUMMARY, &summary)
-        .and_then(|()| w.write_json(PERFORMANCE, &performance));
+        .write_json(PERFORMANCE, &performance)
+        .and_then(|()| w.write_json(SUMMARY, &summary));
     outcome?;
     written?;
     observer.finished(&summary, &performance);
@@ -469,6 +498,14 @@ impl Writer {
         let started = Instant::now();
         self.collect(sim, true)?;
         let state = sim.state()?;
+        // A snapshot is a good state to resume from, or none is written.
+        if let Some((f, _)) = state.non_finite() {
+            return Err(EngineError::NonFinite {
+                field: crate::model::fields::list(&self.scene)[f].name.clone(),
+                tick: sim.tick(),
+            }
+            .into());
+        }
         let header = self.header(sim);
         std::fs::create_dir_all(&self.snapshots_dir).map_err(RunError::io(&self.snapshots_dir))?;
         let path = self.snapshots_dir.join(snapshot::file_name(sim.tick()));

@@ -1,5 +1,7 @@
 //! The run directory: where it goes and whether it may be used.
 
+use super::run_files;
+use super::run_lock::RunLock;
 use super::RunError;
 use std::path::{Path, PathBuf};
 
@@ -32,13 +34,17 @@ pub fn default_dir(scene_name: &str) -> PathBuf {
 pub enum Prepare {
     /// It does not exist: create it.
     Create,
-    /// It exists and is empty: use it.
+    /// It exists and is empty, or holds only the marker of a run that wrote nothing
+    /// else: use it.
     UseEmpty,
-    /// It is an earlier run directory and `--force` was given: replace it.
+    /// It is an earlier run directory and `--force` was given: delete the run's files.
     Replace,
 }
 
-/// Decides, without touching anything, whether `dir` may be used.
+/// Decides, without touching anything, whether `dir` may be used. With `force`, a
+/// directory is replaced only if it is marked as a run directory (`run_files::MARKER`,
+/// or `scene.resolved.toml` from before the marker) and holds nothing the tool did not
+/// write.
 pub fn check(dir: &Path, force: bool) -> Result<Prepare, RunError> {
     let meta = match std::fs::symlink_metadata(dir) {
         Ok(m) => m,
@@ -54,21 +60,27 @@ pub fn check(dir: &Path, force: bool) -> Result<Prepare, RunError> {
     if !meta.is_dir() {
         return Err(RunError::OutDirNotADir(dir.to_path_buf()));
     }
-    let empty = std::fs::read_dir(dir)
-        .map_err(RunError::io(dir))?
-        .next()
-        .is_none();
-    if empty {
-        Ok(Prepare::UseEmpty)
-    } else if !force {
-        Err(RunError::OutDirNotEmpty(dir.to_path_buf()))
-    } else if !dir.join(RESOLVED_SCENE).is_file() {
-        Err(RunError::OutDirForeign(dir.to_path_buf()))
-    } else if holds_current_dir(dir) {
-        Err(RunError::OutDirHoldsCwd(dir.to_path_buf()))
-    } else {
-        Ok(Prepare::Replace)
+    if run_files::holds_nothing_of_a_run(dir)? {
+        return Ok(Prepare::UseEmpty);
     }
+    if !force {
+        return Err(RunError::OutDirNotEmpty(dir.to_path_buf()));
+    }
+    let marked = dir.join(run_files::MARKER).is_file() || dir.join(RESOLVED_SCENE).is_file();
+    if !marked {
+        return Err(RunError::OutDirForeign(dir.to_path_buf()));
+    }
+    let unknown = run_files::unknown(dir)?;
+    if !unknown.is_empty() {
+        return Err(RunError::OutDirUnknownFiles {
+            dir: dir.to_path_buf(),
+            files: unknown,
+        });
+    }
+    if holds_current_dir(dir) {
+        return Err(RunError::OutDirHoldsCwd(dir.to_path_buf()));
+    }
+    Ok(Prepare::Replace)
 }
 
 /// Whether replacing `dir` would delete the working directory (`--out .` inside a run).
@@ -79,12 +91,32 @@ fn holds_current_dir(dir: &Path) -> bool {
     }
 }
 
-/// Carries out what `check` decided.
-pub fn prepare(dir: &Path, how: Prepare) -> Result<(), RunError> {
+/// Makes `dir` ready for a run that `check` allowed (`force` as given to it): creates
+/// it with its marker, takes the lock, checks again under the lock (another process
+/// may have written there since), and deletes the earlier run's files when replacing.
+/// The lock is held until the returned guard is dropped.
+pub fn prepare(dir: &Path, force: bool) -> Result<RunLock, RunError> {
+    std::fs::create_dir_all(dir).map_err(RunError::io(dir))?;
+    let lock = RunLock::acquire(dir)?;
+    let how = match check(dir, force) {
+        Ok(how) => how,
+        Err(e) => {
+            if lock.created_marker {
+                // Not ours after all: leave the directory as it was found.
+                let _ = std::fs::remove_file(dir.join(run_files::MARKER));
+            }
+            return Err(e);
+        }
+    };
     if how == Prepare::Replace {
-        std::fs::remove_dir_all(dir).map_err(RunError::io(dir))?;
+        run_files::remove_owned(dir)?;
     }
-    std::fs::create_dir_all(dir).map_err(RunError::io(dir))
+    Ok(lock)
+}
+
+/// Locks an existing run directory to continue the run in it (`resume` in place).
+pub fn lock_existing(dir: &Path) -> Result<RunLock, RunError> {
+    RunLock::acquire(dir)
 }
 
 #[cfg(test)]

@@ -136,6 +136,16 @@ pub fn assert_same_run(expected: &Path, actual: &Path) {
         "{}",
         actual.display()
     );
+    // The marker holds the pid of the process that ran there last.
+    let marker = oncolattice::output::run_files::MARKER;
+    for (dir, files) in [(expected, &mut a), (actual, &mut b)] {
+        let pid = files.remove(marker);
+        assert!(
+            pid.is_some_and(|p| String::from_utf8_lossy(&p).trim().parse::<u32>().is_ok()),
+            "{}",
+            dir.display()
+        );
+    }
     let names_a: Vec<&String> = a.keys().collect();
     let names_b: Vec<&String> = b.keys().collect();
     assert_eq!(

@@ -1,6 +1,8 @@
 //! Synthetic snapshots for the round-trip tests: a small 3D scene with two drugs, a
 //! header with every key set to an unusual value, and a state with every site kind,
-//! random members and awkward floats.
+//! random members and awkward floats. No run writes such a state (NaN oxygen, clone
+//! ids past the lineage table), so the tests read it back with `Snapshot::decode`,
+//! which checks the format but not the meaning (`Snapshot::read` refuses it).
 
 use oncolattice::engine::{HostState, SolveStats, TickReport};
 use oncolattice::model::census::Census;

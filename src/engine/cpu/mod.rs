@@ -43,6 +43,8 @@ pub struct CpuBackend {
     /// The lineage buffer, laid out as on the device (`model::lineage`).
     lineage: Vec<u32>,
     residual: Vec<u32>,
+    /// Every field's solve of the last tick.
+    last_solve: Vec<SolveStats>,
     drugs: DrugSet,
     pd_tables: Vec<u32>,
     reports: VecDeque<TickReport>,
@@ -60,6 +62,7 @@ impl CpuBackend {
             exposure: Vec::new(),
             lineage: Lineage::default().to_words(),
             residual: Vec::new(),
+            last_solve: Vec::new(),
             drugs: DrugSet::default(),
             pd_tables: vec![0; PD_TABLE_LEN],
             reports: VecDeque::new(),
@@ -192,7 +195,8 @@ impl Backend for CpuBackend {
         fields: &[FieldParams],
         report: bool,
     ) -> Result<(), EngineError> {
-        let solve = self.solve(sim, fields)[0];
+        self.last_solve = self.solve(sim, fields);
+        let solve = self.last_solve[0];
         let state = StepState {
             a: &mut self.a,
             b: &mut self.b,
@@ -211,6 +215,10 @@ impl Backend for CpuBackend {
             });
         }
         Ok(())
+    }
+
+    fn last_solve(&self) -> &[SolveStats] {
+        &self.last_solve
     }
 
     fn poll_reports(&mut self, _wait: bool) -> Result<Vec<TickReport>, EngineError> {

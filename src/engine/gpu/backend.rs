@@ -39,6 +39,8 @@ pub struct GpuBackend {
     /// Whether solves are offered in chunks (`solve_plan`), and the counts they follow.
     chunked_solve: bool,
     plan: SolvePlan,
+    /// Every field's solve of the last tick (empty without chunks).
+    last_solve: Vec<SolveStats>,
     /// Receives the residual slots between chunks; sized with the buffers.
     residual_probe: Staging,
 }
@@ -95,6 +97,7 @@ impl GpuBackend {
             ready: VecDeque::new(),
             chunked_solve: true,
             plan: SolvePlan::default(),
+            last_solve: Vec::new(),
             residual_probe,
         })
     }
@@ -526,7 +529,8 @@ impl Backend for GpuBackend {
         };
         self.write_params(sim, fields);
         let encoder = self.encoder("oncolattice.tick");
-        let (mut encoder, _) = self.solve(encoder, fields)?;
+        let (mut encoder, stats) = self.solve(encoder, fields)?;
+        self.last_solve = stats.unwrap_or_default();
         let b = &self.buffers;
         if report {
             encoder.copy_buffer_to_buffer(&b.census_clear, 0, &b.census, 0, CENSUS_BYTES);
@@ -557,6 +561,10 @@ impl Backend for GpuBackend {
                 .submitted(slot, sim.tick as u64 + 1, sweeps, fields[0].tolerance);
         }
         self.ctx.check()
+    }
+
+    fn last_solve(&self) -> &[SolveStats] {
+        &self.last_solve
     }
 
     fn poll_reports(&mut self, wait: bool) -> Result<Vec<TickReport>, EngineError> {

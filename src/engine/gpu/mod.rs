@@ -23,7 +23,7 @@ pub mod shaders;
 pub mod solve_plan;
 
 pub use backend::GpuBackend;
-pub use buffers::BYTES_PER_SITE;
+pub use buffers::{bytes_per_site, BYTES_PER_SITE};
 pub use context::{list_adapters, AdapterReport, GpuContext, ADAPTER_ENV};
 pub use layout::group_entries;
 pub use pipelines::{dispatch_size, WORKGROUP_SIZE};

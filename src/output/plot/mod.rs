@@ -35,6 +35,8 @@ pub use table::Table;
 
 /// The folder of a run directory that holds the plots.
 pub const PLOTS: &str = "plots";
+/// The stems of the plot files (`burden.png`, `burden.svg`, …), as `charts` names them.
+pub const PLOT_STEMS: [&str; 3] = ["burden", "oxygen", "drugs"];
 /// Size of every plot in pixels.
 pub const SIZE: (u32, u32) = (960, 540);
 
@@ -160,7 +162,7 @@ pub fn charts(t: &Table) -> Result<Vec<(&'static str, Vec<Chart>)>, String> {
     ));
     if !burden.is_empty() {
         out.push((
-            "burden",
+            PLOT_STEMS[0],
             vec![with(Chart {
                 title: "tumour burden".into(),
                 y_label: "cells".into(),
@@ -190,7 +192,7 @@ pub fn charts(t: &Table) -> Result<Vec<(&'static str, Vec<Chart>)>, String> {
         }));
     }
     if !oxygen.is_empty() {
-        out.push(("oxygen", oxygen));
+        out.push((PLOT_STEMS[1], oxygen));
     }
 
     let mut drugs = Vec::new();
@@ -214,7 +216,7 @@ pub fn charts(t: &Table) -> Result<Vec<(&'static str, Vec<Chart>)>, String> {
         }
     }
     if !drugs.is_empty() {
-        out.push(("drugs", drugs));
+        out.push((PLOT_STEMS[2], drugs));
     }
     let factors = counter_charts::factor_charts(t, &days);
     if !factors.is_empty() {
@@ -321,9 +323,10 @@ pub fn plot_run(run_dir: &Path, out_dir: Option<&Path>) -> Result<Vec<PathBuf>, 
     Ok(written)
 }
 
-/// The end of a run: `frames/contact_sheet.png` when there are frames, and the plots
-/// unless `plots` is false.
-pub fn end_of_run(run_dir: &Path, plots: bool) -> Result<(), RunError> {
+/// The end of a run at tick `last`: `frames/contact_sheet.png` when there are frames,
+/// and the plots unless `plots` is false. (Before summary.json is written: the run's
+/// summary is written last, and an earlier run's may still be there.)
+pub fn end_of_run(run_dir: &Path, plots: bool, last: u64) -> Result<(), RunError> {
     let frames_dir = run_dir.join(FRAMES);
     if frames_dir.is_dir() {
         let scene = crate::scene::Scene::load(&run_dir.join(RESOLVED_SCENE))?;
@@ -334,7 +337,6 @@ pub fn end_of_run(run_dir: &Path, plots: bool) -> Result<(), RunError> {
             .filter(|n| n.starts_with("frame_") && n.ends_with(".png"))
             .collect();
         files.sort();
-        let last = crate::output::render::input::last_tick(run_dir).map_or(0, |t| t.0);
         let every = scene.frame_every_ticks().unwrap_or(1);
         let ticks: Vec<u64> = (0..files.len() as u64)
             .map(|i| {

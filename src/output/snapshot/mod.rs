@@ -13,6 +13,7 @@
 pub mod census_record;
 pub mod codec;
 mod header;
+mod meaning;
 mod read;
 pub mod resume;
 pub mod sites;
@@ -94,6 +95,9 @@ pub enum SnapshotError {
     UnknownCounter { path: PathBuf, counter: String },
     #[error("{}: snapshot header is invalid: {message}", .path.display())]
     BadHeader { path: PathBuf, message: String },
+    /// Sound checksums and layout, but content no run could have written.
+    #[error("{}: snapshot is inconsistent: {what}", .path.display())]
+    Inconsistent { path: PathBuf, what: String },
 }
 
 /// A snapshot in memory.

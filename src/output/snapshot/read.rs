@@ -14,8 +14,23 @@ use crate::scene::Scene;
 use std::path::Path;
 
 impl Snapshot {
-    /// Reads a snapshot and checks it whole: container, header, scene and sections.
+    /// Reads a snapshot and checks it whole: container, header, scene and sections,
+    /// then its meaning (`meaning`): what `resume`, `export` and `render` read.
     pub fn read(path: &Path) -> Result<Snapshot, SnapshotError> {
+        let snap = Snapshot::decode(path)?;
+        super::meaning::check(&snap.header, &snap.scene, &snap.state).map_err(|what| {
+            SnapshotError::Inconsistent {
+                path: path.to_path_buf(),
+                what,
+            }
+        })?;
+        Ok(snap)
+    }
+
+    /// Reads a snapshot and checks its container, header, scene and sections, but not
+    /// whether a run could have written its values (a NaN field, a clone id past the
+    /// lineage table read back as stored): for tests of the format's exactness.
+    pub fn decode(path: &Path) -> Result<Snapshot, SnapshotError> {
         let mut c = codec::read(path, &known)?;
         let bad = |message: String| SnapshotError::BadHeader {
             path: path.to_path_buf(),

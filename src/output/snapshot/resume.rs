@@ -38,8 +38,8 @@ pub struct ResumeOptions {
 enum Target {
     /// The snapshot's own run directory.
     InPlace(PathBuf),
-    /// A new directory and what must happen to it first.
-    New(PathBuf, Prepare),
+    /// A new directory (checked by `rundir::check`).
+    New(PathBuf),
 }
 
 /// Continues the run that `snapshot` (a snapshot file, or a run directory for its
@@ -68,7 +68,7 @@ pub fn resume(
                     d.display()
                 )));
             }
-            Target::New(d.clone(), how)
+            Target::New(d.clone())
         }
         (None, Some(o)) => Target::InPlace(o.clone()),
         (None, None) => {
@@ -79,7 +79,10 @@ pub fn resume(
             )))
         }
     };
+    // Held to the end of the run, end phase included.
+    let mut _lock = None;
     if let Target::InPlace(dir) = &target {
+        _lock = Some(rundir::lock_existing(dir)?);
         check_in_place(dir, &snap, opts.force)?;
     }
 
@@ -87,6 +90,7 @@ pub fn resume(
         BackendKind::from_name(&h.backend.kind).map_or(BackendChoice::Cpu, BackendChoice::from),
     );
     let (backend, note) = create_backend(choice, &snap.scene)?;
+    crate::output::memory::check(&snap.scene, backend.info().kind)?;
     let mut sim = Simulation::resume(
         snap.scene.clone(),
         backend,
@@ -103,8 +107,8 @@ pub fn resume(
             roll_back(&dir, &snap)?;
             dir
         }
-        Target::New(dir, how) => {
-            rundir::prepare(&dir, how)?;
+        Target::New(dir) => {
+            _lock = Some(rundir::prepare(&dir, opts.force)?);
             complete = copy_history(origin.as_deref(), &path, &snap, &dir, observer)?;
             dir
         }
@@ -115,23 +119,26 @@ pub fn resume(
         h.tick,
         h.time_h / 24.0
     );
-    let w = Writer::resumed(out_dir.clone(), &snap, record, opts.cancel.clone());
-    let summary = execute(w, sim, &note, observer, wall)?;
-    if complete {
-        plot::end_of_run(&out_dir, h.run.plots)?;
-    } else {
+    let w = Writer::resumed(out_dir, &snap, record, opts.cancel.clone());
+    let plots = h.run.plots;
+    let end = move |dir: &Path, last_tick: u64, observer: &mut dyn Observer| {
+        if complete {
+            return plot::end_of_run(dir, plots, last_tick);
+        }
         // The contact sheet needs every frame; the plots need only timeseries.csv.
         observer.note("no frames/contact_sheet.png: the frames before the snapshot are missing");
-        if h.run.plots {
-            plot::plot_run(&out_dir, None).map_err(|e| match e {
+        if plots {
+            plot::plot_run(dir, None).map_err(|e| match e {
                 plot::PlotError::Io { path, source } => RunError::Io { path, source },
                 other => RunError::Io {
-                    path: out_dir.join(plot::PLOTS),
+                    path: dir.join(plot::PLOTS),
                     source: std::io::Error::other(other.to_string()),
                 },
             })?;
         }
-    }
+        Ok(())
+    };
+    let summary = execute(w, sim, &note, observer, wall, end)?;
     Ok(summary)
 }
 
