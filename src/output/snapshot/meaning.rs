@@ -7,6 +7,7 @@
 
 use super::header::{ReportRecord, SnapshotHeader};
 use crate::engine::HostState;
+use crate::model::counters::Counter;
 use crate::model::drug_params::{TRAIT_EFFLUX, TRAIT_SLOW_CYCLE, TRAIT_TARGET_MASK};
 use crate::model::fields;
 use crate::model::site::Kind;
@@ -150,13 +151,15 @@ fn check_history(h: &SnapshotHeader, scene: &Scene) -> Result<(), String> {
     let sites = scene.site_count();
     for r in &h.census_history {
         let c = &r.census;
-        let cells = c.tumour_live as u64 + c.necrotic as u64 + c.vessel as u64;
+        let (live, quiescent) = (c.tumour_live(), c.count(Counter::Quiescent));
+        let (necrotic, vessel) = (c.count(Counter::Necrotic), c.count(Counter::Vessel));
+        let cells = live as u64 + necrotic as u64 + vessel as u64;
         let residual = f32::from_bits(r.solve.residual_bits);
-        if cells > sites || c.quiescent > c.tumour_live || !residual.is_finite() {
+        if cells > sites || quiescent > live || !residual.is_finite() {
             return Err(format!(
                 "census_history at tick {}: {} live, {} quiescent, {} necrotic and {} vessel \
                  sites on a lattice of {sites}, residual {residual}",
-                r.tick, c.tumour_live, c.quiescent, c.necrotic, c.vessel
+                r.tick, live, quiescent, necrotic, vessel
             ));
         }
     }
@@ -231,7 +234,12 @@ fn check_state(h: &SnapshotHeader, scene: &Scene, state: &HostState) -> Result<(
     }
     if let Some(last) = h.census_history.last().filter(|r| r.tick == h.tick) {
         let c = &last.census;
-        if [c.tumour_live, c.necrotic, c.vessel] != counts {
+        if [
+            c.tumour_live(),
+            c.count(Counter::Necrotic),
+            c.count(Counter::Vessel),
+        ] != counts
+        {
             return Err(census_mismatch(last, counts));
         }
     }
@@ -243,9 +251,9 @@ fn census_mismatch(r: &ReportRecord, counts: [u32; 3]) -> String {
         "census_history at tick {} counts {} live tumour, {} necrotic and {} vessel sites; \
          the state holds {}, {} and {}",
         r.tick,
-        r.census.tumour_live,
-        r.census.necrotic,
-        r.census.vessel,
+        r.census.tumour_live(),
+        r.census.count(Counter::Necrotic),
+        r.census.count(Counter::Vessel),
         counts[0],
         counts[1],
         counts[2]
