@@ -6,6 +6,7 @@ pub mod engine;
 pub mod model;
 pub mod output;
 pub mod scene;
+pub mod trial;
 
 pub use engine::{create_backend, BackendChoice, BackendKind, EngineError, Simulation};
 pub use output::{run, Observer, RunError, RunOptions, Summary};
