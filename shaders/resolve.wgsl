@@ -35,7 +35,11 @@ fn claims(n: u32, k: u32, t_empty: bool) -> bool {
 // The claimant that site t goes to this tick (the highest PRIORITY draw, ties to the
 // lower index), or NO_SITE.
 fn winner_for(t: u32) -> u32 {
-    let c = site_coords(t);
+    return winner_at(t, site_coords(t));
+}
+
+// `winner_for` for a site whose coordinates the caller has (saves their division).
+fn winner_at(t: u32, c: vec3<u32>) -> u32 {
     let t_empty = kind_of(src[t]) == KIND_EMPTY;
     var best = NO_SITE;
     var best_priority = 0u;
@@ -66,11 +70,6 @@ fn is_claimed(q: u32) -> bool {
         if n != NO_SITE && claims(n, k, false) { return true; }
     }
     return false;
-}
-
-// The site that wish w of site i aims at, or NO_SITE outside the lattice.
-fn target_of(i: u32, w: u32) -> u32 {
-    return neighbour_at(site_coords(i), offset_of(w & WISH_SLOT_MASK));
 }
 
 // The traits of a daughter born at `site` to a cell with `traits`: each trait bit not
@@ -161,8 +160,10 @@ fn resolve(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
         }
     } else if wish[i] != 0u {
         // Site i is not claimed, so it acts if it won its target.
-        let t = target_of(i, wish[i]);
-        if t != NO_SITE && winner_for(t) == i {
+        let ci = site_coords(i);
+        let d = offset_of(wish[i] & WISH_SLOT_MASK);
+        let t = neighbour_at(ci, d);
+        if t != NO_SITE && winner_at(t, vec3<u32>(vec3<i32>(ci) + d)) == i {
             let a = wish[i] >> WISH_ACTION_SHIFT;
             if a == ACTION_DIVIDE {
                 if kind_of(s) == KIND_TUMOUR {
