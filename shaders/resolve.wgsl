@@ -29,7 +29,12 @@ fn claims(n: u32, k: u32, t_empty: bool) -> bool {
     let a = w >> WISH_ACTION_SHIFT;
     let wants_empty = a == ACTION_DIVIDE || a == ACTION_MOVE || a == ACTION_SPROUT;
     let wants_occupied = a == ACTION_SWAP || a == ACTION_KILL;
-    return kind_of(src[n]) != KIND_EMPTY && select(wants_occupied, wants_empty, t_empty);
+    return select(wants_occupied, wants_empty, t_empty) && kind_at(n) != KIND_EMPTY;
+}
+
+// The kind of site i, loading only the word that holds it.
+fn kind_at(i: u32) -> u32 {
+    return src[i].w0 & KIND_MASK;
 }
 
 // The claimant that site t goes to this tick (the highest PRIORITY draw, ties to the
@@ -40,7 +45,7 @@ fn winner_for(t: u32) -> u32 {
 
 // `winner_for` for a site whose coordinates the caller has (saves their division).
 fn winner_at(t: u32, c: vec3<u32>) -> u32 {
-    let t_empty = kind_of(src[t]) == KIND_EMPTY;
+    let t_empty = kind_at(t) == KIND_EMPTY;
     var best = NO_SITE;
     var best_priority = 0u;
     for (var k = 0u; k < NEIGHBOUR_SLOTS; k++) {

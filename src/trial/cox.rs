@@ -233,13 +233,7 @@ mod tests {
     use super::*;
 
     fn arm(name: &str, times: &[(f64, bool)]) -> Arm {
-        Arm::new(
-            name,
-            times
-                .iter()
-                .map(|&(time, event)| SurvivalRecord { time, event })
-                .collect(),
-        )
+        Arm::from_pairs(name, times)
     }
 
     #[test]

@@ -182,17 +182,10 @@ pub fn logrank(arms: &[Arm]) -> Result<LogRank, TrialError> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::SurvivalRecord;
     use super::*;
 
     fn arm(name: &str, times: &[(f64, bool)]) -> Arm {
-        Arm::new(
-            name,
-            times
-                .iter()
-                .map(|&(time, event)| SurvivalRecord { time, event })
-                .collect(),
-        )
+        Arm::from_pairs(name, times)
     }
 
     #[test]

@@ -73,6 +73,15 @@ impl Arm {
         }
     }
 
+    /// An arm from (time, event) pairs; `event` false means censored at `time`.
+    pub fn from_pairs(name: impl Into<String>, pairs: &[(f64, bool)]) -> Self {
+        let records = pairs
+            .iter()
+            .map(|&(time, event)| SurvivalRecord { time, event })
+            .collect();
+        Arm::new(name, records)
+    }
+
     pub fn events(&self) -> usize {
         self.records.iter().filter(|r| r.event).count()
     }

@@ -386,17 +386,10 @@ pub fn responses_csv(report: &TrialReport) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::SurvivalRecord;
     use super::*;
 
     fn arm(name: &str, times: &[(f64, bool)]) -> Arm {
-        Arm::new(
-            name,
-            times
-                .iter()
-                .map(|&(time, event)| SurvivalRecord { time, event })
-                .collect(),
-        )
+        Arm::from_pairs(name, times)
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! CPU twin of shaders/census.wgsl.
 
 use crate::model::census::Census;
-use crate::model::counters;
+use crate::model::counters::{self, SiteTest, MAX_SITE_COUNTERS};
 use crate::model::lineage::word;
 use crate::model::params::{
     FieldParams, SimParams, CENSUS_ALL_SITES, CENSUS_TUMOUR_SITES, MAX_FIELDS,
@@ -13,6 +13,34 @@ use super::cells::grid_of;
 
 /// Sites per rayon task.
 const CHUNK: usize = 16384;
+
+/// The site counters of one kind, sorted by test, with the thresholds read once.
+#[derive(Default)]
+struct KindPlan {
+    /// Bit k: counter k counts every site of the kind.
+    always: u32,
+    /// (counter, record word, mask)
+    any_bit: Vec<(usize, usize, u32)>,
+    /// (counter, field, threshold)
+    field_below: Vec<(usize, usize, f32)>,
+}
+
+impl KindPlan {
+    fn new(sim: &SimParams, counters: &[&counters::SiteCounter]) -> KindPlan {
+        let mut plan = KindPlan::default();
+        for c in counters {
+            let k = c.id.index();
+            match c.test {
+                SiteTest::Always => plan.always |= 1 << k,
+                SiteTest::AnyBit { word, mask } => plan.any_bit.push((k, word, mask)),
+                SiteTest::FieldBelow { field, threshold } => {
+                    plan.field_below.push((k, field, threshold.value(sim)))
+                }
+            }
+        }
+        plan
+    }
+}
 
 /// Integer reductions over the lattice; independent of thread count. `conc` holds
 /// every field (`model::fields` order, `n_sites` values each) and `fields` their
@@ -39,22 +67,41 @@ pub fn census(
             )
         })
         .collect();
-    let by_kind = counters::by_kind();
+    debug_assert!(counters::by_kind()[Kind::Empty as usize].is_empty());
+    let plans: Vec<KindPlan> = counters::by_kind()
+        .iter()
+        .map(|list| KindPlan::new(sim, list))
+        .collect();
     let counts = src
         .par_chunks(CHUNK)
         .enumerate()
         .map(|(chunk, sites)| {
             let base = chunk * CHUNK;
             let mut acc = Census::CLEARED;
+            // Sites by which counters of each group of eight they passed.
+            let mut hist = [[0u32; 256]; MAX_SITE_COUNTERS / 8];
             // Sites of live tumour cells in this chunk, for the fields summed there.
             let mut tumour_at: Vec<u32> = Vec::with_capacity(sites.len());
             for (k, s) in sites.iter().enumerate() {
                 let i = base + k;
-                let code = s.kind_code() as usize;
-                for c in &by_kind[code] {
-                    if c.test.passes(sim, s, |f| conc[f * n + i]) {
-                        acc.counts[c.id.index()] += 1;
-                    }
+                let code = s.kind_code();
+                if code == Kind::Empty as u32 {
+                    // No counter counts empty sites (`SITE_COUNTERS`), no sum needs them.
+                    continue;
+                }
+                let plan = &plans[code as usize];
+                let words = [s.w0, s.w1, s.w2, s.w3];
+                let mut passed = plan.always;
+                for &(k, w, mask) in &plan.any_bit {
+                    passed |= ((words[w] & mask != 0) as u32) << k;
+                }
+                for &(k, f, threshold) in &plan.field_below {
+                    passed |= ((conc[f * n + i] < threshold) as u32) << k;
+                }
+                // One increment per byte of the mask, not one per counter: the
+                // counters stay out of a chain of stores to the same few words.
+                for (g, h) in hist.iter_mut().enumerate() {
+                    h[(passed >> (8 * g) & 0xff) as usize] += 1;
                 }
                 let kind = s.kind();
                 if kind == Kind::Tumour {
@@ -70,6 +117,18 @@ pub fn census(
                     for (a, &ca) in c.iter().enumerate() {
                         acc.min[a] = acc.min[a].min(ca);
                         acc.max[a] = acc.max[a].max(ca);
+                    }
+                }
+            }
+            for (g, h) in hist.iter().enumerate() {
+                for (bits, &sites) in h.iter().enumerate().skip(1) {
+                    if sites == 0 {
+                        continue;
+                    }
+                    for b in 0..8 {
+                        if bits >> b & 1 != 0 {
+                            acc.counts[8 * g + b] += sites;
+                        }
                     }
                 }
             }
