@@ -53,12 +53,37 @@ enum Command {
         #[command(subcommand)]
         action: BatchAction,
     },
+    /// Survival statistics of an `arm,time,event` CSV (Kaplan–Meier with Greenwood bands,
+    /// median with its Brookmeyer–Crowley CI, log-rank, Cox hazard ratios), written as
+    /// CSV and JSON.
+    Trial(TrialArgs),
     /// List the GPU adapters this machine offers.
     Info {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(clap::Args)]
+struct TrialArgs {
+    /// An `arm,time,event` CSV (header required; event 1 = progression or death, 0 =
+    /// censored).
+    #[arg(long)]
+    survival: PathBuf,
+    /// Directory for survival_curves.csv, survival_arms.csv, at_risk.csv, logrank.csv,
+    /// hazard_ratios.csv and trial.json [default: next to the CSV, FILE-trial/].
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Times at which to read each curve and count those at risk, comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    at_risk: Vec<f64>,
+    /// The arm hazard ratios are against [default: the first arm in the file].
+    #[arg(long)]
+    reference: Option<String>,
+    /// Confidence level of every interval.
+    #[arg(long, default_value_t = 0.95)]
+    conf_level: f64,
 }
 
 #[derive(Subcommand)]
@@ -226,6 +251,7 @@ fn main() -> ExitCode {
         Command::Batch {
             action: BatchAction::Check { file },
         } => batch_check(file),
+        Command::Trial(args) => trial(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -260,7 +286,9 @@ fn exit_code(e: &anyhow::Error) -> u8 {
         || e.downcast_ref::<PlotError>()
             .is_some_and(PlotError::is_bad_input)
         || e.downcast_ref::<RunError>()
-            .is_some_and(RunError::is_bad_input);
+            .is_some_and(RunError::is_bad_input)
+        || e.downcast_ref::<oncolattice::trial::command::TrialCommandError>()
+            .is_some_and(|e| e.is_bad_input());
     if bad_input {
         2
     } else {
@@ -283,6 +311,28 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
     let result = oncolattice::run(&args.scene, &opts, &mut bar);
     bar.bar.finish_and_clear();
     result?;
+    Ok(())
+}
+
+fn trial(args: TrialArgs) -> anyhow::Result<()> {
+    use oncolattice::trial::{command, report::TrialOptions};
+    let out = args.out.unwrap_or_else(|| {
+        let stem = args
+            .survival
+            .file_stem()
+            .unwrap_or_default()
+            .to_string_lossy();
+        args.survival.with_file_name(format!("{stem}-trial"))
+    });
+    let options = TrialOptions {
+        conf_level: args.conf_level,
+        at_risk_times: args.at_risk,
+        reference_arm: args.reference,
+        ..TrialOptions::default()
+    };
+    let report = command::write_report(&args.survival, &out, &options)?;
+    print!("{}", command::summary_text(&report));
+    eprintln!("wrote {} files to {}", command::FILES.len(), out.display());
     Ok(())
 }
 
