@@ -1,6 +1,6 @@
 //! Errors in batch files, in the scene files' style: `file:line:col: key message`.
 
-use crate::scene::error::{explain, key_path_at, line_col, locate};
+use crate::scene::error::{line_col, locate};
 use crate::scene::SceneError;
 use std::path::Path;
 
@@ -51,22 +51,5 @@ fn at_offset(
         column,
         key: key.to_string(),
         message: message.into(),
-    }
-}
-
-/// A TOML error of the batch file (syntax, unknown key, wrong type).
-pub fn parse(file: &Path, text: &str, e: &toml::de::Error) -> SceneError {
-    let span = e.span();
-    let (line, column) = span.clone().map(|s| line_col(text, s.start)).unzip();
-    let context = span
-        .filter(|s| !(s.is_empty() || s.start == 0 && s.end >= text.trim_end().len()))
-        .and_then(|s| key_path_at(text, s.start));
-    let (key, message) = explain(context.as_deref(), e.message().trim());
-    SceneError {
-        file: file.to_path_buf(),
-        line,
-        column,
-        key,
-        message,
     }
 }

@@ -106,7 +106,8 @@ impl Batch {
     }
 
     pub fn parse(text: &str, path: &Path) -> Result<Batch, SceneError> {
-        let f: file::BatchFile = toml::from_str(text).map_err(|e| error::parse(path, text, &e))?;
+        let f: file::BatchFile =
+            toml::from_str(text).map_err(|e| crate::scene::error::from_toml(path, text, &e))?;
         validate::batch(f, text, path)
     }
 

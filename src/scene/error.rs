@@ -44,6 +44,25 @@ impl SceneError {
     }
 }
 
+/// A TOML error of a file (syntax, unknown key, wrong type) at its line and column,
+/// with the dotted key it concerns and the message in the user's terms.
+pub fn from_toml(path: &Path, text: &str, e: &toml::de::Error) -> SceneError {
+    let span = e.span();
+    let (line, column) = span.clone().map(|s| line_col(text, s.start)).unzip();
+    // An empty span, or one over the whole document, means the root table.
+    let context = span
+        .filter(|s| !(s.is_empty() || s.start == 0 && s.end >= text.trim_end().len()))
+        .and_then(|s| key_path_at(text, s.start));
+    let (key, message) = explain(context.as_deref(), e.message().trim());
+    SceneError {
+        file: path.to_path_buf(),
+        line,
+        column,
+        key,
+        message,
+    }
+}
+
 /// Converts a byte offset in `text` to a 1-based (line, column) pair.
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());

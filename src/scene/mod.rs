@@ -269,30 +269,8 @@ impl Scene {
 
     /// Parses and validates scene text; `path` is used in messages and for the default name.
     pub fn parse(text: &str, path: &Path) -> Result<Scene, SceneError> {
-        let mut scene: Scene = toml::from_str(text).map_err(|e| {
-            let (line, column) = match e.span() {
-                Some(span) => {
-                    let (l, c) = error::line_col(text, span.start);
-                    (Some(l), Some(c))
-                }
-                None => (None, None),
-            };
-            // An empty span, or one over the whole document, means the root table.
-            let context = e
-                .span()
-                .filter(|span| {
-                    !(span.is_empty() || span.start == 0 && span.end >= text.trim_end().len())
-                })
-                .and_then(|span| error::key_path_at(text, span.start));
-            let (key, message) = error::explain(context.as_deref(), e.message().trim());
-            SceneError {
-                file: path.to_path_buf(),
-                line,
-                column,
-                key,
-                message,
-            }
-        })?;
+        let mut scene: Scene =
+            toml::from_str(text).map_err(|e| error::from_toml(path, text, &e))?;
         if scene.name.is_empty() {
             scene.name = path
                 .file_stem()
