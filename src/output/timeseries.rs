@@ -434,8 +434,7 @@ impl<'de> serde::Deserialize<'de> for Row {
                 Some(v) => serde_json::from_value(v)
                     .map(Some)
                     .map_err(|e| E::custom(format!("{key}: {e}"))),
-                None if required => Err(E::missing_field("a row column"))
-                    .map_err(|e: E| E::custom(format!("missing column {key} ({e})"))),
+                None if required => Err(E::custom(format!("missing column {key}"))),
                 None => Ok(None),
             }
         }
@@ -626,6 +625,17 @@ mod tests {
         );
         let back: Row = serde_json::from_str(&json).unwrap();
         assert_eq!(back, row);
+        let short = serde_json::from_str::<Row>(r#"{"tick": 1}"#).unwrap_err();
+        assert!(
+            short.to_string().contains("missing column time_h"),
+            "{short}"
+        );
+        let extra = json.replacen('{', r#"{"bogus": 1, "#, 1);
+        let extra = serde_json::from_str::<Row>(&extra).unwrap_err();
+        assert!(
+            extra.to_string().contains("unknown column bogus"),
+            "{extra}"
+        );
     }
 
     #[test]
