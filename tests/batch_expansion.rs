@@ -146,6 +146,18 @@ fn without_common_random_numbers_every_run_has_its_own_seed() {
     }
 }
 
+#[test]
+fn the_shipped_example_batch_expands() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes/batches/tki-virtual-trial.toml");
+    let (code, listing, err) = check(&path);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(listing.lines().count(), 1 + 2 * 20, "{listing}");
+    assert!(
+        err.contains("40 runs") && err.contains("2 arm(s) × 20 patient(s)"),
+        "{err}"
+    );
+}
+
 fn refused(edit: impl Fn(&str) -> String, at: &str, says: &str) {
     let dir = tempfile::tempdir().unwrap();
     let base = std::fs::read_to_string(fixture("cohort-trial.toml")).unwrap();
