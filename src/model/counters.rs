@@ -11,7 +11,7 @@
 use crate::model::drug_params::{TRAIT_EFFLUX, TRAIT_SLOW_CYCLE, TRAIT_TARGET_MASK};
 use crate::model::fields;
 use crate::model::params::SimParams;
-use crate::model::site::{Kind, Site, LOW16, PERSISTER_BIT, QUIESCENT_BIT};
+use crate::model::site::{Kind, LOW16, PERSISTER_BIT, QUIESCENT_BIT};
 use crate::scene::Scene;
 
 /// Room for counters in the census (`Census::counts`).
@@ -288,29 +288,7 @@ pub fn present(scene: &Scene) -> Vec<Counter> {
         .collect()
 }
 
-/// The counter whose time-series column is `column`.
-pub fn by_column(column: &str) -> Option<Counter> {
-    SITE_COUNTERS
-        .iter()
-        .find(|c| c.column == column)
-        .map(|c| c.id)
-}
-
-fn word(s: &Site, w: usize) -> u32 {
-    [s.w0, s.w1, s.w2, s.w3][w]
-}
-
 impl SiteTest {
-    /// Whether site `s` passes; `field_at(f)` is field `f`'s value at the site.
-    #[inline]
-    pub fn passes(&self, sim: &SimParams, s: &Site, field_at: impl Fn(usize) -> f32) -> bool {
-        match *self {
-            SiteTest::Always => true,
-            SiteTest::AnyBit { word: w, mask } => word(s, w) & mask != 0,
-            SiteTest::FieldBelow { field, threshold } => field_at(field) < threshold.value(sim),
-        }
-    }
-
     fn wgsl(&self) -> String {
         match *self {
             SiteTest::Always => "true".into(),
@@ -370,7 +348,6 @@ mod tests {
                 assert_ne!(c.column, other.column);
             }
         }
-        assert_eq!(by_column("tumor_quiescent"), Some(Counter::Quiescent));
         assert_eq!(Counter::Persister.spec().name, "persister");
     }
 
