@@ -15,6 +15,9 @@ use std::io::IsTerminal as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+#[path = "cli/batch_bar.rs"]
+mod batch_bar;
+
 #[derive(Parser)]
 #[command(
     name = "oncolattice",
@@ -48,10 +51,16 @@ enum Command {
     /// Time the standard problems (scenes/bench/) per kernel and per tick, with bytes
     /// moved and bandwidth against the device's own copy (GPU) or triad (CPU) bandwidth.
     Bench(BenchArgs),
-    /// Batches of runs from one scene: arms, parameter axes, replicates, virtual cohorts.
-    Batch {
-        #[command(subcommand)]
-        action: BatchAction,
+    /// Run a batch file (arms, parameter axes, replicates, virtual cohorts) into a batch
+    /// directory: one run directory per run, summary.csv once every run has ended.
+    /// Re-running the same command skips the runs that ended and redoes the rest.
+    /// `batch check FILE` lists the runs without running them.
+    Batch(BatchCommand),
+    /// Gather the runs of a batch run in shards (`batch --shard I/N`) into the
+    /// summary.csv one machine would have written.
+    Merge {
+        /// The batch directory the shards wrote into.
+        dir: PathBuf,
     },
     /// Survival statistics of an `arm,time,event` CSV (Kaplan–Meier with Greenwood bands,
     /// median with its Brookmeyer–Crowley CI, log-rank, Cox hazard ratios), written as
@@ -84,6 +93,74 @@ struct TrialArgs {
     /// Confidence level of every interval.
     #[arg(long, default_value_t = 0.95)]
     conf_level: f64,
+}
+
+#[derive(clap::Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+struct BatchCommand {
+    #[command(subcommand)]
+    action: Option<BatchAction>,
+    #[command(flatten)]
+    run: BatchRunArgs,
+}
+
+#[derive(clap::Args)]
+struct BatchRunArgs {
+    /// Batch file (TOML; docs/batch-reference.md).
+    #[arg(required = true)]
+    file: Option<PathBuf>,
+    /// Batch directory [default: batches/<batch name>].
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Runs at a time.
+    #[arg(long, default_value_t = 1)]
+    jobs: usize,
+    #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
+    backend: BackendChoice,
+    /// Go on in a directory started with a different batch file (finished runs whose
+    /// scene did not change are kept).
+    #[arg(long)]
+    force: bool,
+    /// Run only shard I of N (1-based; run k belongs to shard k mod N + 1); `merge`
+    /// gathers the shards.
+    #[arg(long, value_name = "I/N")]
+    shard: Option<oncolattice::batch::shard::Shard>,
+    /// Write plots/ and the contact sheet in every run directory.
+    #[arg(long)]
+    plots: bool,
+    /// Write an sbatch job-array script (one task per shard) instead of running.
+    #[arg(long, value_name = "SCRIPT")]
+    emit_slurm: Option<PathBuf>,
+    #[command(flatten)]
+    slurm: SlurmArgs,
+    /// Print nothing but errors.
+    #[arg(long)]
+    quiet: bool,
+}
+
+#[derive(clap::Args)]
+struct SlurmArgs {
+    /// Shards (array tasks) of the emitted script [default: one per run, at most 1000].
+    #[arg(long, value_name = "N")]
+    slurm_shards: Option<u32>,
+    /// Time limit per task (Slurm's format, e.g. 2:00:00).
+    #[arg(long, value_name = "TIME", default_value = "1:00:00")]
+    slurm_time: String,
+    /// Memory per task (e.g. 4G).
+    #[arg(long, value_name = "MEM", default_value = "4G")]
+    slurm_mem: String,
+    /// CPUs per task (also the task's --jobs 1 run's thread count).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    slurm_cpus: u32,
+    /// GPUs per task (0: none requested; runs use --backend as given).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    slurm_gpus: u32,
+    /// Partition to submit to [default: the cluster's].
+    #[arg(long, value_name = "NAME")]
+    slurm_partition: Option<String>,
+    /// Array tasks running at once (`%N` on --array) [default: no limit].
+    #[arg(long, value_name = "N")]
+    slurm_max_running: Option<u32>,
 }
 
 #[derive(Subcommand)]
@@ -248,9 +325,12 @@ fn main() -> ExitCode {
         Command::Check { scene } => check(scene),
         Command::Info { json } => info(json),
         Command::Bench(args) => bench(args),
-        Command::Batch {
-            action: BatchAction::Check { file },
-        } => batch_check(file),
+        Command::Batch(BatchCommand {
+            action: Some(BatchAction::Check { file }),
+            ..
+        }) => batch_check(file),
+        Command::Batch(BatchCommand { run, .. }) => batch(run),
+        Command::Merge { dir } => merge(dir),
         Command::Trial(args) => trial(args),
     };
     match result {
@@ -278,6 +358,11 @@ fn main() -> ExitCode {
 /// while running.
 fn exit_code(e: &anyhow::Error) -> u8 {
     if let Some(RunError::Interrupted { .. }) = e.downcast_ref::<RunError>() {
+        return 130;
+    }
+    if e.downcast_ref::<oncolattice::batch::runner::Interrupted>()
+        .is_some()
+    {
         return 130;
     }
     let bad_input = e.downcast_ref::<SceneError>().is_some()
@@ -341,6 +426,117 @@ fn batch_check(file: PathBuf) -> anyhow::Result<()> {
     let runs = batch.runs()?;
     print!("{}", batch.listing(&runs));
     eprintln!("{}", batch.describe(runs.len()));
+    Ok(())
+}
+
+fn batch(args: BatchRunArgs) -> anyhow::Result<()> {
+    use oncolattice::batch::runner::{run_batch, BatchOptions};
+    let Some(file) = args.file else {
+        anyhow::bail!(RunError::Option("batch needs a batch file".into()));
+    };
+    oncolattice::engine::gpu::set_quiet_drivers(true);
+    let batch = oncolattice::batch::Batch::load(&file)?;
+    let out_dir = args
+        .out
+        .unwrap_or_else(|| PathBuf::from("batches").join(&batch.name));
+    if let Some(script) = args.emit_slurm {
+        return emit_slurm(&batch, &file, &out_dir, &script, &args.slurm, args.backend);
+    }
+    let opts = BatchOptions {
+        out_dir: out_dir.clone(),
+        backend: args.backend,
+        jobs: args.jobs,
+        force: args.force,
+        shard: args.shard,
+        plots: args.plots,
+        cancel: Some(cancel_on_ctrl_c()),
+    };
+    let mut bar = batch_bar::BatchBar::new(args.quiet);
+    let outcome = run_batch(&batch, &opts, &mut bar);
+    bar.finish();
+    let outcome = outcome?;
+    let what = match args.shard {
+        Some(s) => format!("shard {s} of {}", batch.name),
+        None => batch.name.clone(),
+    };
+    if outcome.interrupted {
+        return Err(anyhow::Error::new(oncolattice::batch::runner::Interrupted));
+    }
+    if !args.quiet {
+        println!(
+            "{what}: {} runs, {} already done, {} run now ({} failed); {}",
+            outcome.runs,
+            outcome.skipped,
+            outcome.ran,
+            outcome.failed_now,
+            match outcome.summary {
+                Some(_) => format!("wrote {}", out_dir.join("summary.csv").display()),
+                None => format!(
+                    "other shards still to run; then: oncolattice merge {}",
+                    out_dir.display()
+                ),
+            }
+        );
+    }
+    if let Some(counts) = outcome.summary.filter(|c| c.failed > 0) {
+        anyhow::bail!(
+            "{} of {} runs failed (their messages are in the error column of {})",
+            counts.failed,
+            counts.done + counts.failed,
+            out_dir.join("summary.csv").display()
+        );
+    }
+    if outcome.summary.is_none() && outcome.failed_now > 0 {
+        anyhow::bail!("{} runs of {what} failed", outcome.failed_now);
+    }
+    Ok(())
+}
+
+fn emit_slurm(
+    batch: &oncolattice::batch::Batch,
+    file: &std::path::Path,
+    out_dir: &std::path::Path,
+    script: &std::path::Path,
+    a: &SlurmArgs,
+    backend: BackendChoice,
+) -> anyhow::Result<()> {
+    use oncolattice::batch::slurm::{job_array, SlurmOptions};
+    let runs = batch.runs()?;
+    let options = SlurmOptions {
+        shards: a.slurm_shards,
+        time: a.slurm_time.clone(),
+        mem: a.slurm_mem.clone(),
+        cpus: a.slurm_cpus,
+        gpus: a.slurm_gpus,
+        partition: a.slurm_partition.clone(),
+        max_running: a.slurm_max_running,
+        backend: clap::ValueEnum::to_possible_value(&backend)
+            .map_or("auto".to_string(), |v| v.get_name().to_string()),
+    };
+    let exe = std::env::current_exe().context("cannot find this program's path for the script")?;
+    let text = job_array(batch, runs.len(), file, out_dir, &exe, &options)?;
+    atomic::write(script, text.as_bytes())?;
+    eprintln!(
+        "wrote {}: {} runs; submit with: sbatch {}; then: oncolattice merge {}",
+        script.display(),
+        runs.len(),
+        script.display(),
+        out_dir.display()
+    );
+    Ok(())
+}
+
+fn merge(dir: PathBuf) -> anyhow::Result<()> {
+    let counts = oncolattice::batch::merge::merge(&dir)?;
+    println!(
+        "merged {} runs ({} failed) into {}",
+        counts.done + counts.failed,
+        counts.failed,
+        dir.join("summary.csv").display()
+    );
+    if counts.failed > 0 {
+        anyhow::bail!("{} runs failed", counts.failed);
+    }
     Ok(())
 }
 

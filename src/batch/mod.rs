@@ -9,12 +9,18 @@
 //! from its position, so adding an arm or an axis value reseeds no other run and any
 //! run can be re-run alone.
 
+pub mod directory;
 mod distributions;
 mod error;
 pub mod expand;
 mod file;
+pub mod merge;
 mod overrides;
+pub mod row;
+pub mod runner;
 mod seed;
+pub mod shard;
+pub mod slurm;
 mod validate;
 
 use crate::scene::{Scene, SceneError};
@@ -148,6 +154,16 @@ impl Batch {
                 out
             })
             .collect()
+    }
+
+    /// The batch file's text, as read.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The base scene's text, as read.
+    pub fn scene_text(&self) -> &str {
+        &self.scene_text
     }
 
     /// Every run: arms, then grid points, sampled points, patients, replicates.
@@ -418,7 +434,7 @@ fn related(error_key: &str, set: &str) -> bool {
 }
 
 /// A value as a CSV cell shows it: strings without quotes.
-fn plain(v: &Value) -> String {
+pub(crate) fn plain(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         other => other.to_string(),

@@ -210,6 +210,24 @@ pub fn analyse(
 }
 
 impl FailureFractions {
+    /// Every fraction with its summary.json name, in declaration order (the columns of a
+    /// batch's summary.csv).
+    pub fn named(&self) -> [(&'static str, f64); 11] {
+        [
+            ("pre_existing_target", self.pre_existing_target),
+            ("pre_existing_efflux", self.pre_existing_efflux),
+            ("pre_existing_slow_cycle", self.pre_existing_slow_cycle),
+            ("acquired_target", self.acquired_target),
+            ("acquired_efflux", self.acquired_efflux),
+            ("acquired_slow_cycle", self.acquired_slow_cycle),
+            ("persister", self.persister),
+            ("cell_cycle_sanctuary", self.cell_cycle_sanctuary),
+            ("pharmacological_sanctuary", self.pharmacological_sanctuary),
+            ("low_systemic_exposure", self.low_systemic_exposure),
+            ("exposed_sensitive", self.exposed_sensitive),
+        ]
+    }
+
     /// (fraction, plain description) pairs, largest first, zero ones dropped.
     pub fn ranked(&self) -> Vec<(f64, &'static str)> {
         let mut v = vec![
@@ -275,6 +293,34 @@ mod tests {
             Path::new("t.toml"),
         )
         .unwrap()
+    }
+
+    #[test]
+    fn named_fractions_are_the_serialised_ones_in_order() {
+        let f = FailureFractions {
+            pre_existing_target: 0.01,
+            pre_existing_efflux: 0.02,
+            pre_existing_slow_cycle: 0.03,
+            acquired_target: 0.04,
+            acquired_efflux: 0.05,
+            acquired_slow_cycle: 0.06,
+            persister: 0.07,
+            cell_cycle_sanctuary: 0.08,
+            pharmacological_sanctuary: 0.09,
+            low_systemic_exposure: 0.10,
+            exposed_sensitive: 0.45,
+        };
+        let json = serde_json::to_value(&f).unwrap();
+        let fields = json.as_object().unwrap();
+        let named = f.named();
+        assert_eq!(named.len(), fields.len());
+        for (k, (name, v)) in named.iter().enumerate() {
+            assert_eq!(fields[*name].as_f64(), Some(*v), "{name}");
+            assert!(
+                (v - [0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.07, 0.08, 0.09, 0.10, 0.45][k]).abs()
+                    < 1e-12
+            );
+        }
     }
 
     /// One cell per known answer, on a 16-site lattice.

@@ -21,6 +21,12 @@ pub struct LineOutcome {
     pub failed_day: Option<f64>,
     /// Days from the line's baseline to progression.
     pub time_to_progression_days: Option<f64>,
+    /// Day of the line's baseline assessment (what time to progression counts from).
+    pub baseline_day: f64,
+    /// Best change of the tumour diameter from the line's baseline, in percent, up to
+    /// progression (the waterfall plot's bar), once a scan has been read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub best_change_percent: Option<f64>,
     /// Why the tumour cells alive when the line failed survived it (the same
     /// classification as the run's end).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -73,6 +79,8 @@ pub fn failure_report(
             progressed_day: r.tracker.progression_h().map(|h| h / 24.0),
             failed_day: r.failed_h.map(|h| h / 24.0),
             time_to_progression_days: r.tracker.time_to_progression_h().map(|h| h / 24.0),
+            baseline_day: r.tracker.baseline_h() / 24.0,
+            best_change_percent: r.tracker.best_change_percent(),
             at_failure: at_failure(k),
         })
         .collect();

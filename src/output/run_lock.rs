@@ -27,7 +27,12 @@ impl RunLock {
     /// step: it exists whole or not at all), locks it, and writes this process's pid
     /// into it. Refuses with `RunError::OutDirLocked` while another process holds it.
     pub fn acquire(dir: &Path) -> Result<RunLock, RunError> {
-        let path = dir.join(MARKER);
+        RunLock::acquire_named(dir, MARKER)
+    }
+
+    /// The same lock on the file `name` in `dir` (a batch directory locks its own).
+    pub fn acquire_named(dir: &Path, name: &str) -> Result<RunLock, RunError> {
+        let path = dir.join(name);
         // A marker removed and made again between our open and our lock (a run that
         // found the directory taken after all removes the marker it made) would leave
         // us holding a lock on a file nobody else opens: open again until the file

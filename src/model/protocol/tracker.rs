@@ -130,6 +130,20 @@ impl ResponseTracker {
         self.progression_h.map(|t| t - self.baseline_h)
     }
 
+    /// The best (most negative) change of the recorded diameter from baseline over the
+    /// assessments up to and including the progression date, in percent: what a
+    /// waterfall plot shows per patient. `None` before the first assessment.
+    pub fn best_change_percent(&self) -> Option<f64> {
+        if self.baseline_mm <= 0.0 {
+            return None;
+        }
+        self.history
+            .iter()
+            .filter(|a| self.progression_h.is_none_or(|p| a.time_h <= p))
+            .map(|a| (a.diameter_mm / self.baseline_mm - 1.0) * 100.0)
+            .reduce(f64::min)
+    }
+
     /// Best overall response so far (RECIST 1.1 §4.4), over assessments up to and
     /// including the progression date:
     /// CR or PR if a run of consecutive assessments at that level or better spans at
@@ -327,5 +341,20 @@ mod tests {
             Some(Pd),
             "PR after progression does not count"
         );
+    }
+
+    #[test]
+    fn best_change_is_the_deepest_shrinkage_up_to_progression() {
+        // 50 mm baseline: 40 (−20 %), 30 (−40 %), then regrowth to 40 and 45 (PD
+        // +33 % over the 30 mm nadir), then a later 10 mm that comes after progression.
+        let scans = [(42.0, 40.0), (84.0, 30.0), (126.0, 40.0), (168.0, 10.0)];
+        let t = run(50.0, &scans, 1, Criteria::RECIST_1_1);
+        assert!(t.progressed());
+        let best = t.best_change_percent().unwrap();
+        assert!((best - -40.0).abs() < 1e-9, "{best}");
+        let fresh = run(50.0, &[], 1, Criteria::RECIST_1_1);
+        assert_eq!(fresh.best_change_percent(), None);
+        let grew = run(50.0, &[(42.0, 55.0)], 2, Criteria::RECIST_1_1);
+        assert!((grew.best_change_percent().unwrap() - 10.0).abs() < 1e-9);
     }
 }

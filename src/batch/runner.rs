@@ -1,0 +1,252 @@
+//! Runs a batch into a batch directory (`directory`): every run not yet done, `jobs`
+//! at a time, each through the same path as `oncolattice run`; a run that fails is
+//! recorded with its message and the batch goes on. A run's record in `done/` is
+//! written last, after its run directory is whole, so a batch killed at any moment and
+//! started again redoes exactly the runs that had not ended.
+
+use super::directory::{BatchDir, DoneRecord, Manifest, SummaryCounts, BATCH_COPY, LOCK_PREFIX};
+use super::row::{line_spans, RunRow, RunTiming, Status};
+use super::shard::Shard;
+use super::{Batch, RunSpec};
+use crate::engine::BackendChoice;
+use crate::output::run_lock::RunLock;
+use crate::output::{
+    error_text, run_scene, CancelFlag, Observer, Performance, RunError, RunOptions, Summary,
+};
+use crate::scene::Scene;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::time::Instant;
+
+#[derive(Debug, Clone)]
+pub struct BatchOptions {
+    pub out_dir: PathBuf,
+    pub backend: BackendChoice,
+    /// Runs at a time (≥ 1).
+    pub jobs: usize,
+    /// Go on in a directory started with a different batch file.
+    pub force: bool,
+    pub shard: Option<Shard>,
+    /// Plots and contact sheet per run (off by default in batches).
+    pub plots: bool,
+    pub cancel: Option<CancelFlag>,
+}
+
+/// Told what the batch does, on the calling thread.
+pub trait BatchObserver {
+    /// `runs` in this batch (or shard), of which `done` had already ended.
+    fn started(&mut self, _runs: usize, _done: usize) {}
+    /// A run began (`RunSpec::id`).
+    fn run_started(&mut self, _id: &str) {}
+    fn run_ended(&mut self, _row: &RunRow) {}
+}
+
+pub struct Quiet;
+impl BatchObserver for Quiet {}
+
+/// How a batch (or shard) ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchOutcome {
+    /// Runs in this batch or shard.
+    pub runs: usize,
+    /// Runs found done from an earlier invocation, and skipped.
+    pub skipped: usize,
+    /// Runs run now, and those of them that failed.
+    pub ran: usize,
+    pub failed_now: usize,
+    /// The whole batch's tally when summary.csv was written (every run ended; a shard
+    /// writes it only when it finishes last).
+    pub summary: Option<SummaryCounts>,
+    /// Stopped by the cancel flag: some runs have not ended.
+    pub interrupted: bool,
+}
+
+/// Runs `batch` as `opts` say. Bad input (the batch, the options, a directory started
+/// with another batch) is refused before any run starts.
+pub fn run_batch(
+    batch: &Batch,
+    opts: &BatchOptions,
+    observer: &mut dyn BatchObserver,
+) -> Result<BatchOutcome, RunError> {
+    if opts.jobs == 0 {
+        return Err(RunError::Option("--jobs must be at least 1".into()));
+    }
+    if opts.out_dir.as_os_str().is_empty() {
+        return Err(RunError::Option("--out must not be empty".into()));
+    }
+    let runs = batch.runs()?;
+    let manifest = Manifest::of(batch, &runs);
+    let dir = BatchDir::new(&opts.out_dir);
+    dir.start(batch, &manifest, opts.force)?;
+    let lock_name = match opts.shard {
+        Some(s) => format!("{LOCK_PREFIX}-{}-of-{}", s.index, s.count),
+        None => LOCK_PREFIX.to_string(),
+    };
+    let _lock = RunLock::acquire_named(&dir.root, &lock_name)?;
+
+    let mine: Vec<&RunSpec> = runs
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| opts.shard.is_none_or(|s| s.holds(*k)))
+        .map(|(_, r)| r)
+        .collect();
+    let pending: Vec<&RunSpec> = mine
+        .iter()
+        .copied()
+        .filter(|r| {
+            dir.done(&r.id, &manifest.runs_scene(&r.id))
+                .is_none_or(|d| d.row.status == Status::Failed)
+        })
+        .collect();
+    observer.started(mine.len(), mine.len() - pending.len());
+
+    let next = AtomicUsize::new(0);
+    let stop = opts.cancel.clone().unwrap_or_default();
+    let (tx, rx) = mpsc::channel::<Message>();
+    let mut ran = 0;
+    let mut failed_now = 0;
+    let mut first_error: Option<RunError> = None;
+    std::thread::scope(|scope| {
+        for _ in 0..opts.jobs.min(pending.len()) {
+            let tx = tx.clone();
+            let (next, pending, dir, stop) = (&next, &pending, &dir, &stop);
+            scope.spawn(move || loop {
+                if stop.is_cancelled() {
+                    break;
+                }
+                let k = next.fetch_add(1, Ordering::SeqCst);
+                let Some(spec) = pending.get(k) else { break };
+                let _ = tx.send(Message::Started(spec.id.clone()));
+                let ended = run_one(batch, dir, spec, opts, stop);
+                let _ = tx.send(Message::Ended(Box::new(ended)));
+            });
+        }
+        drop(tx);
+        for message in rx {
+            match message {
+                Message::Ended(ended) => match *ended {
+                    Ok(Some(row)) => {
+                        ran += 1;
+                        failed_now += usize::from(row.status == Status::Failed);
+                        observer.run_ended(&row);
+                    }
+                    Ok(None) => {}
+                    Err(e) => {
+                        // The batch directory itself cannot be written: stop.
+                        stop.cancel();
+                        first_error.get_or_insert(e);
+                    }
+                },
+                Message::Started(id) => observer.run_started(&id),
+            }
+        }
+    });
+    if let Some(e) = first_error {
+        return Err(e);
+    }
+    let interrupted = stop.is_cancelled();
+    let complete = manifest
+        .runs
+        .iter()
+        .all(|r| dir.done(&r.id, &r.scene).is_some());
+    let summary = if complete && !interrupted {
+        Some(dir.write_summary(&manifest)?)
+    } else {
+        None
+    };
+    Ok(BatchOutcome {
+        runs: mine.len(),
+        skipped: mine.len() - pending.len(),
+        ran,
+        failed_now,
+        summary,
+        interrupted,
+    })
+}
+
+/// A batch stopped by Ctrl-C (exit 130); the same command finishes it.
+#[derive(Debug, thiserror::Error)]
+#[error("interrupted: some runs did not end; run the same command again to finish them")]
+pub struct Interrupted;
+
+enum Message {
+    Started(String),
+    /// The run's row once its record is written; `None` when it was interrupted.
+    Ended(Box<Result<Option<RunRow>, RunError>>),
+}
+
+impl Manifest {
+    fn runs_scene(&self, id: &str) -> String {
+        self.runs
+            .iter()
+            .find(|r| r.id == id)
+            .map(|r| r.scene.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// Keeps the performance a run reports at its end.
+#[derive(Default)]
+struct Timing(Option<RunTiming>);
+
+impl Observer for Timing {
+    fn finished(&mut self, _summary: &Summary, performance: &Performance) {
+        self.0 = Some(RunTiming::from_performance(performance));
+    }
+}
+
+/// Runs one run into its directory and writes its record; `Ok(None)` when it was
+/// interrupted (no record: the next invocation redoes it).
+fn run_one(
+    batch: &Batch,
+    dir: &BatchDir,
+    spec: &RunSpec,
+    opts: &BatchOptions,
+    stop: &CancelFlag,
+) -> Result<Option<RunRow>, RunError> {
+    let wall = Instant::now();
+    let run_opts = RunOptions {
+        out_dir: Some(dir.run_dir(&spec.id)),
+        backend: opts.backend,
+        days: None,
+        // The directory of a run that did not end is this batch's to replace.
+        force: true,
+        snapshot_every_days: None,
+        cancel: Some(stop.clone()),
+        plots: opts.plots,
+    };
+    let mut timing = Timing::default();
+    let result = Scene::parse(&spec.scene_text, &batch.scene_file)
+        .map_err(RunError::from)
+        .and_then(|scene| {
+            run_scene(
+                scene,
+                &format!("{BATCH_COPY}#{}", spec.id),
+                &run_opts,
+                &mut timing,
+                wall,
+            )
+        });
+    let (row, lines) = match result {
+        Ok(summary) => (RunRow::finished(spec, &summary), line_spans(&summary)),
+        Err(RunError::Interrupted { .. }) => return Ok(None),
+        Err(e) => (
+            RunRow::failed(spec, error_text(&anyhow::Error::from(e))),
+            Vec::new(),
+        ),
+    };
+    let timing = timing.0.or(Some(RunTiming {
+        wall_seconds: wall.elapsed().as_secs_f64(),
+        ticks_per_s: 0.0,
+        device: String::new(),
+    }));
+    dir.write_done(&DoneRecord {
+        format: super::directory::FORMAT,
+        scene: super::directory::scene_hash(&spec.scene_text),
+        row: row.clone(),
+        lines,
+        timing,
+    })?;
+    Ok(Some(row))
+}
