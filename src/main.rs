@@ -76,12 +76,18 @@ enum Command {
 
 #[derive(clap::Args)]
 struct TrialArgs {
-    /// An `arm,time,event` CSV (header required; event 1 = progression or death, 0 =
-    /// censored).
+    /// A batch directory (`oncolattice batch … --out DIR`) whose arms to compare:
+    /// progression-free survival on the first line (censored at the end of the
+    /// simulation) and best overall responses.
+    #[arg(required_unless_present = "survival", conflicts_with = "survival")]
+    dir: Option<PathBuf>,
+    /// An `arm,time,event` CSV instead (header required; event 1 = progression or
+    /// death, 0 = censored).
     #[arg(long)]
-    survival: PathBuf,
+    survival: Option<PathBuf>,
     /// Directory for survival_curves.csv, survival_arms.csv, at_risk.csv, logrank.csv,
-    /// hazard_ratios.csv and trial.json [default: next to the CSV, FILE-trial/].
+    /// hazard_ratios.csv (responses.csv from a batch) and trial.json [default: DIR/trial,
+    /// or next to the CSV, FILE-trial/].
     #[arg(long)]
     out: Option<PathBuf>,
     /// Times at which to read each curve and count those at risk, comma-separated.
@@ -400,24 +406,38 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
 }
 
 fn trial(args: TrialArgs) -> anyhow::Result<()> {
-    use oncolattice::trial::{command, report::TrialOptions};
-    let out = args.out.unwrap_or_else(|| {
-        let stem = args
-            .survival
-            .file_stem()
-            .unwrap_or_default()
-            .to_string_lossy();
-        args.survival.with_file_name(format!("{stem}-trial"))
-    });
+    use oncolattice::trial::{batch_command, command, report::TrialOptions};
     let options = TrialOptions {
         conf_level: args.conf_level,
         at_risk_times: args.at_risk,
         reference_arm: args.reference,
         ..TrialOptions::default()
     };
-    let report = command::write_report(&args.survival, &out, &options)?;
+    let (Some(dir), None) = (&args.dir, &args.survival) else {
+        let survival = args.survival.unwrap_or_default();
+        let out = args.out.unwrap_or_else(|| {
+            let stem = survival.file_stem().unwrap_or_default().to_string_lossy();
+            survival.with_file_name(format!("{stem}-trial"))
+        });
+        let report = command::write_report(&survival, &out, &options)?;
+        print!("{}", command::summary_text(&report));
+        eprintln!("wrote {} files to {}", command::FILES.len(), out.display());
+        return Ok(());
+    };
+    let input = oncolattice::batch::trial_input::read(dir)?;
+    let out = args.out.unwrap_or_else(|| dir.join("trial"));
+    let (report, files) = batch_command::write(&input.arms, &input.responses, &out, &options)?;
     print!("{}", command::summary_text(&report));
-    eprintln!("wrote {} files to {}", command::FILES.len(), out.display());
+    for (arm, n) in input.not_evaluable.iter().filter(|(_, n)| *n > 0) {
+        println!("{arm}: {n} patient(s) not evaluable for response (left out of the rates)");
+    }
+    if let Some(first) = input.failed_runs.first() {
+        eprintln!(
+            "warning: {} failed run(s) left out (first: {first}; see summary.csv)",
+            input.failed_runs.len()
+        );
+    }
+    eprintln!("wrote {} files to {}", files.len(), out.display());
     Ok(())
 }
 

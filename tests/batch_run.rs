@@ -337,3 +337,77 @@ fn bad_options_are_refused_before_anything_is_written() {
     assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
     assert!(text(&o.stderr).contains("is not a batch directory"));
 }
+
+#[test]
+fn a_trial_of_a_batch_directory_is_the_trial_of_its_summary() {
+    let (tmp, summary) = reference();
+    let dir = tmp.path().join("b");
+    let out = tmp.path().join("trial-of-dir");
+    let o = Command::new(BIN)
+        .arg("trial")
+        .arg(&dir)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let said = text(&o.stdout);
+    assert!(
+        said.contains("daily: n 3,") && said.contains("alternate-day: n 3,"),
+        "{said}"
+    );
+    // The same statistics from summary.csv's arm, pfs_days and progressed columns.
+    let lines: Vec<&str> = summary.lines().collect();
+    let mut csv = String::from("arm,time,event\n");
+    for row in &lines[1..] {
+        csv += &format!(
+            "{},{},{}\n",
+            column(lines[0], row, "arm"),
+            column(lines[0], row, "pfs_days"),
+            column(lines[0], row, "progressed")
+        );
+    }
+    let file = tmp.path().join("pfs.csv");
+    std::fs::write(&file, csv).unwrap();
+    let from_csv = tmp.path().join("trial-of-csv");
+    let o = Command::new(BIN)
+        .args(["trial", "--survival"])
+        .arg(&file)
+        .arg("--out")
+        .arg(&from_csv)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    for f in [
+        "survival_curves.csv",
+        "survival_arms.csv",
+        "logrank.csv",
+        "hazard_ratios.csv",
+    ] {
+        assert_eq!(
+            std::fs::read_to_string(out.join(f)).unwrap(),
+            std::fs::read_to_string(from_csv.join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    // Response rates: every patient's best response, counted per arm.
+    let responses = std::fs::read_to_string(out.join("responses.csv")).unwrap();
+    for arm in ["daily", "alternate-day"] {
+        let counted: Vec<&str> = lines[1..]
+            .iter()
+            .filter(|r| column(lines[0], r, "arm") == arm)
+            .map(|r| column(lines[0], r, "best_response"))
+            .collect();
+        let pd = counted.iter().filter(|r| **r == "PD").count();
+        let row = responses
+            .lines()
+            .find(|l| l.starts_with(&format!("{arm},")))
+            .unwrap();
+        let cells: Vec<&str> = row.split(',').collect();
+        assert_eq!(
+            cells[1],
+            counted.iter().filter(|r| !r.is_empty()).count().to_string()
+        );
+        assert_eq!(cells[5], pd.to_string(), "{row}");
+    }
+}

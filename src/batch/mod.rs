@@ -21,6 +21,7 @@ pub mod runner;
 mod seed;
 pub mod shard;
 pub mod slurm;
+pub mod trial_input;
 mod validate;
 
 use crate::scene::{Scene, SceneError};

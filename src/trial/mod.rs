@@ -22,6 +22,7 @@
 //! model that cannot be fitted are [`TrialError`]s; quantities that do not exist for the
 //! data (a median the curve never reaches, a band at a survival of 0) are `None`.
 
+pub mod batch_command;
 pub mod command;
 pub mod cox;
 pub mod distributions;

@@ -1,0 +1,100 @@
+//! What `oncolattice trial DIR` reads from a batch directory: per arm, every finished
+//! run's progression-free survival on its first line of therapy (from its baseline
+//! scan to RECIST progression, censored at the end of the simulation) and its best
+//! overall response; runs that failed are left out and counted.
+
+use super::directory::{BatchDir, DoneRecord, MANIFEST};
+use super::row::Status;
+use crate::output::RunError;
+use crate::trial::{Arm, BestResponse, SurvivalRecord};
+use std::path::Path;
+
+#[derive(Debug, Clone)]
+pub struct TrialInput {
+    /// Arms in batch order, each with its patients in batch order.
+    pub arms: Vec<Arm>,
+    /// Best overall responses per arm, of the patients who had one.
+    pub responses: Vec<(String, Vec<BestResponse>)>,
+    /// Patients per arm whose response could not be evaluated (no confirmed response,
+    /// no stable disease long enough and no progression by the end).
+    pub not_evaluable: Vec<(String, usize)>,
+    pub failed_runs: Vec<String>,
+    /// Every finished run's record, in batch order (the waterfall and swimmer plots).
+    pub records: Vec<DoneRecord>,
+}
+
+pub fn read(dir: &Path) -> Result<TrialInput, RunError> {
+    let batch_dir = BatchDir::new(dir);
+    let Some(manifest) = batch_dir.manifest()? else {
+        return Err(RunError::Option(format!(
+            "{} is not a batch directory (no {MANIFEST}); for an arm,time,event CSV use \
+             `oncolattice trial --survival FILE.csv`",
+            dir.display()
+        )));
+    };
+    let mut input = TrialInput {
+        arms: Vec::new(),
+        responses: Vec::new(),
+        not_evaluable: Vec::new(),
+        failed_runs: Vec::new(),
+        records: Vec::new(),
+    };
+    let mut missing = Vec::new();
+    for run in &manifest.runs {
+        let Some(record) = batch_dir.done(&run.id, &run.scene) else {
+            missing.push(run.id.clone());
+            continue;
+        };
+        let row = &record.row;
+        if row.status == Status::Failed {
+            input.failed_runs.push(row.run.clone());
+            continue;
+        }
+        let (Some(time), Some(progressed)) = (row.pfs_days, row.progressed) else {
+            return Err(RunError::Option(format!(
+                "run {} of {} has no line of therapy with scans, so no progression-free \
+                 survival: a trial needs a [therapy] with scan_every_days",
+                row.run,
+                dir.display()
+            )));
+        };
+        let k = match input.arms.iter().position(|a| a.name == row.arm) {
+            Some(k) => k,
+            None => {
+                input.arms.push(Arm::new(row.arm.clone(), Vec::new()));
+                input.responses.push((row.arm.clone(), Vec::new()));
+                input.not_evaluable.push((row.arm.clone(), 0));
+                input.arms.len() - 1
+            }
+        };
+        input.arms[k].records.push(SurvivalRecord {
+            time,
+            event: progressed,
+        });
+        match row
+            .best_response
+            .as_deref()
+            .and_then(BestResponse::from_code)
+        {
+            Some(r) => input.responses[k].1.push(r),
+            None => input.not_evaluable[k].1 += 1,
+        }
+        input.records.push(record);
+    }
+    if let Some(first) = missing.first() {
+        return Err(RunError::Option(format!(
+            "{} of {} runs in {} have not ended (first: {first}); finish the batch (or merge \
+             its shards) first",
+            missing.len(),
+            manifest.runs.len(),
+            dir.display()
+        )));
+    }
+    if input.arms.is_empty() {
+        return Err(RunError::Option(format!(
+            "every run in {} failed; there is nothing to analyse",
+            dir.display()
+        )));
+    }
+    Ok(input)
+}
