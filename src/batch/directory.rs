@@ -38,7 +38,8 @@ pub(crate) const FORMAT: u32 = 1;
 pub struct ManifestRun {
     pub id: String,
     pub seed: u64,
-    /// FNV-1a of the run's scene text, in hex.
+    /// The run's fingerprint (`RunSpec::fingerprint`: its scene, and its source's for
+    /// a branch), in hex.
     pub scene: String,
 }
 
@@ -79,7 +80,7 @@ impl Manifest {
                 .map(|r| ManifestRun {
                     id: r.id.clone(),
                     seed: r.seed,
-                    scene: scene_hash(&r.scene_text),
+                    scene: r.fingerprint.clone(),
                 })
                 .collect(),
         }

@@ -40,6 +40,9 @@ fn yes() -> bool {
 #[serde(deny_unknown_fields)]
 pub struct ArmFile {
     pub name: String,
+    /// Another arm whose runs this one continues from the scan at which the last line
+    /// both share failed, with the later lines this arm sets.
+    pub branch_from: Option<String>,
     /// Scene keys (dotted, `name[i]` for array entries) and their values in this arm.
     #[serde(default)]
     pub set: BTreeMap<String, toml::Value>,

@@ -9,6 +9,7 @@
 //! from its position, so adding an arm or an axis value reseeds no other run and any
 //! run can be re-run alone.
 
+mod branch;
 pub mod directory;
 mod distributions;
 mod error;
@@ -36,6 +37,8 @@ pub const BASE_ARM: &str = "base";
 pub struct Arm {
     pub name: String,
     pub set: Vec<(String, Value)>,
+    /// The arm whose runs this one branches from (`branch`).
+    pub branch_from: Option<String>,
 }
 
 /// A grid axis: every run takes each of its values in turn.
@@ -103,6 +106,13 @@ pub struct RunSpec {
     pub values: Vec<(String, Value)>,
     /// The scene the run runs: the base scene with its keys set, `seed` and `name`.
     pub scene_text: String,
+    /// A branch arm's run: the run it continues, and from which line on it differs.
+    pub branch: Option<branch::BranchOf>,
+    /// Source runs of a branch: write a snapshot every this many ticks (each scan's).
+    pub snapshot_every_ticks: Option<u64>,
+    /// A hash of what the run computes (its scene, and its source's when a branch):
+    /// a finished run's record counts only while this is unchanged.
+    pub fingerprint: String,
 }
 
 impl Batch {
@@ -213,6 +223,7 @@ impl Batch {
                 }
             }
         }
+        branch::link(self, &mut out)?;
         Ok(out)
     }
 
@@ -263,6 +274,7 @@ impl Batch {
         }
         let scene_text = self.scene_for(arm, &values, &id, seed)?;
         Ok(RunSpec {
+            fingerprint: directory::scene_hash(&scene_text),
             id,
             arm: arm.name.clone(),
             grid_point,
@@ -272,6 +284,8 @@ impl Batch {
             seed,
             values,
             scene_text,
+            branch: None,
+            snapshot_every_ticks: None,
         })
     }
 

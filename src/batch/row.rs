@@ -35,6 +35,9 @@ pub struct LineSpan {
     /// The day treatment moved on, or the end of the simulation for the last line.
     pub ended_day: f64,
     pub progressed_day: Option<f64>,
+    /// The day the line was given up for progression, if it was.
+    #[serde(default)]
+    pub failed_day: Option<f64>,
     /// RECIST abbreviation (CR, PR, SD, PD) of the best overall response.
     pub best_response: Option<String>,
 }
@@ -258,6 +261,7 @@ pub fn line_spans(summary: &Summary) -> Vec<LineSpan> {
                 .get(k + 1)
                 .map_or(summary.simulated_days, |next| next.started_day),
             progressed_day: l.progressed_day,
+            failed_day: l.failed_day,
             best_response: l.best_response.map(|r| r.abbrev().to_string()),
         })
         .collect()
@@ -295,6 +299,9 @@ mod tests {
                     seed: 7,
                     values: vec![],
                     scene_text: String::new(),
+                    branch: None,
+                    snapshot_every_ticks: None,
+                    fingerprint: String::new(),
                 },
                 "oxygen went \"NaN\", at tick 3".into(),
             )

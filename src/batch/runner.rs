@@ -4,12 +4,14 @@
 //! written last, after its run directory is whole, so a batch killed at any moment and
 //! started again redoes exactly the runs that had not ended.
 
+use super::branch::BranchOf;
 use super::directory::{BatchDir, DoneRecord, Manifest, SummaryCounts, BATCH_COPY, LOCK_PREFIX};
 use super::row::{line_spans, RunRow, RunTiming, Status};
 use super::shard::Shard;
 use super::{Batch, RunSpec};
 use crate::engine::BackendChoice;
 use crate::output::run_lock::RunLock;
+use crate::output::snapshot::{self, branch::run_branch, SNAPSHOTS};
 use crate::output::{
     error_text, run_scene, CancelFlag, Observer, Performance, RunError, RunOptions, Summary,
 };
@@ -85,63 +87,79 @@ pub fn run_batch(
     };
     let _lock = RunLock::acquire_named(&dir.root, &lock_name)?;
 
+    // A branch run goes with its source run (it needs the source's snapshots).
+    let position = |k: usize| {
+        runs[k]
+            .branch
+            .as_ref()
+            .and_then(|b| runs.iter().position(|r| r.id == b.source))
+            .unwrap_or(k)
+    };
     let mine: Vec<&RunSpec> = runs
         .iter()
         .enumerate()
-        .filter(|(k, _)| opts.shard.is_none_or(|s| s.holds(*k)))
+        .filter(|(k, _)| opts.shard.is_none_or(|s| s.holds(position(*k))))
         .map(|(_, r)| r)
         .collect();
     let pending: Vec<&RunSpec> = mine
         .iter()
         .copied()
         .filter(|r| {
-            dir.done(&r.id, &manifest.runs_scene(&r.id))
+            dir.done(&r.id, &r.fingerprint)
                 .is_none_or(|d| d.row.status == Status::Failed)
         })
         .collect();
     observer.started(mine.len(), mine.len() - pending.len());
 
-    let next = AtomicUsize::new(0);
     let stop = opts.cancel.clone().unwrap_or_default();
-    let (tx, rx) = mpsc::channel::<Message>();
     let mut ran = 0;
     let mut failed_now = 0;
     let mut first_error: Option<RunError> = None;
-    std::thread::scope(|scope| {
-        for _ in 0..opts.jobs.min(pending.len()) {
-            let tx = tx.clone();
-            let (next, pending, dir, stop) = (&next, &pending, &dir, &stop);
-            scope.spawn(move || loop {
-                if stop.is_cancelled() {
-                    break;
-                }
-                let k = next.fetch_add(1, Ordering::SeqCst);
-                let Some(spec) = pending.get(k) else { break };
-                let _ = tx.send(Message::Started(spec.id.clone()));
-                let ended = run_one(batch, dir, spec, opts, stop);
-                let _ = tx.send(Message::Ended(Box::new(ended)));
-            });
+    // Branch runs after every source run has ended.
+    let (sources, branches): (Vec<&RunSpec>, Vec<&RunSpec>) =
+        pending.iter().partition(|r| r.branch.is_none());
+    for pending in [sources, branches] {
+        if stop.is_cancelled() {
+            break;
         }
-        drop(tx);
-        for message in rx {
-            match message {
-                Message::Ended(ended) => match *ended {
-                    Ok(Some(row)) => {
-                        ran += 1;
-                        failed_now += usize::from(row.status == Status::Failed);
-                        observer.run_ended(&row);
+        let next = AtomicUsize::new(0);
+        let (tx, rx) = mpsc::channel::<Message>();
+        std::thread::scope(|scope| {
+            for _ in 0..opts.jobs.min(pending.len()) {
+                let tx = tx.clone();
+                let (next, pending, dir, stop) = (&next, &pending, &dir, &stop);
+                scope.spawn(move || loop {
+                    if stop.is_cancelled() {
+                        break;
                     }
-                    Ok(None) => {}
-                    Err(e) => {
-                        // The batch directory itself cannot be written: stop.
-                        stop.cancel();
-                        first_error.get_or_insert(e);
-                    }
-                },
-                Message::Started(id) => observer.run_started(&id),
+                    let k = next.fetch_add(1, Ordering::SeqCst);
+                    let Some(spec) = pending.get(k) else { break };
+                    let _ = tx.send(Message::Started(spec.id.clone()));
+                    let ended = run_one(batch, dir, spec, opts, stop);
+                    let _ = tx.send(Message::Ended(Box::new(ended)));
+                });
             }
-        }
-    });
+            drop(tx);
+            for message in rx {
+                match message {
+                    Message::Ended(ended) => match *ended {
+                        Ok(Some(row)) => {
+                            ran += 1;
+                            failed_now += usize::from(row.status == Status::Failed);
+                            observer.run_ended(&row);
+                        }
+                        Ok(None) => {}
+                        Err(e) => {
+                            // The batch directory itself cannot be written: stop.
+                            stop.cancel();
+                            first_error.get_or_insert(e);
+                        }
+                    },
+                    Message::Started(id) => observer.run_started(&id),
+                }
+            }
+        });
+    }
     if let Some(e) = first_error {
         return Err(e);
     }
@@ -150,6 +168,7 @@ pub fn run_batch(
         .runs
         .iter()
         .all(|r| dir.done(&r.id, &r.scene).is_some());
+
     let summary = if complete && !interrupted {
         Some(dir.write_summary(&manifest)?)
     } else {
@@ -174,16 +193,6 @@ enum Message {
     Started(String),
     /// The run's row once its record is written; `None` when it was interrupted.
     Ended(Box<Result<Option<RunRow>, RunError>>),
-}
-
-impl Manifest {
-    fn runs_scene(&self, id: &str) -> String {
-        self.runs
-            .iter()
-            .find(|r| r.id == id)
-            .map(|r| r.scene.clone())
-            .unwrap_or_default()
-    }
 }
 
 /// Keeps the performance a run reports at its end.
@@ -217,16 +226,24 @@ fn run_one(
         plots: opts.plots,
     };
     let mut timing = Timing::default();
+    let scene_file = format!("{BATCH_COPY}#{}", spec.id);
     let result = Scene::parse(&spec.scene_text, &batch.scene_file)
         .map_err(RunError::from)
-        .and_then(|scene| {
-            run_scene(
-                scene,
-                &format!("{BATCH_COPY}#{}", spec.id),
-                &run_opts,
-                &mut timing,
-                wall,
-            )
+        .and_then(|scene| match &spec.branch {
+            Some(b) => {
+                let snapshot = branch_point(dir, b, &scene)?;
+                run_branch(&snapshot, scene, &scene_file, &run_opts, &mut timing)
+            }
+            None => {
+                let every = spec
+                    .snapshot_every_ticks
+                    .map(|t| t as f64 * scene.time.tick_h / 24.0);
+                let run_opts = RunOptions {
+                    snapshot_every_days: every,
+                    ..run_opts.clone()
+                };
+                run_scene(scene, &scene_file, &run_opts, &mut timing, wall)
+            }
         });
     let (row, lines) = match result {
         Ok(summary) => (RunRow::finished(spec, &summary), line_spans(&summary)),
@@ -243,10 +260,44 @@ fn run_one(
     }));
     dir.write_done(&DoneRecord {
         format: super::directory::FORMAT,
-        scene: super::directory::scene_hash(&spec.scene_text),
+        scene: spec.fingerprint.clone(),
         row: row.clone(),
         lines,
         timing,
     })?;
     Ok(Some(row))
+}
+
+/// The source run's snapshot a branch starts from: the one before the scan at which
+/// the source's line `first_new_line - 1` failed, or the source's last when that line
+/// never failed.
+fn branch_point(dir: &BatchDir, b: &BranchOf, scene: &Scene) -> Result<PathBuf, RunError> {
+    let source = dir.run_dir(&b.source);
+    let failed = |why: &str| RunError::Resume(format!("its source run {} {why}", b.source));
+    let record = std::fs::read_to_string(dir.done_path(&b.source))
+        .ok()
+        .and_then(|t| serde_json::from_str::<DoneRecord>(&t).ok())
+        .ok_or_else(|| failed("has not ended"))?;
+    if record.row.status == Status::Failed {
+        return Err(failed("failed"));
+    }
+    let failed_day = record
+        .lines
+        .get(b.first_new_line - 1)
+        .and_then(|l| l.failed_day);
+    match failed_day {
+        Some(day) => {
+            let tick = (day * 24.0 / scene.time.tick_h).round() as u64;
+            let path = source.join(SNAPSHOTS).join(snapshot::file_name(tick));
+            if path.is_file() {
+                Ok(path)
+            } else {
+                Err(failed(&format!(
+                    "has no snapshot at tick {tick}, the scan at which line {} failed",
+                    b.first_new_line
+                )))
+            }
+        }
+        None => Ok(snapshot::locate(&source)?),
+    }
 }

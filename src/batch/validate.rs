@@ -150,6 +150,7 @@ fn arms(f: &BatchFile, text: &str, path: &Path) -> Result<Vec<Arm>, SceneError> 
         return Ok(vec![Arm {
             name: BASE_ARM.into(),
             set: Vec::new(),
+            branch_from: None,
         }]);
     }
     let mut out: Vec<Arm> = Vec::new();
@@ -174,9 +175,38 @@ fn arms(f: &BatchFile, text: &str, path: &Path) -> Result<Vec<Arm>, SceneError> 
                 format!("{:?} names two arms", a.name),
             ));
         }
+        if let Some(from) = &a.branch_from {
+            let key = format!("arms[{i}].branch_from");
+            let Some(source) = out.iter().find(|o| &o.name == from) else {
+                return Err(at_key(
+                    path,
+                    text,
+                    &key,
+                    format!("{from:?} is not an arm listed before this one"),
+                ));
+            };
+            if source.branch_from.is_some() {
+                return Err(at_key(
+                    path,
+                    text,
+                    &key,
+                    format!("{from:?} is itself a branch; branch from the arm it starts from"),
+                ));
+            }
+            if !f.common_random_numbers {
+                return Err(at_key(
+                    path,
+                    text,
+                    &key,
+                    "a branch continues its source run's tumour, so it needs \
+                     common_random_numbers = true (the source's seed)",
+                ));
+            }
+        }
         out.push(Arm {
             name: a.name.clone(),
             set: a.set.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            branch_from: a.branch_from.clone(),
         });
     }
     Ok(out)

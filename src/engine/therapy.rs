@@ -133,6 +133,37 @@ impl TherapyHost {
         }))
     }
 
+    /// This state under `scene`'s therapy, which may differ only in the lines not yet
+    /// begun (`ProtocolState::with_later_lines`); the drugs and the patient must be the
+    /// same.
+    pub fn with_later_lines(&self, scene: &Scene) -> Result<TherapyHost, String> {
+        let fresh = TherapyHost::new(scene)
+            .map_err(|e| e.to_string())?
+            .ok_or("the scene has no therapy")?;
+        if self.names != fresh.names || self.patient != fresh.patient {
+            return Err("the drugs or the patient differ".into());
+        }
+        let models_agree = self
+            .drugs
+            .iter()
+            .zip(&fresh.drugs)
+            .all(|(a, b)| match (a, b) {
+                (None, None) => true,
+                (Some(a), Some(b)) => a.model() == b.model(),
+                _ => false,
+            });
+        if !models_agree || self.tick_h.to_bits() != fresh.tick_h.to_bits() {
+            return Err("the drugs' pharmacokinetics or the tick length differ".into());
+        }
+        Ok(TherapyHost {
+            protocol: self
+                .protocol
+                .with_later_lines(fresh.protocol.protocol().clone())?,
+            lines: fresh.lines,
+            ..self.clone()
+        })
+    }
+
     /// Whether this state, read from a snapshot taken at `tick`, belongs to `scene`:
     /// its drugs, patient, lines, protocol and tick length, a current line among the
     /// lines, and pharmacokinetics advanced to the tick with finite amounts. The

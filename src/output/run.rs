@@ -377,6 +377,32 @@ impl Writer {
         w
     }
 
+    /// A writer for a branch of the run `snap` belongs to: its history up to the
+    /// snapshot, then `scene` (whose therapy differs in lines not yet begun), with no
+    /// snapshots but the final one, as a run of `scene` from tick 0 would have.
+    pub(crate) fn branched(
+        out_dir: PathBuf,
+        snap: &snapshot::Snapshot,
+        scene: Scene,
+        scene_file: String,
+        backend: BackendRecord,
+        cancel: Option<CancelFlag>,
+        plots: bool,
+    ) -> Writer {
+        let mut w = Writer::resumed(out_dir, snap, backend, cancel);
+        w.scene_toml = scene.to_resolved_toml();
+        w.timeseries = Timeseries::new(w.out_dir.join(TIMESERIES), &scene);
+        w.frame_every = scene.frame_every_ticks();
+        w.scene = scene;
+        w.scene_file = scene_file;
+        w.snapshot_every = None;
+        w.snapshot_every_days = None;
+        w.snapshots.clear();
+        w.last_snapshot_tick = None;
+        w.plots = plots;
+        w
+    }
+
     fn cancelled(&self) -> bool {
         self.cancel.as_ref().is_some_and(CancelFlag::is_cancelled)
     }

@@ -159,6 +159,36 @@ impl ProtocolState {
         &self.protocol
     }
 
+    /// This state under `protocol`, which may differ from this one only in the lines
+    /// not yet begun (after the current one; any line before the baseline scan): what
+    /// has happened so far is then the same under either, so the run goes on exactly
+    /// as if it had started with `protocol` (a "what would have worked" branch).
+    pub fn with_later_lines(&self, protocol: Protocol) -> Result<ProtocolState, String> {
+        let begun = self.records.len();
+        let rest = |p: &Protocol| Protocol {
+            lines: Vec::new(),
+            ..p.clone()
+        };
+        if rest(&protocol) != rest(&self.protocol) {
+            return Err(
+                "the scans, response criteria, holidays or adaptive rule differ; only the lines                  not yet begun may"
+                    .into(),
+            );
+        }
+        if protocol.lines.len() < begun || protocol.lines[..begun] != self.protocol.lines[..begun] {
+            return Err(format!(
+                "line(s) 1 to {begun} have begun, so they must stay as they were; only later                  lines may change"
+            ));
+        }
+        protocol
+            .validate_for_tick(self.tick_h)
+            .map_err(|e| e.to_string())?;
+        Ok(ProtocolState {
+            protocol,
+            ..self.clone()
+        })
+    }
+
     pub fn tick_h(&self) -> f64 {
         self.tick_h
     }

@@ -10,6 +10,7 @@
 //! `header`, the site arrays `sites`, the census history `census_record`; `v1` reads
 //! format 1, `read` checks a file whole.
 
+pub mod branch;
 pub mod census_record;
 pub mod codec;
 mod header;

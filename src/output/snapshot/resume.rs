@@ -237,6 +237,33 @@ fn roll_back(dir: &Path, snap: &Snapshot) -> Result<(), RunError> {
     Ok(())
 }
 
+/// Copies the frames the snapshot's header records from the run directory `origin`
+/// into `dir`, each checked against its recorded CRC; returns how many were not found.
+pub(super) fn copy_frames(
+    origin: Option<&Path>,
+    snap: &Snapshot,
+    dir: &Path,
+) -> Result<usize, RunError> {
+    let run = &snap.header.run;
+    let frames_dir = dir.join(FRAMES);
+    if run.frame_every_ticks.is_some() {
+        std::fs::create_dir_all(&frames_dir).map_err(RunError::io(&frames_dir))?;
+    }
+    let mut missing = 0;
+    for (i, &crc) in run.frames_crc32.iter().enumerate() {
+        let found = origin.and_then(|o| {
+            let src = frames::path(&o.join(FRAMES), i as u32);
+            let bytes = std::fs::read(&src).ok()?;
+            (crc32fast::hash(&bytes) == crc).then_some(src)
+        });
+        match found {
+            Some(src) => copy_atomic(&src, &frames::path(&frames_dir, i as u32))?,
+            None => missing += 1,
+        }
+    }
+    Ok(missing)
+}
+
 /// Copies `from` to `to` through a temporary name.
 fn copy_atomic(from: &Path, to: &Path) -> Result<(), RunError> {
     crate::output::atomic::copy(from, to)?;
@@ -261,22 +288,7 @@ fn copy_history(
         snapshot_path,
         &snapshots.join(super::file_name(snap.header.tick)),
     )?;
-    let frames_dir = dir.join(FRAMES);
-    if run.frame_every_ticks.is_some() {
-        std::fs::create_dir_all(&frames_dir).map_err(RunError::io(&frames_dir))?;
-    }
-    let mut missing_frames = 0;
-    for (i, &crc) in run.frames_crc32.iter().enumerate() {
-        let found = origin.and_then(|o| {
-            let src = frames::path(&o.join(FRAMES), i as u32);
-            let bytes = std::fs::read(&src).ok()?;
-            (crc32fast::hash(&bytes) == crc).then_some(src)
-        });
-        match found {
-            Some(src) => copy_atomic(&src, &frames::path(&frames_dir, i as u32))?,
-            None => missing_frames += 1,
-        }
-    }
+    let missing_frames = copy_frames(origin, snap, dir)?;
     let mut missing_snapshots = 0;
     for rec in &run.snapshots {
         let name = super::file_name(rec.tick);
