@@ -184,6 +184,15 @@ fn plots_are_deterministic_and_svg_is_text() {
     assert_eq!(s1, plot::svg(stack, (480, 400)).unwrap());
     assert!(s1.starts_with("<svg") && s1.contains("<text") && s1.contains("<polyline"));
     assert!(s1.contains("perfusion and hypoxia"));
+    // SVG text names the font PNG text is drawn in, first.
+    assert!(s1.contains(r#"font-family="DejaVu Sans, "#));
+    assert!(!s1.contains(r#"font-family="sans-serif""#));
+    // PNG text is anti-aliased: greys between the black ticks' labels and white.
+    let greys = a
+        .pixels()
+        .filter(|p| p.0[0] == p.0[1] && p.0[1] == p.0[2] && (40..200).contains(&p.0[0]))
+        .count();
+    assert!(greys > 200, "{greys} grey pixels");
 }
 
 #[test]

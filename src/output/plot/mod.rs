@@ -14,7 +14,7 @@
 //! responses (a non-empty `scan_response` cell) marked, on every chart, when those
 //! columns exist; without them nothing is drawn in their place.
 //!
-//! Text is set in the renderer's bitmap font (PNG) or as SVG text, so no system fonts
+//! Text is set in the renderer's embedded font (PNG) or as SVG text, so no system fonts
 //! are needed and the same CSV gives the same bytes.
 
 pub mod backend;

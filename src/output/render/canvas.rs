@@ -1,5 +1,6 @@
 //! Pixel drawing on an RGB image: rectangles, blended boxes, lines of text. Integer
-//! arithmetic only, clipped to the image, so drawing is exact and repeatable.
+//! arithmetic only (text coverage comes from `font`), clipped to the image, so drawing
+//! is exact and repeatable.
 
 use super::font;
 use image::RgbImage;
@@ -70,9 +71,9 @@ pub fn outline(img: &mut RgbImage, r: Rect, c: Rgb) {
     fill(img, Rect::new(r.right() - 1, r.y, 1, r.h), c);
 }
 
-/// Draws `text` with its top-left corner at (x, y).
-pub fn text(img: &mut RgbImage, x: i32, y: i32, s: &str, scale: u32, c: Rgb) {
-    font::for_each_pixel(s, scale, |dx, dy| put(img, x + dx, y + dy, c));
+/// Draws `text` at `size` (em, pixels) with the top-left corner of its line at (x, y).
+pub fn text(img: &mut RgbImage, x: i32, y: i32, s: &str, size: f32, c: Rgb) {
+    font::draw(img, x, y, s, size, c);
 }
 
 /// Copies `src` into `img` with its top-left corner at (x, y), clipped.

@@ -14,6 +14,8 @@ pub const MAX_FRAMES: usize = 48;
 pub const THUMB: u32 = 200;
 const BACKGROUND: Rgb = [250, 250, 252];
 const INK: Rgb = [30, 30, 40];
+/// Size (em, pixels) of the thumbnails' labels.
+const LABEL_SIZE: f32 = 12.0;
 
 /// Which of `n` frames the sheet shows.
 pub fn pick(n: usize) -> Vec<usize> {
@@ -76,11 +78,11 @@ pub fn sheet(frames: &[(std::path::PathBuf, String)]) -> Result<RgbImage, Render
         .map(|(t, _)| t.height())
         .max()
         .unwrap_or(THUMB);
-    let (gap, lh) = (8u32, text_height(1) + 4);
+    let (gap, lh) = (8u32, text_height(LABEL_SIZE) + 4);
     let cw = tw.max(
         thumbs
             .iter()
-            .map(|(_, l)| text_width(l, 1))
+            .map(|(_, l)| text_width(l, LABEL_SIZE))
             .max()
             .unwrap_or(0),
     );
@@ -99,7 +101,7 @@ pub fn sheet(frames: &[(std::path::PathBuf, String)]) -> Result<RgbImage, Render
             INK,
         );
         canvas::blit(&mut img, t, x, y);
-        text(&mut img, x, y + th as i32 + 3, label, 1, INK);
+        text(&mut img, x, y + th as i32 + 2, label, LABEL_SIZE, INK);
     }
     Ok(img)
 }

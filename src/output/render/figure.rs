@@ -63,12 +63,14 @@ pub fn draw_plane(img: &mut RgbImage, plane: &RgbImage, map: Rect) {
     }
 }
 
-/// Text scale for a cell: 1 below 480 px on the shorter side, 2 up to 1200, then 3.
-pub fn text_scale(cell: Rect) -> u32 {
+/// Text size (em, pixels) for a cell, by its shorter side: 10 px below 240 px, 13
+/// below 480, 17 below 1200, then 24.
+pub fn text_size(cell: Rect) -> f32 {
     match cell.w.min(cell.h) {
-        0..480 => 1,
-        480..1200 => 2,
-        _ => 3,
+        0..240 => 10.0,
+        240..480 => 13.0,
+        480..1200 => 17.0,
+        _ => 24.0,
     }
 }
 
@@ -103,21 +105,29 @@ pub struct Overlay<'a> {
 }
 
 struct Metrics {
-    s: u32,
+    /// Text size (em, pixels).
+    s: f32,
     pad: i32,
     margin: i32,
+    /// Line height.
     th: i32,
     gap: i32,
+    /// Scale bar thickness.
+    bar: i32,
 }
 
 impl Metrics {
-    fn new(s: u32) -> Metrics {
+    /// Spacing in eighths of a line, as it was with the 8-pixel bitmap font.
+    fn new(s: f32) -> Metrics {
+        let th = text_height(s) as i32;
+        let eighths = |k: i32| ((k * th + 4) / 8).max(1);
         Metrics {
             s,
-            pad: 3 * s as i32,
-            margin: 4 * s as i32,
-            th: text_height(s) as i32,
-            gap: 3 * s as i32,
+            pad: eighths(3),
+            margin: eighths(4),
+            th,
+            gap: eighths(3),
+            bar: eighths(2),
         }
     }
 }
@@ -131,7 +141,7 @@ pub fn draw_overlays(img: &mut RgbImage, cell: Rect, map: Rect, o: &Overlay) {
     if cell.w.min(cell.h) < MIN_OVERLAY_SIDE {
         return;
     }
-    let m = Metrics::new(text_scale(cell));
+    let m = Metrics::new(text_size(cell));
     // Title and time, top left.
     let lines: Vec<&str> = [o.title, o.time]
         .into_iter()
@@ -165,7 +175,7 @@ pub fn draw_overlays(img: &mut RgbImage, cell: Rect, map: Rect, o: &Overlay) {
         if um > 0.0 && px >= 4 {
             let label = length_label(um);
             let lw = text_width(&label, m.s) as i32;
-            let bar_h = 2 * m.s as i32;
+            let bar_h = m.bar;
             let w = px.max(lw) + 2 * m.pad;
             let h = m.th + m.gap + bar_h + 2 * m.pad;
             let r = Rect::new(

@@ -6,7 +6,7 @@
 //! - `view`: slices and projections of 3D lattices;
 //! - `volume`, `volume_gpu`: the ray-marched volume view (CPU path and WGSL kernel);
 //! - `figure`: panels side by side with legend, colour bar, scale bar and time;
-//! - `font`, `canvas`: an 8 × 8 bitmap font and integer pixel drawing;
+//! - `font`, `canvas`: text in the embedded DejaVu Sans and integer pixel drawing;
 //! - `contact`: the contact sheet of a run's frames;
 //! - `input`: what to render, from a run directory.
 //!
