@@ -55,7 +55,7 @@ enum Command {
     },
     /// Survival statistics of an `arm,time,event` CSV (Kaplan–Meier with Greenwood bands,
     /// median with its Brookmeyer–Crowley CI, log-rank, Cox hazard ratios), written as
-    /// CSV and JSON.
+    /// CSV and JSON, with the Kaplan–Meier figure (km.png, km.svg).
     Trial(TrialArgs),
     /// List the GPU adapters this machine offers.
     Info {
@@ -72,7 +72,8 @@ struct TrialArgs {
     #[arg(long)]
     survival: PathBuf,
     /// Directory for survival_curves.csv, survival_arms.csv, at_risk.csv, logrank.csv,
-    /// hazard_ratios.csv and trial.json [default: next to the CSV, FILE-trial/].
+    /// hazard_ratios.csv, km.png, km.svg and trial.json [default: next to the CSV,
+    /// FILE-trial/].
     #[arg(long)]
     out: Option<PathBuf>,
     /// Times at which to read each curve and count those at risk, comma-separated.
@@ -84,6 +85,13 @@ struct TrialArgs {
     /// Confidence level of every interval.
     #[arg(long, default_value_t = 0.95)]
     conf_level: f64,
+    /// Unit of the CSV's times, for the Kaplan–Meier figure's x axis, "Time (UNIT)"
+    /// (e.g. days, weeks, months) [default: none, the axis reads "Time"].
+    #[arg(long, value_name = "UNIT")]
+    time_unit: Option<String>,
+    /// Y-axis title of the Kaplan–Meier figure.
+    #[arg(long, default_value = "Progression-free survival")]
+    endpoint: String,
 }
 
 #[derive(Subcommand)]
@@ -330,7 +338,12 @@ fn trial(args: TrialArgs) -> anyhow::Result<()> {
         reference_arm: args.reference,
         ..TrialOptions::default()
     };
-    let report = command::write_report(&args.survival, &out, &options)?;
+    let km = oncolattice::trial::figures::KmOptions {
+        time_unit: args.time_unit,
+        y_label: args.endpoint,
+        ..Default::default()
+    };
+    let report = command::write_report(&args.survival, &out, &options, &km)?;
     print!("{}", command::summary_text(&report));
     eprintln!("wrote {} files to {}", command::FILES.len(), out.display());
     Ok(())
