@@ -64,7 +64,7 @@ enum Command {
     },
     /// Survival statistics of an `arm,time,event` CSV (Kaplan–Meier with Greenwood bands,
     /// median with its Brookmeyer–Crowley CI, log-rank, Cox hazard ratios), written as
-    /// CSV and JSON.
+    /// CSV and JSON, with the Kaplan–Meier figure (km.png, km.svg).
     Trial(TrialArgs),
     /// List the GPU adapters this machine offers.
     Info {
@@ -86,8 +86,9 @@ struct TrialArgs {
     #[arg(long)]
     survival: Option<PathBuf>,
     /// Directory for survival_curves.csv, survival_arms.csv, at_risk.csv, logrank.csv,
-    /// hazard_ratios.csv (responses.csv from a batch) and trial.json [default: DIR/trial,
-    /// or next to the CSV, FILE-trial/].
+    /// hazard_ratios.csv, km.png, km.svg (from a batch also responses.csv, waterfall
+    /// and swimmer figures) and trial.json [default: DIR/trial, or next to the CSV,
+    /// FILE-trial/].
     #[arg(long)]
     out: Option<PathBuf>,
     /// Times at which to read each curve and count those at risk, comma-separated.
@@ -99,6 +100,13 @@ struct TrialArgs {
     /// Confidence level of every interval.
     #[arg(long, default_value_t = 0.95)]
     conf_level: f64,
+    /// Unit of the CSV's times, for the Kaplan–Meier figure's x axis, "Time (UNIT)"
+    /// (e.g. days, weeks, months) [default: none, the axis reads "Time"].
+    #[arg(long, value_name = "UNIT")]
+    time_unit: Option<String>,
+    /// Y-axis title of the Kaplan–Meier figure.
+    #[arg(long, default_value = "Progression-free survival")]
+    endpoint: String,
 }
 
 #[derive(clap::Args)]
@@ -413,20 +421,25 @@ fn trial(args: TrialArgs) -> anyhow::Result<()> {
         reference_arm: args.reference,
         ..TrialOptions::default()
     };
+    let km = oncolattice::trial::figures::KmOptions {
+        time_unit: args.time_unit,
+        y_label: args.endpoint,
+        ..Default::default()
+    };
     let (Some(dir), None) = (&args.dir, &args.survival) else {
         let survival = args.survival.unwrap_or_default();
         let out = args.out.unwrap_or_else(|| {
             let stem = survival.file_stem().unwrap_or_default().to_string_lossy();
             survival.with_file_name(format!("{stem}-trial"))
         });
-        let report = command::write_report(&survival, &out, &options)?;
+        let report = command::write_report(&survival, &out, &options, &km)?;
         print!("{}", command::summary_text(&report));
         eprintln!("wrote {} files to {}", command::FILES.len(), out.display());
         return Ok(());
     };
     let input = oncolattice::batch::trial_input::read(dir)?;
     let out = args.out.unwrap_or_else(|| dir.join("trial"));
-    let (report, files) = batch_command::write(&input.arms, &input.responses, &out, &options)?;
+    let (report, files) = batch_command::write(&input.data, &out, &options, &km)?;
     print!("{}", command::summary_text(&report));
     for (arm, n) in input.not_evaluable.iter().filter(|(_, n)| *n > 0) {
         println!("{arm}: {n} patient(s) not evaluable for response (left out of the rates)");

@@ -29,6 +29,8 @@ fn the_gehan_data_give_rs_numbers_through_the_command() {
         "0,10,20,30",
         "--reference",
         "6-MP",
+        "--time-unit",
+        "weeks",
     ]);
     assert_eq!(code, Some(0), "{err}");
     assert!(
@@ -55,6 +57,41 @@ fn the_gehan_data_give_rs_numbers_through_the_command() {
     assert_eq!(json["logrank"]["df"], 1);
     let at_risk = std::fs::read_to_string(out.join("at_risk.csv")).unwrap();
     assert!(at_risk.lines().count() >= 9, "{at_risk}");
+    let svg = std::fs::read_to_string(out.join("km.svg")).unwrap();
+    for text in [
+        "Time (weeks)",
+        "Progression-free survival",
+        "6-MP (n = 21), median 23",
+        "Log-rank p = 0.0000417",
+        "Number at risk",
+    ] {
+        assert!(svg.contains(text), "{text}");
+    }
+    let png = image::open(out.join("km.png")).unwrap();
+    assert!(png.width() >= 400 && png.height() > png.width() / 2);
+}
+
+#[test]
+fn the_km_figure_takes_its_axis_titles_from_the_options() {
+    let dir = tempfile::tempdir().unwrap();
+    let gehan = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/gehan.csv");
+    let out = dir.path().join("report");
+    let (code, _, err) = trial(&[
+        "--survival",
+        gehan.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--endpoint",
+        "Remission",
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        err.contains(&format!("wrote 8 files to {}", out.display())),
+        "{err}"
+    );
+    let svg = std::fs::read_to_string(out.join("km.svg")).unwrap();
+    assert!(svg.contains(">\nTime\n<") && svg.contains("Remission"));
+    assert!(!svg.contains("Time ("), "no unit given");
 }
 
 #[test]

@@ -6,15 +6,16 @@
 use super::directory::{BatchDir, DoneRecord, MANIFEST};
 use super::row::Status;
 use crate::output::RunError;
+use crate::trial::batch_command::BatchTrialData;
+use crate::trial::figures::{LineSpan, SwimmerLane, WaterfallBar};
 use crate::trial::{Arm, BestResponse, SurvivalRecord};
 use std::path::Path;
 
 #[derive(Debug, Clone)]
 pub struct TrialInput {
-    /// Arms in batch order, each with its patients in batch order.
-    pub arms: Vec<Arm>,
-    /// Best overall responses per arm, of the patients who had one.
-    pub responses: Vec<(String, Vec<BestResponse>)>,
+    /// Arms in batch order, each with its patients in batch order; their responses,
+    /// waterfall bars and swimmer lanes.
+    pub data: BatchTrialData,
     /// Patients per arm whose response could not be evaluated (no confirmed response,
     /// no stable disease long enough and no progression by the end).
     pub not_evaluable: Vec<(String, usize)>,
@@ -33,8 +34,7 @@ pub fn read(dir: &Path) -> Result<TrialInput, RunError> {
         )));
     };
     let mut input = TrialInput {
-        arms: Vec::new(),
-        responses: Vec::new(),
+        data: BatchTrialData::default(),
         not_evaluable: Vec::new(),
         failed_runs: Vec::new(),
         records: Vec::new(),
@@ -58,27 +58,37 @@ pub fn read(dir: &Path) -> Result<TrialInput, RunError> {
                 dir.display()
             )));
         };
-        let k = match input.arms.iter().position(|a| a.name == row.arm) {
+        let data = &mut input.data;
+        let k = match data.arms.iter().position(|a| a.name == row.arm) {
             Some(k) => k,
             None => {
-                input.arms.push(Arm::new(row.arm.clone(), Vec::new()));
-                input.responses.push((row.arm.clone(), Vec::new()));
+                data.arms.push(Arm::new(row.arm.clone(), Vec::new()));
+                data.responses.push((row.arm.clone(), Vec::new()));
                 input.not_evaluable.push((row.arm.clone(), 0));
-                input.arms.len() - 1
+                data.arms.len() - 1
             }
         };
-        input.arms[k].records.push(SurvivalRecord {
+        data.arms[k].records.push(SurvivalRecord {
             time,
             event: progressed,
         });
-        match row
+        let best = row
             .best_response
             .as_deref()
-            .and_then(BestResponse::from_code)
-        {
-            Some(r) => input.responses[k].1.push(r),
+            .and_then(BestResponse::from_code);
+        match best {
+            Some(r) => data.responses[k].1.push(r),
             None => input.not_evaluable[k].1 += 1,
         }
+        if let Some(change) = row.best_change_percent {
+            data.waterfall.push(WaterfallBar {
+                patient: row.run.clone(),
+                arm: row.arm.clone(),
+                best_change_percent: change,
+                best_response: best,
+            });
+        }
+        data.swimmer.push(lane(&record));
         input.records.push(record);
     }
     if let Some(first) = missing.first() {
@@ -90,11 +100,34 @@ pub fn read(dir: &Path) -> Result<TrialInput, RunError> {
             dir.display()
         )));
     }
-    if input.arms.is_empty() {
+    if input.data.arms.is_empty() {
         return Err(RunError::Option(format!(
             "every run in {} failed; there is nothing to analyse",
             dir.display()
         )));
     }
     Ok(input)
+}
+
+/// A finished run's swimmer lane: its lines of therapy, still on the last one at the end
+/// unless that line failed too.
+fn lane(record: &DoneRecord) -> SwimmerLane {
+    let end_day = record.row.simulated_days.unwrap_or(0.0);
+    SwimmerLane {
+        patient: record.row.run.clone(),
+        arm: record.row.arm.clone(),
+        lines: record
+            .lines
+            .iter()
+            .map(|l| LineSpan {
+                name: l.name.clone(),
+                start_day: l.started_day,
+                end_day: l.ended_day.max(l.started_day),
+                progressed_day: l.progressed_day,
+                best_response: l.best_response.as_deref().and_then(BestResponse::from_code),
+            })
+            .collect(),
+        end_day,
+        ongoing: record.lines.last().is_some_and(|l| l.failed_day.is_none()),
+    }
 }

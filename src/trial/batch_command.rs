@@ -1,49 +1,84 @@
 //! `oncolattice trial DIR`: the survival and response statistics of a batch directory's
-//! arms (read by `batch::trial_input`), written as CSV and JSON like `trial --survival`,
-//! plus the response rates.
+//! arms (gathered by `batch::trial_input`), written as `trial --survival` writes them,
+//! plus the response rates, a waterfall plot of each patient's best change in tumour
+//! size and a swimmer plot of the time on each line of therapy.
 
 use super::command::{TrialCommandError, FILES};
+use super::figures::{
+    self, km_figure, swimmer_figure, waterfall_figure, KmOptions, SwimmerLane, SwimmerOptions,
+    WaterfallBar, WaterfallOptions,
+};
 use super::report::{analyse, responses_csv, TrialOptions, TrialReport};
 use super::{Arm, BestResponse};
 use crate::output::atomic;
 use std::path::Path;
 
-/// The responses table `write` adds to the `trial --survival` files.
-pub const RESPONSES_CSV: &str = "responses.csv";
+/// What a batch's trial is computed and drawn from.
+#[derive(Debug, Clone, Default)]
+pub struct BatchTrialData {
+    /// Progression-free survival per arm.
+    pub arms: Vec<Arm>,
+    /// Best overall responses per arm, of the patients evaluable for response.
+    pub responses: Vec<(String, Vec<BestResponse>)>,
+    /// One bar per patient with a scan after baseline.
+    pub waterfall: Vec<WaterfallBar>,
+    /// One lane per patient.
+    pub swimmer: Vec<SwimmerLane>,
+}
 
-/// Analyses `arms` with the arms' `responses` and writes every table into `out`;
-/// returns the report and the names of the files written.
+pub const RESPONSES_CSV: &str = "responses.csv";
+pub const WATERFALL: &str = "waterfall";
+pub const SWIMMER: &str = "swimmer";
+
+/// Analyses `data` and writes every table and figure into `out` (`trial.json` last);
+/// returns the report and the names of the files written. Everything is computed and
+/// drawn before the first file is written.
 pub fn write(
-    arms: &[Arm],
-    responses: &[(String, Vec<BestResponse>)],
+    data: &BatchTrialData,
     out: &Path,
     options: &TrialOptions,
-) -> Result<(TrialReport, Vec<&'static str>), TrialCommandError> {
-    let mut report = analyse(arms, options)?;
-    for (arm, r) in responses.iter().filter(|(_, r)| !r.is_empty()) {
+    km: &KmOptions,
+) -> Result<(TrialReport, Vec<String>), TrialCommandError> {
+    let mut report = analyse(&data.arms, options)?;
+    for (arm, r) in data.responses.iter().filter(|(_, r)| !r.is_empty()) {
         report.add_responses(arm, r)?;
     }
+    let km = KmOptions {
+        time_unit: Some(km.time_unit.clone().unwrap_or_else(|| "days".into())),
+        ..km.clone()
+    };
+    let mut files: Vec<(String, Vec<u8>)> = FILES[..5]
+        .iter()
+        .zip([
+            super::report::curves_csv(&report),
+            super::report::arms_csv(&report),
+            super::report::at_risk_csv(&report),
+            super::report::logrank_csv(&report),
+            super::report::hazard_ratios_csv(&report),
+        ])
+        .map(|(name, text)| (name.to_string(), text.into_bytes()))
+        .collect();
+    files.push((RESPONSES_CSV.into(), responses_csv(&report).into_bytes()));
+    let mut figure = |stem: &str, (png, svg): (Vec<u8>, String)| {
+        files.push((format!("{stem}.png"), png));
+        files.push((format!("{stem}.svg"), svg.into_bytes()));
+    };
+    figure("km", figures::encode(&km_figure(&report, &km)?)?);
+    if !data.waterfall.is_empty() {
+        let w = waterfall_figure(&data.waterfall, &WaterfallOptions::default())?;
+        figure(WATERFALL, figures::encode(&w)?);
+    }
+    if !data.swimmer.is_empty() {
+        let s = swimmer_figure(&data.swimmer, &SwimmerOptions::default())?;
+        figure(SWIMMER, figures::encode(&s)?);
+    }
+    files.push((FILES[FILES.len() - 1].into(), report.to_json().into_bytes()));
     std::fs::create_dir_all(out).map_err(|source| TrialCommandError::Dir {
         path: out.to_path_buf(),
         source,
     })?;
-    let texts = [
-        super::report::curves_csv(&report),
-        super::report::arms_csv(&report),
-        super::report::at_risk_csv(&report),
-        super::report::logrank_csv(&report),
-        super::report::hazard_ratios_csv(&report),
-    ];
-    let mut written = Vec::new();
-    for (name, text) in FILES.iter().zip(&texts) {
-        atomic::write(&out.join(name), text.as_bytes())?;
-        written.push(*name);
+    for (name, bytes) in &files {
+        atomic::write(&out.join(name), bytes)?;
     }
-    atomic::write(&out.join(RESPONSES_CSV), responses_csv(&report).as_bytes())?;
-    written.push(RESPONSES_CSV);
-    // trial.json last, as `trial --survival` writes it.
-    let json = FILES[FILES.len() - 1];
-    atomic::write(&out.join(json), report.to_json().as_bytes())?;
-    written.push(json);
-    Ok((report, written))
+    Ok((report, files.into_iter().map(|(n, _)| n).collect()))
 }

@@ -1,7 +1,9 @@
 //! `oncolattice trial --survival FILE.csv`: the survival statistics of an `arm,time,event`
 //! file (a published arm beside a virtual one, or any other), written as CSV and JSON
-//! into a directory, with a short summary for the terminal.
+//! into a directory with the Kaplan–Meier figure (PNG and SVG), and a short summary for
+//! the terminal.
 
+use super::figures::{self, km_figure, FigureError, KmOptions};
 use super::report::{
     analyse, arms_csv, at_risk_csv, curves_csv, hazard_ratios_csv, logrank_csv, TrialOptions,
     TrialReport,
@@ -12,12 +14,14 @@ use crate::output::atomic::{self, WriteError};
 use std::path::{Path, PathBuf};
 
 /// The files `write_report` writes, in the order written (`trial.json` last).
-pub const FILES: [&str; 6] = [
+pub const FILES: [&str; 8] = [
     "survival_curves.csv",
     "survival_arms.csv",
     "at_risk.csv",
     "logrank.csv",
     "hazard_ratios.csv",
+    "km.png",
+    "km.svg",
     "trial.json",
 ];
 
@@ -26,6 +30,8 @@ pub enum TrialCommandError {
     /// Bad input (exit 2): the file, or what it asks for.
     #[error(transparent)]
     Input(#[from] TrialError),
+    #[error(transparent)]
+    Figure(#[from] FigureError),
     #[error(transparent)]
     Write(#[from] WriteError),
     #[error("{}: cannot create the output directory: {source}", .path.display())]
@@ -37,32 +43,42 @@ pub enum TrialCommandError {
 
 impl TrialCommandError {
     pub fn is_bad_input(&self) -> bool {
-        matches!(self, TrialCommandError::Input(_))
+        match self {
+            TrialCommandError::Input(_) => true,
+            TrialCommandError::Figure(e) => e.is_bad_input(),
+            _ => false,
+        }
     }
 }
 
-/// Reads `survival` and writes the report's files into `out`; returns the report.
+/// Reads `survival` and writes the report's files into `out`, the Kaplan–Meier figure
+/// labelled by `km`; returns the report. Everything is computed and drawn before the
+/// first file is written.
 pub fn write_report(
     survival: &Path,
     out: &Path,
     options: &TrialOptions,
+    km: &KmOptions,
 ) -> Result<TrialReport, TrialCommandError> {
     let arms = read_survival_csv(survival)?;
     let report = analyse(&arms, options)?;
+    let (km_png, km_svg) = figures::encode(&km_figure(&report, km)?)?;
     std::fs::create_dir_all(out).map_err(|source| TrialCommandError::Dir {
         path: out.to_path_buf(),
         source,
     })?;
     let texts = [
-        curves_csv(&report),
-        arms_csv(&report),
-        at_risk_csv(&report),
-        logrank_csv(&report),
-        hazard_ratios_csv(&report),
-        report.to_json(),
+        curves_csv(&report).into_bytes(),
+        arms_csv(&report).into_bytes(),
+        at_risk_csv(&report).into_bytes(),
+        logrank_csv(&report).into_bytes(),
+        hazard_ratios_csv(&report).into_bytes(),
+        km_png,
+        km_svg.into_bytes(),
+        report.to_json().into_bytes(),
     ];
-    for (name, text) in FILES.iter().zip(&texts) {
-        atomic::write(&out.join(name), text.as_bytes())?;
+    for (name, bytes) in FILES.iter().zip(&texts) {
+        atomic::write(&out.join(name), bytes)?;
     }
     Ok(report)
 }

@@ -4,7 +4,8 @@
 //!
 //! Pure functions on plain records; no engine, no GPU. The only I/O is the reader of a
 //! plain `arm,time,event` CSV ([`survival_csv`]); results render to CSV and JSON text
-//! ([`report`]) for the caller to write.
+//! ([`report`]) for the caller to write, and to figures ([`figures`]: Kaplan–Meier with
+//! numbers at risk, waterfall, swimmer; PNG and SVG).
 //!
 //! | method | module | reference |
 //! | --- | --- | --- |
@@ -26,6 +27,7 @@ pub mod batch_command;
 pub mod command;
 pub mod cox;
 pub mod distributions;
+pub mod figures;
 pub mod kaplan_meier;
 pub mod logrank;
 pub mod median;
