@@ -52,6 +52,23 @@ fn valid_mem(m: &str) -> bool {
         && number.parse::<u64>().is_ok_and(|n| n > 0)
 }
 
+/// The value of `#SBATCH --output=` for the task logs in `logs` (`%A_%a.out`: job and
+/// task). Double-quoted, because sbatch splits directive lines at white space (a batch
+/// directory with a space in its path had the whole script refused: "Invalid directive
+/// found in batch script"); `%` doubled, because Slurm reads it as a file-name pattern.
+/// A `"`, a `\` (which in an output name turns every pattern off) or a line break cannot
+/// be written there, so it is refused.
+fn sbatch_output(logs: &Path) -> Result<String, RunError> {
+    let text = logs.display().to_string();
+    if let Some(c) = text.chars().find(|c| matches!(c, '"' | '\\' | '\n' | '\r')) {
+        return Err(option_error(format!(
+            "{text}: sbatch cannot take {c:?} in the --output path of a batch directory; \
+             give an --out without it"
+        )));
+    }
+    Ok(format!("\"{}/%A_%a.out\"", text.replace('%', "%%")))
+}
+
 fn quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "'\\''"))
 }
@@ -98,9 +115,10 @@ pub fn job_array(
         std::path::absolute(p).map_err(|e| option_error(format!("{}: {e}", p.display())))
     };
     let (file, out_dir) = (absolute(file)?, absolute(out_dir)?);
+    let logs = out_dir.join(LOGS);
+    let output = sbatch_output(&logs)?;
     let runs_list = batch.runs()?;
     BatchDir::new(&out_dir).start(batch, &Manifest::of(batch, &runs_list), false)?;
-    let logs = out_dir.join(LOGS);
     std::fs::create_dir_all(&logs).map_err(RunError::io(&logs))?;
 
     let name: String = batch
@@ -138,7 +156,7 @@ pub fn job_array(
     if let Some(p) = &o.partition {
         s += &format!("#SBATCH --partition={p}\n");
     }
-    s += &format!("#SBATCH --output={}/%A_%a.out\n", logs.display());
+    s += &format!("#SBATCH --output={output}\n");
     s += "set -euo pipefail\n";
     s += "export RAYON_NUM_THREADS=\"${SLURM_CPUS_PER_TASK:-1}\"\n";
     s += &format!(
@@ -168,6 +186,20 @@ mod tests {
         }
         for bad in ["", "G", "4GG", "0", "4 G", "-4G"] {
             assert!(!valid_mem(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_output_path_is_one_sbatch_word() {
+        let p = |s: &str| sbatch_output(Path::new(s));
+        assert_eq!(
+            p("/scratch/my trial/slurm").unwrap(),
+            "\"/scratch/my trial/slurm/%A_%a.out\""
+        );
+        assert_eq!(p("/x/50%/it's").unwrap(), "\"/x/50%%/it's/%A_%a.out\"");
+        for bad in ["/x/a\"b", "/x/a\\b", "/x/a\nb"] {
+            let e = p(bad).unwrap_err().to_string();
+            assert!(e.contains("sbatch cannot take"), "{e}");
         }
     }
 
