@@ -85,6 +85,11 @@ struct TrialArgs {
     /// death, 0 = censored).
     #[arg(long)]
     survival: Option<PathBuf>,
+    /// From a batch: the line of therapy whose progression-free survival and responses
+    /// to compare (from its own baseline scan; patients who never began it are left
+    /// out), e.g. 2 for the second lines of branch arms.
+    #[arg(long, default_value_t = 1, conflicts_with = "survival")]
+    line: usize,
     /// Directory for survival_curves.csv, survival_arms.csv, at_risk.csv, logrank.csv,
     /// hazard_ratios.csv, km.png, km.svg (from a batch also responses.csv, waterfall
     /// and swimmer figures) and trial.json [default: DIR/trial, or next to the CSV,
@@ -421,9 +426,14 @@ fn trial(args: TrialArgs) -> anyhow::Result<()> {
         reference_arm: args.reference,
         ..TrialOptions::default()
     };
+    let y_label = if args.line > 1 && args.dir.is_some() {
+        format!("{} on line {}", args.endpoint, args.line)
+    } else {
+        args.endpoint
+    };
     let km = oncolattice::trial::figures::KmOptions {
         time_unit: args.time_unit,
-        y_label: args.endpoint,
+        y_label,
         ..Default::default()
     };
     let (Some(dir), None) = (&args.dir, &args.survival) else {
@@ -437,12 +447,18 @@ fn trial(args: TrialArgs) -> anyhow::Result<()> {
         eprintln!("wrote {} files to {}", command::FILES.len(), out.display());
         return Ok(());
     };
-    let input = oncolattice::batch::trial_input::read(dir)?;
+    let input = oncolattice::batch::trial_input::read(dir, args.line)?;
     let out = args.out.unwrap_or_else(|| dir.join("trial"));
     let (report, files) = batch_command::write(&input.data, &out, &options, &km)?;
     print!("{}", command::summary_text(&report));
     for (arm, n) in input.not_evaluable.iter().filter(|(_, n)| *n > 0) {
         println!("{arm}: {n} patient(s) not evaluable for response (left out of the rates)");
+    }
+    for (arm, n) in &input.not_reached {
+        println!(
+            "{arm}: {n} patient(s) never began line {} (left out)",
+            args.line
+        );
     }
     if let Some(first) = input.failed_runs.first() {
         eprintln!(

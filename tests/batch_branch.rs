@@ -114,6 +114,40 @@ fn a_branch_is_its_own_scene_run_from_tick_zero() {
             "{f} differs between the branch and its scene run alone"
         );
     }
+    // The second lines compared: osimertinib holds both patients to the end, doubled
+    // erlotinib does not; on line 1 the arms are the same patients.
+    let trial = |line: &str| {
+        let o = oncolattice(&[
+            "trial".as_ref(),
+            out.as_os_str(),
+            "--line".as_ref(),
+            line.as_ref(),
+            "--out".as_ref(),
+            tmp.path().join(format!("trial-{line}")).as_os_str(),
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+        text(&o.stdout)
+    };
+    let line2 = trial("2");
+    assert!(line2.contains("then-osimertinib: n 2, 0 events"), "{line2}");
+    assert!(
+        line2.contains("then-erlotinib-300: n 2, 2 events"),
+        "{line2}"
+    );
+    let line1 = trial("1");
+    assert!(
+        line1.contains("then-osimertinib: n 2, 2 events, median 14 "),
+        "{line1}"
+    );
+    assert!(
+        line1.contains("then-erlotinib-300: n 2, 2 events, median 14 "),
+        "{line1}"
+    );
+    let svg = std::fs::read_to_string(tmp.path().join("trial-2/km.svg")).unwrap();
+    assert!(svg.contains("Progression-free survival on line 2"));
+    assert!(tmp.path().join("trial-2/swimmer.png").is_file());
+    assert!(tmp.path().join("trial-2/waterfall.png").is_file());
+
     // And the batch's summary has the branch's own outcome.
     let csv = std::fs::read_to_string(out.join("summary.csv")).unwrap();
     let row = csv

@@ -158,6 +158,28 @@ fn the_shipped_example_batch_expands() {
     );
 }
 
+#[test]
+fn the_shipped_branch_example_expands() {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes/batches/second-line-what-if.toml");
+    let (code, listing, err) = check(&path);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(listing.lines().count(), 1 + 3 * 20, "{listing}");
+    assert!(err.contains("60 runs"), "{err}");
+    // A branch run shares its source's seed (the same tumour).
+    let seed_of = |id: &str| {
+        listing
+            .lines()
+            .find(|l| l.starts_with(&format!("{id},")))
+            .map(|l| l.split(',').nth(4).unwrap().to_string())
+            .unwrap()
+    };
+    assert_eq!(
+        seed_of("then-osimertinib-p007"),
+        seed_of("then-erlotinib-300-p007")
+    );
+}
+
 fn refused(edit: impl Fn(&str) -> String, at: &str, says: &str) {
     let dir = tempfile::tempdir().unwrap();
     let base = std::fs::read_to_string(fixture("cohort-trial.toml")).unwrap();

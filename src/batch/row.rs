@@ -40,6 +40,9 @@ pub struct LineSpan {
     pub failed_day: Option<f64>,
     /// RECIST abbreviation (CR, PR, SD, PD) of the best overall response.
     pub best_response: Option<String>,
+    /// Best change of the diameter from the line's baseline (%), once scanned.
+    #[serde(default)]
+    pub best_change_percent: Option<f64>,
 }
 
 /// What a finished run says, for `summary.csv` and `trial`.
@@ -263,6 +266,7 @@ pub fn line_spans(summary: &Summary) -> Vec<LineSpan> {
             progressed_day: l.progressed_day,
             failed_day: l.failed_day,
             best_response: l.best_response.map(|r| r.abbrev().to_string()),
+            best_change_percent: l.best_change_percent,
         })
         .collect()
 }

@@ -1,7 +1,8 @@
 //! What `oncolattice trial DIR` reads from a batch directory: per arm, every finished
-//! run's progression-free survival on its first line of therapy (from its baseline
-//! scan to RECIST progression, censored at the end of the simulation) and its best
-//! overall response; runs that failed are left out and counted.
+//! run's progression-free survival on one line of therapy (the first by default: from
+//! the line's baseline scan to RECIST progression, censored at the end of the
+//! simulation) and its best overall response; runs that failed, and patients who never
+//! reached the line, are left out and counted.
 
 use super::directory::{BatchDir, DoneRecord, MANIFEST};
 use super::row::Status;
@@ -20,11 +21,44 @@ pub struct TrialInput {
     /// no stable disease long enough and no progression by the end).
     pub not_evaluable: Vec<(String, usize)>,
     pub failed_runs: Vec<String>,
+    /// Patients per arm who never began the line analysed (lines after the first).
+    pub not_reached: Vec<(String, usize)>,
     /// Every finished run's record, in batch order (the waterfall and swimmer plots).
     pub records: Vec<DoneRecord>,
 }
 
-pub fn read(dir: &Path) -> Result<TrialInput, RunError> {
+/// What line `line` (from 1) of a finished run gives: progression-free survival
+/// (days, progressed), best response and best change; `None` when the run never began
+/// that line. Line 1 is summary.csv's columns.
+fn line_outcome(
+    record: &DoneRecord,
+    line: usize,
+) -> Option<(f64, bool, Option<String>, Option<f64>)> {
+    let row = &record.row;
+    if line == 1 {
+        return Some((
+            row.pfs_days?,
+            row.progressed?,
+            row.best_response.clone(),
+            row.best_change_percent,
+        ));
+    }
+    let l = record.lines.get(line - 1)?;
+    let end = row.simulated_days?;
+    let time = l.progressed_day.unwrap_or(end) - l.started_day;
+    Some((
+        time,
+        l.progressed_day.is_some(),
+        l.best_response.clone(),
+        l.best_change_percent,
+    ))
+}
+
+/// Reads the batch directory `dir` for the outcome of line `line` (from 1).
+pub fn read(dir: &Path, line: usize) -> Result<TrialInput, RunError> {
+    if line == 0 {
+        return Err(RunError::Option("--line counts from 1".into()));
+    }
     let batch_dir = BatchDir::new(dir);
     let Some(manifest) = batch_dir.manifest()? else {
         return Err(RunError::Option(format!(
@@ -37,6 +71,7 @@ pub fn read(dir: &Path) -> Result<TrialInput, RunError> {
         data: BatchTrialData::default(),
         not_evaluable: Vec::new(),
         failed_runs: Vec::new(),
+        not_reached: Vec::new(),
         records: Vec::new(),
     };
     let mut missing = Vec::new();
@@ -50,13 +85,20 @@ pub fn read(dir: &Path) -> Result<TrialInput, RunError> {
             input.failed_runs.push(row.run.clone());
             continue;
         }
-        let (Some(time), Some(progressed)) = (row.pfs_days, row.progressed) else {
+        if row.progressed.is_none() {
             return Err(RunError::Option(format!(
                 "run {} of {} has no line of therapy with scans, so no progression-free \
                  survival: a trial needs a [therapy] with scan_every_days",
                 row.run,
                 dir.display()
             )));
+        }
+        let Some((time, progressed, best, change)) = line_outcome(&record, line) else {
+            match input.not_reached.iter_mut().find(|(a, _)| *a == row.arm) {
+                Some((_, n)) => *n += 1,
+                None => input.not_reached.push((row.arm.clone(), 1)),
+            }
+            continue;
         };
         let data = &mut input.data;
         let k = match data.arms.iter().position(|a| a.name == row.arm) {
@@ -72,15 +114,12 @@ pub fn read(dir: &Path) -> Result<TrialInput, RunError> {
             time,
             event: progressed,
         });
-        let best = row
-            .best_response
-            .as_deref()
-            .and_then(BestResponse::from_code);
+        let best = best.as_deref().and_then(BestResponse::from_code);
         match best {
             Some(r) => data.responses[k].1.push(r),
             None => input.not_evaluable[k].1 += 1,
         }
-        if let Some(change) = row.best_change_percent {
+        if let Some(change) = change {
             data.waterfall.push(WaterfallBar {
                 patient: row.run.clone(),
                 arm: row.arm.clone(),
@@ -102,8 +141,13 @@ pub fn read(dir: &Path) -> Result<TrialInput, RunError> {
     }
     if input.data.arms.is_empty() {
         return Err(RunError::Option(format!(
-            "every run in {} failed; there is nothing to analyse",
-            dir.display()
+            "no run in {} {}; there is nothing to analyse",
+            dir.display(),
+            if line == 1 {
+                "finished".to_string()
+            } else {
+                format!("reached line {line}")
+            }
         )));
     }
     Ok(input)
