@@ -36,7 +36,18 @@ for jobs in ("1", "2"):
         loop.append(d["loop_seconds"])
         wall.append(d["wall_seconds"])
     m = statistics.median(walls)
+    # What the batch costs beside its runs (expansion and checks, records, summary,
+    # process start), per run: the batch's wall time less its runs' own, spread over
+    # the runs (with --jobs 2 the runs overlap, so this is for --jobs 1 only).
+    beside = []
+    for (j, r, s, e) in rows:
+        if j != jobs:
+            continue
+        own = sum(json.load(open(p))["wall_seconds"]
+                  for p in glob.glob(f"{work}/j{j}-r{r}/runs/*/performance.json"))
+        beside.append(((float(e) - float(s)) - own) / runs)
+    extra = f", batch beside its runs {statistics.median(beside) * 1000:.0f} ms per run" if jobs == "1" else ""
     print(f"--jobs {jobs}: batch wall median {m:.1f} s (of {', '.join(f'{w:.1f}' for w in walls)}), "
           f"{3600 * runs / m:.0f} runs/h; per run: wall median {statistics.median(wall):.2f} s, "
-          f"tick loop {statistics.median(loop):.2f} s, outside the loop {statistics.median(over):.2f} s")
+          f"tick loop {statistics.median(loop):.2f} s, outside the loop {statistics.median(over):.2f} s{extra}")
 PY

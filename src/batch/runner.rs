@@ -128,15 +128,27 @@ pub fn run_batch(
             for _ in 0..opts.jobs.min(pending.len()) {
                 let tx = tx.clone();
                 let (next, pending, dir, stop) = (&next, &pending, &dir, &stop);
-                scope.spawn(move || loop {
-                    if stop.is_cancelled() {
-                        break;
+                scope.spawn(move || {
+                    // Runs side by side split the cores between them (no nested
+                    // parallelism: a small scene's passes are too short to hand round).
+                    let pool = rayon::ThreadPoolBuilder::new()
+                        .num_threads(threads_per_job(opts.jobs))
+                        .build()
+                        .ok();
+                    loop {
+                        if stop.is_cancelled() {
+                            break;
+                        }
+                        let k = next.fetch_add(1, Ordering::SeqCst);
+                        let Some(spec) = pending.get(k) else { break };
+                        let _ = tx.send(Message::Started(spec.id.clone()));
+                        let run = || run_one(batch, dir, spec, opts, stop);
+                        let ended = match &pool {
+                            Some(p) => p.install(run),
+                            None => run(),
+                        };
+                        let _ = tx.send(Message::Ended(Box::new(ended)));
                     }
-                    let k = next.fetch_add(1, Ordering::SeqCst);
-                    let Some(spec) = pending.get(k) else { break };
-                    let _ = tx.send(Message::Started(spec.id.clone()));
-                    let ended = run_one(batch, dir, spec, opts, stop);
-                    let _ = tx.send(Message::Ended(Box::new(ended)));
                 });
             }
             drop(tx);
@@ -182,6 +194,13 @@ pub fn run_batch(
         summary,
         interrupted,
     })
+}
+
+/// Threads each of `jobs` runs side by side uses on the CPU backend: the cores shared
+/// out, at least one.
+pub fn threads_per_job(jobs: usize) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    (cores / jobs.max(1)).max(1)
 }
 
 /// A batch stopped by Ctrl-C (exit 130); the same command finishes it.

@@ -52,8 +52,24 @@ pub struct CpuBackend {
 }
 
 impl CpuBackend {
-    /// Uses rayon's global pool (all cores).
+    /// Runs in the rayon pool of the calling thread when it is a pool's worker (a batch
+    /// job's own pool), else in a pool of its own with rayon's default thread count
+    /// (all cores, or `RAYON_NUM_THREADS`). Either way the backend's passes start from
+    /// a worker of the pool: a pass handed from an outside thread to the pool for every
+    /// parallel loop (the global pool's way) costs a wake-up and a context switch each
+    /// time, as much as the work of a small lattice (BENCHMARKS.md, "Batches").
     pub fn new() -> CpuBackend {
+        let own = rayon::current_thread_index()
+            .is_none()
+            .then(|| rayon::ThreadPoolBuilder::new().build().ok())
+            .flatten();
+        CpuBackend {
+            pool: own.map(Arc::new),
+            ..CpuBackend::outside_any_pool()
+        }
+    }
+
+    fn outside_any_pool() -> CpuBackend {
         CpuBackend {
             a: Vec::new(),
             b: Vec::new(),
@@ -78,7 +94,7 @@ impl CpuBackend {
             .map_err(|e| EngineError::Device(e.to_string()))?;
         Ok(CpuBackend {
             pool: Some(Arc::new(pool)),
-            ..CpuBackend::new()
+            ..CpuBackend::outside_any_pool()
         })
     }
 
