@@ -411,3 +411,40 @@ fn a_trial_of_a_batch_directory_is_the_trial_of_its_summary() {
         assert_eq!(cells[5], pd.to_string(), "{row}");
     }
 }
+
+/// Two runs at once on the GPU backend (a device each) give the CPU backend's rows: the
+/// backends agree bit for bit on this scene, and running side by side changes nothing.
+#[test]
+fn a_gpu_batch_with_two_jobs_matches_the_cpu_batch() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("trial.toml");
+    let text_of = std::fs::read_to_string(fixture("small-trial.toml"))
+        .unwrap()
+        .replace(
+            "scene = \"small-trial-scene.toml\"",
+            &format!("scene = {:?}", fixture("small-trial-scene.toml")),
+        )
+        .replace("patients = 3", "patients = 1");
+    std::fs::write(&file, text_of).unwrap();
+    let run = |backend: &str, jobs: &str| {
+        let out = tmp.path().join(backend);
+        let o = Command::new(BIN)
+            .arg("batch")
+            .arg(&file)
+            .arg("--out")
+            .arg(&out)
+            .args(["--backend", backend, "--jobs", jobs, "--quiet"])
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0), "{backend}: {}", text(&o.stderr));
+        std::fs::read_to_string(out.join("summary.csv")).unwrap()
+    };
+    let gpu = run("gpu", "2");
+    let cpu = run("cpu", "1");
+    assert_eq!(gpu.lines().count(), 3, "{gpu}");
+    assert!(
+        gpu.lines().skip(1).all(|l| l.contains(",done,gpu,")),
+        "{gpu}"
+    );
+    assert_eq!(gpu.replace(",gpu,", ",cpu,"), cpu);
+}
