@@ -27,6 +27,18 @@ fn batch(args: &[&str], file: &Path, out: &Path) -> Output {
         .unwrap()
 }
 
+/// The small trial with one patient and its scene named by absolute path, for a copy in
+/// a temporary directory.
+fn one_patient_batch() -> String {
+    std::fs::read_to_string(fixture("small-trial.toml"))
+        .unwrap()
+        .replace(
+            "scene = \"small-trial-scene.toml\"",
+            &format!("scene = {:?}", fixture("small-trial-scene.toml")),
+        )
+        .replace("patients = 3", "patients = 1")
+}
+
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
@@ -196,13 +208,7 @@ fn a_batch_killed_midway_and_run_again_writes_the_same_summary() {
 fn a_changed_batch_file_is_refused_unless_forced() {
     let tmp = tempfile::tempdir().unwrap();
     let file = tmp.path().join("trial.toml");
-    let original = std::fs::read_to_string(fixture("small-trial.toml"))
-        .unwrap()
-        .replace(
-            "scene = \"small-trial-scene.toml\"",
-            &format!("scene = {:?}", fixture("small-trial-scene.toml")),
-        )
-        .replace("patients = 3", "patients = 1");
+    let original = one_patient_batch();
     std::fs::write(&file, &original).unwrap();
     let out = tmp.path().join("b");
     let o = batch(&["--quiet"], &file, &out);
@@ -272,13 +278,7 @@ fn shards_run_apart_merge_into_the_single_machine_summary() {
 fn a_failing_run_is_recorded_and_the_batch_goes_on() {
     let tmp = tempfile::tempdir().unwrap();
     let file = tmp.path().join("trial.toml");
-    let text_of = std::fs::read_to_string(fixture("small-trial.toml"))
-        .unwrap()
-        .replace(
-            "scene = \"small-trial-scene.toml\"",
-            &format!("scene = {:?}", fixture("small-trial-scene.toml")),
-        )
-        .replace("patients = 3", "patients = 1")
+    let text_of = one_patient_batch()
         + "\n[[arms]]\nname = \"huge\"\n[arms.set]\n\"lattice.nx\" = 3000\n\"lattice.ny\" = 3000\n";
     std::fs::write(&file, text_of).unwrap();
     let out = tmp.path().join("b");
@@ -328,6 +328,16 @@ fn bad_options_are_refused_before_anything_is_written() {
     let o = batch(&[], &fixture("small-trial.toml"), &out);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
     assert!(text(&o.stderr).contains("is not a batch directory"));
+    let left: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(
+        left,
+        ["notes.txt"],
+        "the refused directory is left as it was"
+    );
     // Merging what is not a batch directory.
     let o = Command::new(BIN)
         .arg("merge")
@@ -418,13 +428,7 @@ fn a_trial_of_a_batch_directory_is_the_trial_of_its_summary() {
 fn a_gpu_batch_with_two_jobs_matches_the_cpu_batch() {
     let tmp = tempfile::tempdir().unwrap();
     let file = tmp.path().join("trial.toml");
-    let text_of = std::fs::read_to_string(fixture("small-trial.toml"))
-        .unwrap()
-        .replace(
-            "scene = \"small-trial-scene.toml\"",
-            &format!("scene = {:?}", fixture("small-trial-scene.toml")),
-        )
-        .replace("patients = 3", "patients = 1");
+    let text_of = one_patient_batch();
     std::fs::write(&file, text_of).unwrap();
     let run = |backend: &str, jobs: &str| {
         let out = tmp.path().join(backend);

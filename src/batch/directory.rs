@@ -170,7 +170,11 @@ impl BatchDir {
             }
             Some(_) => {}
             None => {
-                if std::fs::read_dir(&self.root).is_ok_and(|mut d| d.next().is_some()) {
+                let foreign = std::fs::read_dir(&self.root).is_ok_and(|d| {
+                    d.flatten()
+                        .any(|e| !e.file_name().to_string_lossy().starts_with(LOCK_PREFIX))
+                });
+                if foreign {
                     return Err(RunError::Option(format!(
                         "{} exists, is not empty and is not a batch directory (no {MANIFEST}); \
                          choose another --out",

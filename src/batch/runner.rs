@@ -80,12 +80,11 @@ pub fn run_batch(
     let runs = batch.runs()?;
     let manifest = Manifest::of(batch, &runs);
     let dir = BatchDir::new(&opts.out_dir);
-    dir.start(batch, &manifest, opts.force)?;
     let lock_name = match opts.shard {
         Some(s) => format!("{LOCK_PREFIX}-{}-of-{}", s.index, s.count),
         None => LOCK_PREFIX.to_string(),
     };
-    let _lock = RunLock::acquire_named(&dir.root, &lock_name)?;
+    let _lock = lock_and_start(&dir, batch, &manifest, opts.force, &lock_name)?;
 
     // A branch run goes with its source run (it needs the source's snapshots).
     let position = |k: usize| {
@@ -194,6 +193,35 @@ pub fn run_batch(
         summary,
         interrupted,
     })
+}
+
+/// Takes the batch's (or shard's) lock, then starts or checks the directory under it,
+/// so that a batch file changed under `--force` never rewrites a directory another
+/// batch process is running in. A directory refused is left as it was found.
+fn lock_and_start(
+    dir: &BatchDir,
+    batch: &Batch,
+    manifest: &Manifest,
+    force: bool,
+    lock_name: &str,
+) -> Result<RunLock, RunError> {
+    let root = &dir.root;
+    if std::fs::symlink_metadata(root).is_ok_and(|m| !m.is_dir()) {
+        return Err(RunError::OutDirNotADir(root.clone()));
+    }
+    let created_dir = !root.exists();
+    std::fs::create_dir_all(root).map_err(RunError::io(root))?;
+    let lock = RunLock::acquire_named(root, lock_name)?;
+    if let Err(e) = dir.start(batch, manifest, force) {
+        if lock.created_marker {
+            let _ = std::fs::remove_file(root.join(lock_name));
+        }
+        if created_dir {
+            let _ = std::fs::remove_dir(root);
+        }
+        return Err(e);
+    }
+    Ok(lock)
 }
 
 /// Threads each of `jobs` runs side by side uses on the CPU backend: the cores shared
