@@ -131,9 +131,10 @@ struct BatchRunArgs {
     /// Batch directory [default: batches/<batch name>].
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
-    /// Runs at a time.
-    #[arg(long, default_value_t = 1)]
-    jobs: usize,
+    /// Runs at a time, each on cores/N threads [default: on the CPU backend one per core
+    /// when every lattice has at most 65536 sites, else 1].
+    #[arg(long)]
+    jobs: Option<usize>,
     #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
     backend: BackendChoice,
     /// Go on in a directory started with a different batch file (finished runs whose
@@ -513,11 +514,12 @@ fn batch(args: BatchRunArgs) -> anyhow::Result<()> {
     }
     if !args.quiet {
         println!(
-            "{what}: {} runs, {} already done, {} run now ({} failed); {}",
+            "{what}: {} runs, {} already done, {} run now ({} failed, {} at a time); {}",
             outcome.runs,
             outcome.skipped,
             outcome.ran,
             outcome.failed_now,
+            outcome.jobs,
             match outcome.summary {
                 Some(_) => format!("wrote {}", out_dir.join("summary.csv").display()),
                 None => format!(

@@ -452,3 +452,21 @@ fn a_gpu_batch_with_two_jobs_matches_the_cpu_batch() {
     );
     assert_eq!(gpu.replace(",gpu,", ",cpu,"), cpu);
 }
+
+#[test]
+fn jobs_default_to_one_per_core_for_small_cpu_scenes_only() {
+    use oncolattice::batch::runner::auto_jobs;
+    use oncolattice::batch::Batch;
+    use oncolattice::BackendChoice;
+    let cores = std::thread::available_parallelism().unwrap().get();
+    let small = Batch::load(&fixture("small-trial.toml")).unwrap();
+    let runs = small.runs().unwrap();
+    assert_eq!(auto_jobs(&runs, &small, BackendChoice::Cpu), cores);
+    assert_eq!(auto_jobs(&runs, &small, BackendChoice::Gpu), 1);
+    assert_eq!(auto_jobs(&runs, &small, BackendChoice::Auto), 1);
+    let text = one_patient_batch()
+        + "\n[[arms]]\nname = \"wide\"\n[arms.set]\n\"lattice.nx\" = 257\n\"lattice.ny\" = 256\n";
+    let big = Batch::parse(&text, &fixture("big.toml")).unwrap();
+    let runs = big.runs().unwrap();
+    assert_eq!(auto_jobs(&runs, &big, BackendChoice::Cpu), 1);
+}

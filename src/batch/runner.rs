@@ -25,8 +25,8 @@ use std::time::Instant;
 pub struct BatchOptions {
     pub out_dir: PathBuf,
     pub backend: BackendChoice,
-    /// Runs at a time (≥ 1).
-    pub jobs: usize,
+    /// Runs at a time (≥ 1); `None`: `auto_jobs`.
+    pub jobs: Option<usize>,
     /// Go on in a directory started with a different batch file.
     pub force: bool,
     pub shard: Option<Shard>,
@@ -62,6 +62,8 @@ pub struct BatchOutcome {
     pub summary: Option<SummaryCounts>,
     /// Stopped by the cancel flag: some runs have not ended.
     pub interrupted: bool,
+    /// Runs at a time, as asked or as `auto_jobs` chose.
+    pub jobs: usize,
 }
 
 /// Runs `batch` as `opts` say. Bad input (the batch, the options, a directory started
@@ -71,13 +73,16 @@ pub fn run_batch(
     opts: &BatchOptions,
     observer: &mut dyn BatchObserver,
 ) -> Result<BatchOutcome, RunError> {
-    if opts.jobs == 0 {
+    if opts.jobs == Some(0) {
         return Err(RunError::Option("--jobs must be at least 1".into()));
     }
     if opts.out_dir.as_os_str().is_empty() {
         return Err(RunError::Option("--out must not be empty".into()));
     }
     let runs = batch.runs()?;
+    let jobs = opts
+        .jobs
+        .unwrap_or_else(|| auto_jobs(&runs, batch, opts.backend));
     let manifest = Manifest::of(batch, &runs);
     let dir = BatchDir::new(&opts.out_dir);
     let lock_name = match opts.shard {
@@ -124,14 +129,14 @@ pub fn run_batch(
         let next = AtomicUsize::new(0);
         let (tx, rx) = mpsc::channel::<Message>();
         std::thread::scope(|scope| {
-            for _ in 0..opts.jobs.min(pending.len()) {
+            for _ in 0..jobs.min(pending.len()) {
                 let tx = tx.clone();
                 let (next, pending, dir, stop) = (&next, &pending, &dir, &stop);
                 scope.spawn(move || {
                     // Runs side by side split the cores between them (no nested
                     // parallelism: a small scene's passes are too short to hand round).
                     let pool = rayon::ThreadPoolBuilder::new()
-                        .num_threads(threads_per_job(opts.jobs))
+                        .num_threads(threads_per_job(jobs))
                         .build()
                         .ok();
                     loop {
@@ -192,6 +197,7 @@ pub fn run_batch(
         failed_now,
         summary,
         interrupted,
+        jobs,
     })
 }
 
@@ -222,6 +228,31 @@ fn lock_and_start(
         return Err(e);
     }
     Ok(lock)
+}
+
+/// Lattices up to this many sites run one per core on the CPU backend when `--jobs` is
+/// not given: their passes are too short to split well (BENCHMARKS.md, "Batches": 100²
+/// runs give 1.24× the runs per hour one per core as two threads each).
+pub const SMALL_SCENE_SITES: u64 = 1 << 16;
+
+/// `--jobs` when not given: on the CPU backend one run per core when every run's
+/// lattice is small (`SMALL_SCENE_SITES`), else one run at a time using every core; on
+/// a GPU (or `auto`, which picks one when there is a GPU adapter) one at a time.
+pub fn auto_jobs(runs: &[RunSpec], batch: &Batch, backend: BackendChoice) -> usize {
+    if backend != BackendChoice::Cpu {
+        return 1;
+    }
+    let small = runs.iter().all(|r| {
+        Scene::parse(&r.scene_text, &batch.scene_file).is_ok_and(|s| {
+            let l = &s.lattice;
+            u64::from(l.nx) * u64::from(l.ny) * u64::from(l.nz) <= SMALL_SCENE_SITES
+        })
+    });
+    if small {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        1
+    }
 }
 
 /// Threads each of `jobs` runs side by side uses on the CPU backend: the cores shared
