@@ -305,31 +305,43 @@ fn run_one(
     };
     let mut timing = Timing::default();
     let scene_file = format!("{BATCH_COPY}#{}", spec.id);
-    let result = Scene::parse(&spec.scene_text, &batch.scene_file)
-        .map_err(RunError::from)
-        .and_then(|scene| match &spec.branch {
-            Some(b) => {
-                let snapshot = branch_point(dir, b, &scene)?;
-                run_branch(&snapshot, scene, &scene_file, &run_opts, &mut timing)
-            }
-            None => {
-                let every = spec
-                    .snapshot_every_ticks
-                    .map(|t| t as f64 * scene.time.tick_h / 24.0);
-                let run_opts = RunOptions {
-                    snapshot_every_days: every,
-                    ..run_opts.clone()
-                };
-                run_scene(scene, &scene_file, &run_opts, &mut timing, wall)
-            }
-        });
-    let (row, lines) = match result {
-        Ok(summary) => (RunRow::finished(spec, &summary), line_spans(&summary)),
-        Err(RunError::Interrupted { .. }) => return Ok(None),
-        Err(e) => (
+    // A panic is a bug, not the batch's end: the run is recorded as failed with it.
+    let attempt = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        Scene::parse(&spec.scene_text, &batch.scene_file)
+            .map_err(RunError::from)
+            .and_then(|scene| match &spec.branch {
+                Some(b) => {
+                    let snapshot = branch_point(dir, b, &scene)?;
+                    run_branch(&snapshot, scene, &scene_file, &run_opts, &mut timing)
+                }
+                None => {
+                    let every = spec
+                        .snapshot_every_ticks
+                        .map(|t| t as f64 * scene.time.tick_h / 24.0);
+                    let run_opts = RunOptions {
+                        snapshot_every_days: every,
+                        ..run_opts.clone()
+                    };
+                    run_scene(scene, &scene_file, &run_opts, &mut timing, wall)
+                }
+            })
+    }));
+    let (row, lines) = match attempt {
+        Ok(Ok(summary)) => (RunRow::finished(spec, &summary), line_spans(&summary)),
+        Ok(Err(RunError::Interrupted { .. })) => return Ok(None),
+        Ok(Err(e)) => (
             RunRow::failed(spec, error_text(&anyhow::Error::from(e))),
             Vec::new(),
         ),
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
+            let message = format!("internal error (a bug; please report it): {what}");
+            (RunRow::failed(spec, message), Vec::new())
+        }
     };
     let timing = timing.0.or(Some(RunTiming {
         wall_seconds: wall.elapsed().as_secs_f64(),
