@@ -63,6 +63,11 @@ pub(super) fn link(batch: &Batch, runs: &mut [RunSpec]) -> Result<(), SceneError
             message,
         )
     };
+    let index: std::collections::HashMap<&str, usize> = runs
+        .iter()
+        .enumerate()
+        .map(|(k, r)| (r.id.as_str(), k))
+        .collect();
     let mut links = Vec::new();
     for (k, run) in runs.iter().enumerate() {
         let Some(arm) = batch.arms.iter().find(|a| a.name == run.arm) else {
@@ -72,7 +77,7 @@ pub(super) fn link(batch: &Batch, runs: &mut [RunSpec]) -> Result<(), SceneError
             continue;
         };
         let source_id = format!("{from}{}", &run.id[arm.name.len()..]);
-        let Some(s) = runs.iter().position(|r| r.id == source_id) else {
+        let Some(&s) = index.get(source_id.as_str()) else {
             return Err(blame(
                 &arm.name,
                 format!("run {} has no source run {source_id}", run.id),

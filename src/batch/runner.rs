@@ -92,11 +92,16 @@ pub fn run_batch(
     let _lock = lock_and_start(&dir, batch, &manifest, opts.force, &lock_name)?;
 
     // A branch run goes with its source run (it needs the source's snapshots).
+    let index: std::collections::HashMap<&str, usize> = runs
+        .iter()
+        .enumerate()
+        .map(|(k, r)| (r.id.as_str(), k))
+        .collect();
     let position = |k: usize| {
         runs[k]
             .branch
             .as_ref()
-            .and_then(|b| runs.iter().position(|r| r.id == b.source))
+            .and_then(|b| index.get(b.source.as_str()).copied())
             .unwrap_or(k)
     };
     let mine: Vec<&RunSpec> = runs
