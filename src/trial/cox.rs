@@ -67,6 +67,32 @@ struct Subject {
     x: f64,
 }
 
+/// Whether the likelihood is monotone in β, so that β̂ is ±∞: every event has the
+/// largest covariate of its risk set (β → +∞), or every event the smallest (β → −∞) —
+/// e.g. two arms where one has no events, or all of one arm's events come after the
+/// other arm has left follow-up. `subjects` are sorted by time, latest first.
+fn monotone(subjects: &[Subject]) -> bool {
+    let (mut all_max, mut all_min) = (true, true);
+    let (mut max, mut min) = (f64::NEG_INFINITY, f64::INFINITY);
+    let mut i = 0;
+    while i < subjects.len() {
+        let t = subjects[i].time;
+        let group = subjects[i..].iter().take_while(|s| s.time == t).count();
+        let tied = &subjects[i..i + group];
+        // The risk set at t: everyone followed to t or later, the tied group included.
+        for s in tied {
+            max = max.max(s.x);
+            min = min.min(s.x);
+        }
+        for s in tied.iter().filter(|s| s.event) {
+            all_max &= s.x >= max;
+            all_min &= s.x <= min;
+        }
+        i += group;
+    }
+    all_max || all_min
+}
+
 /// ℓ(β), U(β) = dℓ/dβ and I(β) = −d²ℓ/dβ² with Efron ties. `subjects` are sorted by
 /// time, latest first.
 fn efron(subjects: &[Subject], beta: f64) -> (f64, f64, f64) {
@@ -149,6 +175,9 @@ pub fn cox_one_covariate(
                 .into(),
         )
     };
+    if monotone(&subjects) {
+        return Err(diverged());
+    }
     let (mut beta, mut loglik, mut score, mut info) = (0.0, loglik_null, score_null, info_null);
     let mut iterations = 0;
     loop {
@@ -276,6 +305,32 @@ mod tests {
         assert!((ab.coef + ba.coef).abs() < 1e-9);
         assert!((ab.se - ba.se).abs() < 1e-9);
         assert!((ab.lower * ba.upper - 1.0).abs() < 1e-8);
+    }
+
+    #[test]
+    fn trial_cox_sees_monotone_likelihood_with_many_ties() {
+        // A virtual trial's shape: every patient of one arm progresses at one of a few
+        // scan days, none of the reference arm does (R: "coefficient may be infinite").
+        let days = [7.0, 7.0, 7.0, 14.0, 14.0, 14.0, 14.0, 21.0, 7.0, 14.0];
+        let progressed: Vec<(f64, bool)> = days.iter().map(|&d| (d, true)).collect();
+        let held: Vec<(f64, bool)> = vec![(35.0, false); 10];
+        for (a, b) in [(&progressed, &held), (&held, &progressed)] {
+            match cox_two_arms(&arm("a", a), &arm("b", b), 0.95) {
+                Err(TrialError::Cox(m)) => assert!(m.contains("monotone"), "{m}"),
+                other => panic!("{other:?}"),
+            }
+        }
+        // One arm's only event comes after the other arm has left follow-up: still
+        // monotone (every event has the largest covariate of its risk set).
+        let a = arm("a", &[(1.0, true), (2.0, true), (3.0, false)]);
+        let b = arm("b", &[(1.5, false), (5.0, true)]);
+        assert!(matches!(
+            cox_two_arms(&a, &b, 0.95),
+            Err(TrialError::Cox(_))
+        ));
+        // Overlapping events: a finite fit.
+        let b = arm("b", &[(1.5, true), (5.0, true)]);
+        assert!(cox_two_arms(&a, &b, 0.95).is_ok());
     }
 
     #[test]
