@@ -453,7 +453,9 @@ fn trial(args: TrialArgs) -> anyhow::Result<()> {
     let (report, files) = batch_command::write(&input.data, &out, &options, &km)?;
     print!("{}", command::summary_text(&report));
     for (arm, n) in input.not_evaluable.iter().filter(|(_, n)| *n > 0) {
-        println!("{arm}: {n} patient(s) not evaluable for response (left out of the rates)");
+        println!(
+            "{arm}: {n} patient(s) not evaluable for response (NE: in the rates' denominators)"
+        );
     }
     for (arm, n) in &input.not_reached {
         println!(

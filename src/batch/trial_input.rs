@@ -115,9 +115,9 @@ pub fn read(dir: &Path, line: usize) -> Result<TrialInput, RunError> {
             event: progressed,
         });
         let best = best.as_deref().and_then(BestResponse::from_code);
-        match best {
-            Some(r) => data.responses[k].1.push(r),
-            None => input.not_evaluable[k].1 += 1,
+        data.responses[k].1.push(best);
+        if best.is_none() {
+            input.not_evaluable[k].1 += 1;
         }
         if let Some(change) = change {
             data.waterfall.push(WaterfallBar {

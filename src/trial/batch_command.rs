@@ -18,8 +18,8 @@ use std::path::Path;
 pub struct BatchTrialData {
     /// Progression-free survival per arm.
     pub arms: Vec<Arm>,
-    /// Best overall responses per arm, of the patients evaluable for response.
-    pub responses: Vec<(String, Vec<BestResponse>)>,
+    /// Best overall responses per arm, `None` for a patient not evaluable.
+    pub responses: Vec<(String, Vec<Option<BestResponse>>)>,
     /// One bar per patient with a scan after baseline.
     pub waterfall: Vec<WaterfallBar>,
     /// One lane per patient.

@@ -176,7 +176,7 @@ impl TrialReport {
     pub fn add_responses(
         &mut self,
         arm: &str,
-        responses: &[BestResponse],
+        responses: &[Option<BestResponse>],
     ) -> Result<(), TrialError> {
         let rates = response_rates(arm, responses, self.conf_level)?;
         self.responses.retain(|r| r.arm != arm);
@@ -353,10 +353,10 @@ pub fn hazard_ratios_csv(report: &TrialReport) -> String {
 }
 
 /// One row per arm with responses:
-/// `arm,n,cr,pr,sd,pd,orr,orr_lower,orr_upper,dcr,dcr_lower,dcr_upper,conf_level,method`.
+/// `arm,n,cr,pr,sd,pd,ne,orr,orr_lower,orr_upper,dcr,dcr_lower,dcr_upper,conf_level,method`.
 pub fn responses_csv(report: &TrialReport) -> String {
     table(
-        "arm,n,cr,pr,sd,pd,orr,orr_lower,orr_upper,dcr,dcr_lower,dcr_upper,conf_level,method",
+        "arm,n,cr,pr,sd,pd,ne,orr,orr_lower,orr_upper,dcr,dcr_lower,dcr_upper,conf_level,method",
         report.responses.iter().map(|r| {
             let mut row = vec![
                 text(&r.arm),
@@ -365,6 +365,7 @@ pub fn responses_csv(report: &TrialReport) -> String {
                 r.partial.to_string(),
                 r.stable.to_string(),
                 r.progressive.to_string(),
+                r.not_evaluable.to_string(),
             ];
             row.extend(
                 [

@@ -1,7 +1,8 @@
 //! Response rates per arm: counts of best overall response in the RECIST 1.1 categories
 //! (Eisenhauer et al. 2009) — complete response (CR), partial response (PR), stable
 //! disease (SD), progressive disease (PD) — and the objective response rate (CR + PR) and
-//! disease control rate (CR + PR + SD) over all patients of the arm.
+//! disease control rate (CR + PR + SD) over all patients of the arm, those not
+//! evaluable (NE) included, as RECIST 1.1 §4.4 reports them.
 //!
 //! The intervals are **Clopper–Pearson** (1934) exact intervals, the ones R's
 //! `binom.test` prints: the lower limit is the α/2 quantile of Beta(x, n − x + 1) (0 when
@@ -56,6 +57,9 @@ pub struct ResponseRates {
     pub partial: usize,
     pub stable: usize,
     pub progressive: usize,
+    /// Patients without an evaluable best response (in `n`, in no category).
+    #[serde(default)]
+    pub not_evaluable: usize,
     /// Objective response rate (CR + PR)/n and its interval.
     pub orr: f64,
     pub orr_lower: f64,
@@ -86,10 +90,11 @@ pub fn clopper_pearson(successes: usize, n: usize, conf_level: f64) -> (f64, f64
     (lower, upper)
 }
 
-/// Counts and rates for one arm. Errors: no patients, a confidence level outside (0, 1).
+/// Counts and rates for one arm; `None` is a patient not evaluable for response. Errors:
+/// no patients, a confidence level outside (0, 1).
 pub fn response_rates(
     arm: &str,
-    responses: &[BestResponse],
+    responses: &[Option<BestResponse>],
     conf_level: f64,
 ) -> Result<ResponseRates, TrialError> {
     check_conf_level(conf_level)?;
@@ -98,7 +103,7 @@ pub fn response_rates(
             arm: arm.to_string(),
         });
     }
-    let count = |kind: BestResponse| responses.iter().filter(|&&r| r == kind).count();
+    let count = |kind: BestResponse| responses.iter().filter(|&&r| r == Some(kind)).count();
     let (complete, partial, stable, progressive) = (
         count(BestResponse::Complete),
         count(BestResponse::Partial),
@@ -115,6 +120,7 @@ pub fn response_rates(
         partial,
         stable,
         progressive,
+        not_evaluable: responses.iter().filter(|r| r.is_none()).count(),
         orr: (complete + partial) as f64 / n as f64,
         orr_lower,
         orr_upper,
@@ -167,7 +173,8 @@ mod tests {
             Progressive,
             Stable,
             Partial,
-        ];
+        ]
+        .map(Some);
         let rates = response_rates("a", &r, 0.95).unwrap();
         assert_eq!(
             (
@@ -187,5 +194,12 @@ mod tests {
         assert_eq!(BestResponse::from_code(" pd"), Some(Progressive));
         assert_eq!(Stable.code(), "SD");
         assert_eq!(BestResponse::from_code("NE"), None);
+        // Not evaluable counts in the denominator: 4 responders of 8 + 2 NE.
+        let with_ne: Vec<Option<BestResponse>> = r.iter().copied().chain([None, None]).collect();
+        let rates = response_rates("a", &with_ne, 0.95).unwrap();
+        assert_eq!((rates.n, rates.not_evaluable), (10, 2));
+        assert_eq!((rates.orr, rates.dcr), (0.4, 0.6));
+        let (lo, hi) = clopper_pearson(4, 10, 0.95);
+        assert_eq!((rates.orr_lower, rates.orr_upper), (lo, hi));
     }
 }
