@@ -457,7 +457,7 @@ fn jobs_default_to_one_per_core_for_small_cpu_scenes_only() {
     use oncolattice::batch::runner::auto_jobs;
     use oncolattice::batch::Batch;
     use oncolattice::BackendChoice;
-    let cores = std::thread::available_parallelism().unwrap().get();
+    let cores = rayon::current_num_threads();
     let small = Batch::load(&fixture("small-trial.toml")).unwrap();
     let runs = small.runs().unwrap();
     assert_eq!(auto_jobs(&runs, &small, BackendChoice::Cpu), cores);

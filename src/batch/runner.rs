@@ -254,16 +254,16 @@ pub fn auto_jobs(runs: &[RunSpec], batch: &Batch, backend: BackendChoice) -> usi
         })
     });
     if small {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
+        rayon::current_num_threads()
     } else {
         1
     }
 }
 
-/// Threads each of `jobs` runs side by side uses on the CPU backend: the cores shared
-/// out, at least one.
+/// Threads each of `jobs` runs side by side uses on the CPU backend: the threads rayon
+/// would use (all cores, or `RAYON_NUM_THREADS`) shared out, at least one.
 pub fn threads_per_job(jobs: usize) -> usize {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let cores = rayon::current_num_threads();
     (cores / jobs.max(1)).max(1)
 }
 
