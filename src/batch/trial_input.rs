@@ -23,8 +23,6 @@ pub struct TrialInput {
     pub failed_runs: Vec<String>,
     /// Patients per arm who never began the line analysed (lines after the first).
     pub not_reached: Vec<(String, usize)>,
-    /// Every finished run's record, in batch order (the waterfall and swimmer plots).
-    pub records: Vec<DoneRecord>,
 }
 
 /// What line `line` (from 1) of a finished run gives: progression-free survival
@@ -72,7 +70,6 @@ pub fn read(dir: &Path, line: usize) -> Result<TrialInput, RunError> {
         not_evaluable: Vec::new(),
         failed_runs: Vec::new(),
         not_reached: Vec::new(),
-        records: Vec::new(),
     };
     let mut missing = Vec::new();
     for run in &manifest.runs {
@@ -128,7 +125,6 @@ pub fn read(dir: &Path, line: usize) -> Result<TrialInput, RunError> {
             });
         }
         data.swimmer.push(lane(&record));
-        input.records.push(record);
     }
     if let Some(first) = missing.first() {
         return Err(RunError::Option(format!(
