@@ -220,6 +220,7 @@ struct RunArgs {
 }
 
 #[derive(clap::Args)]
+#[command(group(clap::ArgGroup::new("workload").args(["peers", "batch"])))]
 struct BenchArgs {
     #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
     backend: BackendChoice,
@@ -240,8 +241,18 @@ struct BenchArgs {
     /// competitive release over 10,000 ticks) and report wall seconds.
     #[arg(long)]
     peers: bool,
-    /// With --peers: shortened runs (2 h and 100 ticks), for a quick check.
-    #[arg(long, requires = "peers")]
+    /// Throughput of many small scenes instead: K = 1, 10, 100, 1000 scenes of 100²
+    /// and 256² as scene-ticks per second, with the memory per scene, and virtual
+    /// patients of the competitive-release scene per hour.
+    #[arg(long, conflicts_with = "peers")]
+    batch: bool,
+    /// With --batch: ticks of each scene.
+    #[arg(long, value_name = "N", default_value_t = 100, requires = "batch",
+          value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    ticks: u64,
+    /// With --peers or --batch: shortened runs (2 h and 720 ticks; K = 1 and 10), for
+    /// a quick check.
+    #[arg(long, requires = "workload")]
     quick: bool,
 }
 
@@ -854,6 +865,26 @@ fn check(path: PathBuf) -> anyhow::Result<()> {
 }
 
 fn bench(args: BenchArgs) -> anyhow::Result<()> {
+    if args.batch {
+        let quiet = args.quiet;
+        let report = oncolattice::bench::batch::run_batch_bench(
+            args.backend,
+            args.quick,
+            args.ticks,
+            &mut |line| {
+                if !quiet {
+                    eprintln!("{line}");
+                }
+            },
+        )?;
+        print!("{}", report.table());
+        if let Some(path) = &args.json {
+            let text = serde_json::to_string_pretty(&report)
+                .context("cannot serialise the batch bench")?;
+            write_json(path, text)?;
+        }
+        return Ok(());
+    }
     if args.peers {
         let quiet = args.quiet;
         let runs = oncolattice::bench::peers::run_peers(args.backend, args.quick, &mut |line| {

@@ -205,10 +205,87 @@ fn peer_workloads_run_and_report() {
         assert!(r["wall_s"].as_f64().unwrap() > 0.0);
         assert!(r["wall_s_per_simulated_h"].as_f64().unwrap() > 0.0);
     }
-    // Half the initial tumour is resistant; a drug that spares only it leaves it the
-    // larger share.
+    // HAL's start: a disc of 317 cells; the three arms ran as one batch.
+    let batch_wall = runs[1]["batch_wall_s"].as_f64().unwrap();
+    for r in &runs[1..] {
+        assert_eq!(r["initial_live"], 317);
+        assert_eq!(r["ticks"], 720);
+        assert_eq!(r["batch_wall_s"].as_f64().unwrap(), batch_wall);
+        assert!(batch_wall >= r["wall_s"].as_f64().unwrap());
+    }
+    // Half the initial tumour is resistant; a drug that spares only it, given from day
+    // 20 through the boundary, leaves it the larger share by day 60.
     let resistant_share = |r: &serde_json::Value| {
         r["final_resistant"].as_f64().unwrap() / r["final_live"].as_f64().unwrap()
     };
     assert!(resistant_share(&runs[2]) > resistant_share(&runs[1]) + 0.2);
+}
+
+/// `bench --batch --quick` measures K = 1 and 10 scenes of 100² and 256² and a rate of
+/// virtual patients, and says what each scene takes in memory.
+#[test]
+fn batch_throughput_runs_and_reports() {
+    let tmp = tempfile::tempdir().unwrap();
+    let json = tmp.path().join("batch.json");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_oncolattice"))
+        .args([
+            "bench",
+            "--batch",
+            "--quick",
+            "--ticks",
+            "5",
+            "--backend",
+            "cpu",
+            "--quiet",
+            "--json",
+        ])
+        .arg(&json)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("scene-ticks/s") && stdout.contains("per hour"),
+        "{stdout}"
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let points = report["points"].as_array().unwrap();
+    let shape: Vec<(u64, u64)> = points
+        .iter()
+        .map(|p| (p["side"].as_u64().unwrap(), p["scenes"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(shape, [(100, 1), (100, 10), (256, 1), (256, 10)]);
+    for p in points {
+        let side = p["side"].as_u64().unwrap();
+        let (k, wall) = (p["scenes"].as_f64().unwrap(), p["wall_s"].as_f64().unwrap());
+        assert_eq!(p["ticks_per_scene"], 5);
+        let rate = p["scene_ticks_per_s"].as_f64().unwrap();
+        assert!((rate - k * 5.0 / wall).abs() <= 1e-6 * rate, "{p}");
+        // The CPU backend's copy and one host state: 76 B per site with one drug.
+        assert_eq!(p["bytes_per_scene"].as_u64().unwrap(), 76 * side * side);
+        assert!(p["jobs"].as_u64().unwrap() >= 1);
+    }
+    let patients = &report["patients"];
+    assert_eq!(patients["ticks_per_patient"], 720);
+    let n = patients["patients"].as_f64().unwrap();
+    let wall = patients["wall_s"].as_f64().unwrap();
+    assert!(n >= 2.0);
+    let per_hour = patients["patients_per_hour"].as_f64().unwrap();
+    assert!((per_hour - n * 3600.0 / wall).abs() <= 1e-6 * per_hour);
+}
+
+/// `--quick` shortens a workload; alone it is refused as a bad option.
+#[test]
+fn quick_without_a_workload_is_refused() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_oncolattice"))
+        .args(["bench", "--quick"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--peers"));
 }

@@ -114,6 +114,9 @@ fn another_seed_another_run() {
 fn thread_count_does_not_change_the_run() {
     for s in scenes() {
         let one = run(&s, Box::new(CpuBackend::with_threads(1).expect("pool")));
+        // A small lattice outside any pool runs every pass whole on the calling thread.
+        let serial = run(&s, Box::new(CpuBackend::new()));
+        assert!(one == serial, "the serial run differs from a pool's");
         for threads in [2, 3] {
             let many = run(
                 &s,

@@ -16,6 +16,7 @@
 //!
 //! Every number is the median of `repeats` samples after a warm-up.
 
+pub mod batch;
 mod bytes;
 pub mod peers;
 pub mod problems;

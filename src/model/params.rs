@@ -3,6 +3,7 @@
 
 use crate::model::rng;
 use crate::model::site::Kind;
+use crate::scene::drugs::DrugEntry;
 use crate::scene::Scene;
 use bytemuck::{Pod, Zeroable};
 
@@ -281,6 +282,7 @@ impl FieldParams {
     /// cells, exchange through perfused vessel walls at permeability × S/V.
     pub fn drug(scene: &Scene, d: usize, plasma_um: f64) -> FieldParams {
         let drug = &scene.drugs[d];
+        let boundary = drug.enters_from == DrugEntry::Boundary;
         let h = scene.lattice.site_size_um;
         let scale = h * h / drug.diffusion_um2_per_min;
         let surface_per_volume = 2.0 * std::f64::consts::PI * CAPILLARY_RADIUS_UM / (h * h);
@@ -289,6 +291,10 @@ impl FieldParams {
             vessel_exchange: (drug.vessel_permeability_um_per_min * surface_per_volume * scale)
                 as f32,
             vessel_level: plasma_um as f32,
+            // A drug entering from the boundary holds the faces at its blood level
+            // while it is in the blood; otherwise the faces are closed.
+            boundary_level: if boundary { plasma_um as f32 } else { 0.0 },
+            fixed_boundary: u32::from(boundary && plasma_um > 0.0),
             omega: scene.oxygen.sor_omega as f32,
             tolerance: stopping_tolerance(
                 drug.ic50_um * DRUG_TOLERANCE_OF_IC50,
@@ -360,6 +366,31 @@ mod tests {
             "sd {}",
             var.sqrt()
         );
+    }
+
+    #[test]
+    fn a_drug_entering_from_the_boundary_holds_the_faces_while_given() {
+        let text = |entry: &str| {
+            format!(
+                "seed = 1\n[lattice]\nnx = 8\nny = 8\n[[drugs]]\nname = \"d\"\nclass = \"nonspecific\"\nemax_per_h = 0.1\nic50_um = 1.0\n{entry}"
+            )
+        };
+        let path = std::path::Path::new("t.toml");
+        let boundary = Scene::parse(&text("enters_from = \"boundary\"\n"), path).unwrap();
+        let given = FieldParams::drug(&boundary, 0, 1.5);
+        assert_eq!((given.fixed_boundary, given.boundary_level), (1, 1.5));
+        let stopped = FieldParams::drug(&boundary, 0, 0.0);
+        assert_eq!((stopped.fixed_boundary, stopped.boundary_level), (0, 0.0));
+        let vessels = Scene::parse(&text(""), path).unwrap();
+        let default = FieldParams::drug(&vessels, 0, 1.5);
+        assert_eq!((default.fixed_boundary, default.boundary_level), (0, 0.0));
+        assert_eq!(default.vessel_level, given.vessel_level);
+        // The default is not written out, so resolved scenes keep their bytes.
+        assert!(!toml::to_string(&vessels.drugs[0])
+            .unwrap()
+            .contains("enters_from"));
+        let err = Scene::parse(&text("enters_from = \"skin\"\n"), path).unwrap_err();
+        assert!(err.to_string().contains("boundary"), "{err}");
     }
 
     #[test]

@@ -3,6 +3,26 @@
 
 use serde::{Deserialize, Serialize};
 
+/// Where a drug enters the tissue from the blood.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DrugEntry {
+    /// Through the walls of perfused vessel sites only.
+    #[default]
+    Vessels,
+    /// Also through the lattice's faces, held at the blood level while the drug is in
+    /// the blood and closed (no flux) while it is not: tissue fed from its margin, as
+    /// in avascular spheroid and on-lattice peer models (HAL's competitive-release
+    /// example, Bravo et al. 2020, PLoS Comput Biol 16:e1007635).
+    Boundary,
+}
+
+impl DrugEntry {
+    pub fn is_vessels(&self) -> bool {
+        *self == DrugEntry::Vessels
+    }
+}
+
 /// How a drug acts on a cell it reaches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -49,6 +69,9 @@ pub struct Drug {
     /// them (flow-limited; P ≈ 10⁻⁴–10⁻³ cm/s, Jain 1987): 5×10⁻⁴ cm/s = 300 µm/min.
     #[serde(default = "defaults::vessel_permeability_um_per_min")]
     pub vessel_permeability_um_per_min: f64,
+    /// `vessels` (default) or `boundary` (`DrugEntry`).
+    #[serde(default, skip_serializing_if = "DrugEntry::is_vessels")]
+    pub enters_from: DrugEntry,
     /// First-order uptake by a site holding a live tumour cell; 1.7/min gives a
     /// penetration length √(D/k) ≈ 60 µm, as doxorubicin reaches 40–80 µm from vessels
     /// (Primeau et al. 2005, Clin Cancer Res 11:8782).

@@ -10,6 +10,7 @@ use crate::model::site::{Kind, Site};
 use rayon::prelude::*;
 
 use super::cells::grid_of;
+use super::shared::min_len;
 
 /// Sites per rayon task.
 const CHUNK: usize = 16384;
@@ -75,6 +76,7 @@ pub fn census(
     let counts = src
         .par_chunks(CHUNK)
         .enumerate()
+        .with_min_len(min_len(1))
         .map(|(chunk, sites)| {
             let base = chunk * CHUNK;
             let mut acc = Census::CLEARED;

@@ -94,17 +94,19 @@ pub fn drug_action(
             }
         }
     }
+    // A draw against a threshold of 0 never passes: such draws are not made.
     if !bliss {
-        out.killed = draw(sim.tick_key, i, stream::DRUG0) < kill_max;
-        out.arrested = draw(sim.tick_key, i, stream::DRUG0 + 1) < arrest_max;
+        out.killed = kill_max > 0 && draw(sim.tick_key, i, stream::DRUG0) < kill_max;
+        out.arrested = arrest_max > 0 && draw(sim.tick_key, i, stream::DRUG0 + 1) < arrest_max;
     }
-    let r = draw(sim.tick_key, i, stream::PERSISTER);
-    if was_persister {
-        if !exposed && r < set.persister_exit_threshold {
+    // The persister draw matters only to a cell that may change state.
+    if was_persister != exposed {
+        let r = draw(sim.tick_key, i, stream::PERSISTER);
+        if was_persister && r < set.persister_exit_threshold {
             out.persister = false;
+        } else if exposed && r < set.persister_entry_threshold {
+            out.persister = true;
         }
-    } else if exposed && r < set.persister_entry_threshold {
-        out.persister = true;
     }
     out
 }

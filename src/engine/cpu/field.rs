@@ -1,6 +1,6 @@
 //! CPU twins of shaders/field_sweep.wgsl and shaders/field_guard.wgsl.
 
-use super::shared::SharedSlice;
+use super::shared::{min_len, threads, SharedSlice};
 use crate::model::params::{
     FieldParams, SimParams, SweepParams, TERM_FIRST_ORDER, TERM_ZERO_ORDER,
 };
@@ -26,6 +26,7 @@ pub fn field_sweep(
     let shared = SharedSlice::new(conc);
     let delta = (0..rows)
         .into_par_iter()
+        .with_min_len(min_len(1))
         .map(|row| {
             let (y, z) = (row as u32 % sim.ny, row as u32 / sim.ny);
             // SAFETY: this half-sweep writes only sites of `sweep.colour` and reads only
@@ -79,10 +80,11 @@ pub fn field_sweep_fused(
             })
             .fold(0.0f32, f32::max)
     };
-    let slabs = slabs(layers, rayon::current_num_threads());
+    let slabs = slabs(layers, threads());
     let shared = SharedSlice::new(conc);
     let first = slabs
         .par_iter()
+        .with_min_len(min_len(1))
         .map(|&(a, b)| {
             let mut max = 0.0f32;
             for l in a..b {
@@ -100,6 +102,7 @@ pub fn field_sweep_fused(
         .collect();
     let second = edges
         .par_iter()
+        .with_min_len(min_len(1))
         .map(|&l| layer(&shared, 1, l))
         .reduce(|| 0.0f32, f32::max);
     let delta = first.max(second);

@@ -10,7 +10,9 @@ mod census;
 mod clone_assign;
 mod drugs;
 mod field;
+mod neighbours;
 mod resolve;
+mod rest;
 mod shared;
 
 pub use cells::{cells, CellInputs};
@@ -48,23 +50,51 @@ pub struct CpuBackend {
     drugs: DrugSet,
     pd_tables: Vec<u32>,
     reports: VecDeque<TickReport>,
-    pool: Option<Arc<rayon::ThreadPool>>,
+    exec: Exec,
+    /// Each field's rest between ticks (`rest`).
+    rest: Vec<rest::Rest>,
+}
+
+/// A tick of at most this many site updates (sites × (cell passes + the field sweeps
+/// of the last tick)) runs whole on the calling thread: handing it to a pool and back
+/// costs a wake-up and a context switch per parallel loop, more than the work it
+/// shares out. A 100² lattice whose fields are at rest is well under it, a 128² one
+/// sweeping oxygen twenty times a tick well over (BENCHMARKS.md, "Small scenes").
+pub const SERIAL_MAX_SITE_UPDATES: usize = 1 << 17;
+
+/// Cell passes per tick counted as site updates (cells, resolve, census).
+const CELL_PASSES: usize = 3;
+
+/// Where the passes run.
+enum Exec {
+    /// On the calling thread; split over its pool when it is a pool's worker (a
+    /// batch job's own pool), else whole (`shared::in_pool`).
+    Caller,
+    /// Outside any pool: small ticks whole on the calling thread, others split over
+    /// a pool of `threads` threads, built when first needed and entered once a tick.
+    Auto {
+        threads: usize,
+        pool: Option<Arc<rayon::ThreadPool>>,
+    },
+    /// Split over this pool whatever the size of the tick (`with_threads`).
+    Fixed(Arc<rayon::ThreadPool>),
 }
 
 impl CpuBackend {
-    /// Runs in the rayon pool of the calling thread when it is a pool's worker (a batch
-    /// job's own pool), else in a pool of its own with rayon's default thread count
-    /// (all cores, or `RAYON_NUM_THREADS`). Either way the backend's passes start from
-    /// a worker of the pool: a pass handed from an outside thread to the pool for every
-    /// parallel loop (the global pool's way) costs a wake-up and a context switch each
-    /// time, as much as the work of a small lattice (BENCHMARKS.md, "Batches").
+    /// Runs on the calling thread: split over its pool when it is a pool's worker (a
+    /// batch job's own pool), whole when the tick is small (`SERIAL_MAX_SITE_UPDATES`),
+    /// else over a pool of its own with rayon's default thread count (all cores, or
+    /// `RAYON_NUM_THREADS`), entered once per tick.
     pub fn new() -> CpuBackend {
-        let own = rayon::current_thread_index()
-            .is_none()
-            .then(|| rayon::ThreadPoolBuilder::new().build().ok())
-            .flatten();
+        let exec = match rayon::current_thread_index() {
+            Some(_) => Exec::Caller,
+            None => Exec::Auto {
+                threads: rayon::current_num_threads(),
+                pool: None,
+            },
+        };
         CpuBackend {
-            pool: own.map(Arc::new),
+            exec,
             ..CpuBackend::outside_any_pool()
         }
     }
@@ -82,26 +112,46 @@ impl CpuBackend {
             drugs: DrugSet::default(),
             pd_tables: vec![0; PD_TABLE_LEN],
             reports: VecDeque::new(),
-            pool: None,
+            exec: Exec::Caller,
+            rest: Vec::new(),
         }
     }
 
-    /// Uses a pool of exactly `threads` threads (determinism tests vary this).
+    /// Splits every pass over a pool of exactly `threads` threads, whatever the
+    /// lattice size (determinism tests vary this).
     pub fn with_threads(threads: usize) -> Result<CpuBackend, EngineError> {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .map_err(|e| EngineError::Device(e.to_string()))?;
         Ok(CpuBackend {
-            pool: Some(Arc::new(pool)),
+            exec: Exec::Fixed(Arc::new(build_pool(threads)?)),
             ..CpuBackend::outside_any_pool()
         })
     }
 
     fn threads(&self) -> usize {
-        self.pool
-            .as_ref()
-            .map_or_else(rayon::current_num_threads, |p| p.current_num_threads())
+        match &self.exec {
+            Exec::Caller if shared::in_pool() => rayon::current_num_threads(),
+            Exec::Caller => 1,
+            Exec::Auto { threads, .. } => *threads,
+            Exec::Fixed(pool) => pool.current_num_threads(),
+        }
+    }
+
+    /// Where the coming tick runs: `Some(pool)` to split over it, `None` on the caller.
+    /// `sweeps` is the field sweeps expected (those of the last tick).
+    fn pool_for(&mut self, sweeps: usize) -> Result<Option<Arc<rayon::ThreadPool>>, EngineError> {
+        let updates = self.a.len() * (CELL_PASSES + sweeps);
+        match &mut self.exec {
+            Exec::Caller => Ok(None),
+            Exec::Fixed(pool) => Ok(Some(pool.clone())),
+            Exec::Auto { threads, pool } => {
+                if *threads <= 1 || updates <= SERIAL_MAX_SITE_UPDATES {
+                    return Ok(None);
+                }
+                if pool.is_none() {
+                    *pool = Some(Arc::new(build_pool(*threads)?));
+                }
+                Ok(pool.clone())
+            }
+        }
     }
 
     fn install<R: Send>(pool: &Option<Arc<rayon::ThreadPool>>, f: impl FnOnce() -> R + Send) -> R {
@@ -111,32 +161,26 @@ impl CpuBackend {
         }
     }
 
-    /// The red-black sweeps of one tick for every field, each stopping at its
-    /// tolerance or its cap; returns each field's statistics. Each sweep's two
-    /// colours run fused (`field_sweep_fused`: the same bits as two `field_sweep`s).
-    fn solve(&mut self, sim: &SimParams, fields: &[FieldParams]) -> Vec<SolveStats> {
-        let n = self.a.len();
-        let cap = fields
-            .iter()
-            .map(|f| f.max_sweeps.max(1))
-            .max()
-            .unwrap_or(1) as usize;
+    /// The red-black sweeps of one tick for every field (`sweep_fields`); returns
+    /// each field's statistics.
+    fn solve(
+        &mut self,
+        sim: &SimParams,
+        fields: &[FieldParams],
+    ) -> Result<Vec<SolveStats>, EngineError> {
+        let cap = sweep_cap(fields);
+        let pool = self.pool_for(cap * fields.len())?;
         self.residual.clear();
         self.residual.resize(cap * fields.len(), 0);
+        self.rest.resize(fields.len(), rest::Rest::default());
         let (a, conc, residual) = (&self.a, &mut self.conc, &mut self.residual);
-        let run = move || {
-            for (f, field) in fields.iter().enumerate() {
-                let conc = &mut conc[f * n..(f + 1) * n];
-                let base = (f * cap) as u32;
-                for index in 0..field.max_sweeps.max(1) {
-                    if index > 0 && !field_guard(field, residual, base + index - 1) {
-                        break;
-                    }
-                    field_sweep_fused(sim, field, index, a, conc, residual, base + index);
-                }
-            }
-        };
-        Self::install(&self.pool, run);
+        let rest = &mut self.rest;
+        Self::install(&pool, || sweep_fields(sim, fields, a, conc, residual, rest));
+        Ok(self.solve_stats(fields))
+    }
+
+    fn solve_stats(&self, fields: &[FieldParams]) -> Vec<SolveStats> {
+        let cap = sweep_cap(fields);
         fields
             .iter()
             .enumerate()
@@ -146,6 +190,55 @@ impl CpuBackend {
             })
             .collect()
     }
+}
+
+/// The most sweeps any field may take in one tick: each field's residual slots.
+fn sweep_cap(fields: &[FieldParams]) -> usize {
+    fields
+        .iter()
+        .map(|f| f.max_sweeps.max(1))
+        .max()
+        .unwrap_or(1) as usize
+}
+
+/// The red-black sweeps of one tick for every field, each stopping at its tolerance
+/// or its cap, into `residual` (`sweep_cap` slots per field, cleared). Each sweep's
+/// two colours run fused (`field_sweep_fused`: the same bits as two `field_sweep`s).
+/// A field at rest (`rest`) is not swept: its first slot keeps the 0 the sweep would
+/// have written.
+fn sweep_fields(
+    sim: &SimParams,
+    fields: &[FieldParams],
+    a: &[Site],
+    conc: &mut [f32],
+    residual: &mut [u32],
+    rest: &mut [rest::Rest],
+) {
+    let n = a.len();
+    let cap = sweep_cap(fields);
+    for (f, field) in fields.iter().enumerate() {
+        let conc = &mut conc[f * n..(f + 1) * n];
+        if rest[f].holds(field, a, conc) {
+            continue;
+        }
+        let base = (f * cap) as u32;
+        let mut last = base;
+        for index in 0..field.max_sweeps.max(1) {
+            if index > 0 && !field_guard(field, residual, base + index - 1) {
+                break;
+            }
+            field_sweep_fused(sim, field, index, a, conc, residual, base + index);
+            last = base + index;
+        }
+        rest[f].after_sweep(field, residual[last as usize], a);
+    }
+}
+
+fn build_pool(threads: usize) -> Result<rayon::ThreadPool, EngineError> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| EngineError::Device(e.to_string()))
 }
 
 impl Default for CpuBackend {
@@ -178,6 +271,7 @@ impl Backend for CpuBackend {
 
     fn upload(&mut self, state: &HostState) -> Result<(), EngineError> {
         state.check()?;
+        self.rest.clear();
         self.a = state.sites.clone();
         self.b = state.sites.clone();
         self.wish = vec![0; state.sites.len()];
@@ -202,7 +296,7 @@ impl Backend for CpuBackend {
         sim: &SimParams,
         fields: &[FieldParams],
     ) -> Result<Vec<SolveStats>, EngineError> {
-        Ok(self.solve(sim, fields))
+        self.solve(sim, fields)
     }
 
     fn tick(
@@ -211,18 +305,32 @@ impl Backend for CpuBackend {
         fields: &[FieldParams],
         report: bool,
     ) -> Result<(), EngineError> {
-        self.last_solve = self.solve(sim, fields);
-        let solve = self.last_solve[0];
+        let cap = sweep_cap(fields);
+        let expected: u32 = match self.last_solve.len() {
+            0 => cap as u32,
+            _ => self.last_solve.iter().map(|s| s.sweeps).sum(),
+        };
+        let pool = self.pool_for(expected as usize)?;
+        self.residual.clear();
+        self.residual.resize(cap * fields.len(), 0);
         let state = StepState {
             a: &mut self.a,
             b: &mut self.b,
             wish: &mut self.wish,
-            conc: &self.conc,
+            conc: &mut self.conc,
             exposure: &mut self.exposure,
             lineage: &mut self.lineage,
         };
-        let (drugs, pd) = (&self.drugs, &self.pd_tables);
-        let census = Self::install(&self.pool, || step(sim, fields, drugs, pd, state, report));
+        self.rest.resize(fields.len(), rest::Rest::default());
+        let (drugs, pd, residual) = (&self.drugs, &self.pd_tables, &mut self.residual);
+        let rest = &mut self.rest;
+        // One entry into the pool per tick: the solve, then the cell passes.
+        let census = Self::install(&pool, || {
+            sweep_fields(sim, fields, state.a, state.conc, residual, rest);
+            step(sim, fields, drugs, pd, state, report)
+        });
+        self.last_solve = self.solve_stats(fields);
+        let solve = self.last_solve[0];
         if let Some(census) = census {
             self.reports.push_back(TickReport {
                 tick: sim.tick as u64 + 1,
@@ -246,8 +354,9 @@ impl Backend for CpuBackend {
         sim: &SimParams,
         fields: &[FieldParams],
     ) -> Result<Census, EngineError> {
+        let pool = self.pool_for(0)?;
         let (a, conc, lineage) = (&self.a, &self.conc, &self.lineage);
-        Ok(Self::install(&self.pool, || {
+        Ok(Self::install(&pool, || {
             census(sim, fields, a, conc, lineage)
         }))
     }
@@ -260,9 +369,10 @@ impl Backend for CpuBackend {
         sweep: &SweepParams,
         io: &mut KernelIo,
     ) -> Result<(), EngineError> {
+        let pool = self.pool_for(0)?;
         let (drugs, pd) = (&self.drugs, &self.pd_tables);
         let n = io.src.len();
-        Self::install(&self.pool, || match pass {
+        Self::install(&pool, || match pass {
             Pass::FieldSweep => {
                 let f = sweep.field as usize;
                 field_sweep(
@@ -308,7 +418,7 @@ struct StepState<'a> {
     a: &'a mut [Site],
     b: &'a mut [Site],
     wish: &'a mut [u32],
-    conc: &'a [f32],
+    conc: &'a mut [f32],
     exposure: &'a mut [u32],
     lineage: &'a mut [u32],
 }

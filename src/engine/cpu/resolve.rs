@@ -11,6 +11,7 @@
 //! actor is itself a target of a claim.
 
 use super::cells::{grid_of, CHUNK};
+use super::shared::{in_pool, min_len};
 use crate::model::action::{self, Action};
 use crate::model::drug_params::DrugSet;
 use crate::model::lattice::Grid;
@@ -43,13 +44,18 @@ pub fn resolve(
 ) {
     let grid = grid_of(sim);
     let offsets = grid.cell_offsets();
-    dst.par_chunks_mut(CHUNK)
-        .zip(src.par_chunks(CHUNK))
-        .for_each(|(d, s)| d.copy_from_slice(s));
+    if in_pool() {
+        dst.par_chunks_mut(CHUNK)
+            .zip(src.par_chunks(CHUNK))
+            .for_each(|(d, s)| d.copy_from_slice(s));
+    } else {
+        dst.copy_from_slice(src);
+    }
     // Chunks scanned sequentially: most wishes are 0, and a plain loop skips them fast.
     let mut claims: Vec<Claim> = wish
         .par_chunks(CHUNK)
         .enumerate()
+        .with_min_len(min_len(1))
         .flat_map_iter(|(c, chunk)| {
             let (grid, offsets) = (&grid, &offsets);
             chunk
@@ -61,11 +67,16 @@ pub fn resolve(
                 })
         })
         .collect();
-    claims.par_sort_unstable_by(|a, b| {
+    let order = |a: &Claim, b: &Claim| {
         (a.target.cmp(&b.target))
             .then(b.priority.cmp(&a.priority))
             .then(a.actor.cmp(&b.actor))
-    });
+    };
+    if in_pool() {
+        claims.par_sort_unstable_by(order);
+    } else {
+        claims.sort_unstable_by(order);
+    }
     claims.dedup_by_key(|c| c.target);
     // A site is claimed when it is one of the winners' targets (a bit per site).
     let n = sim.n_sites as usize;

@@ -47,3 +47,32 @@ impl<'a, T: Copy> SharedSlice<'a, T> {
         *self.ptr.add(i) = v;
     }
 }
+
+/// Whether the calling thread is a worker of a rayon pool. The kernels split their
+/// work over the pool only then; called from any other thread they run whole on it
+/// (no task is handed to a pool, so no thread is woken). Results do not depend on it.
+#[inline]
+pub fn in_pool() -> bool {
+    rayon::current_thread_index().is_some()
+}
+
+/// The least number of items per rayon task: all of them outside a pool (one task,
+/// run on the calling thread), else `items`.
+#[inline]
+pub fn min_len(items: usize) -> usize {
+    if in_pool() {
+        items
+    } else {
+        usize::MAX
+    }
+}
+
+/// The threads the kernels may split over: the pool's, or 1 outside any pool.
+#[inline]
+pub fn threads() -> usize {
+    if in_pool() {
+        rayon::current_num_threads()
+    } else {
+        1
+    }
+}
