@@ -36,6 +36,12 @@ struct Census {
 
 @group(2) @binding(2) var<storage, read_write> census_out: Census;
 
+// Which fields' sums the scene's outputs read (`FieldParams::census_sums`), one bit
+// per field: the sum over every site, and over live tumour cells. Set per pipeline
+// (engine/gpu/pipelines.rs), so the field loop is unrolled with each test folded.
+override CENSUS_ALL_FIELDS: u32 = 0u;
+override CENSUS_TUMOUR_FIELDS: u32 = 0u;
+
 var<workgroup> wg_counts: array<atomic<u32>, SITE_COUNTERS>;
 var<workgroup> wg_field: array<atomic<u32>, MAX_FIELDS>;
 var<workgroup> wg_field_tumour: array<atomic<u32>, MAX_FIELDS>;
@@ -95,10 +101,9 @@ fn census(
     if i < sim.n_sites {
         let s = src[i];
         let kind = kind_of(s);
-        for (var f = 0u; f < sim.n_fields; f++) {
-            let sums = fields[f].census_sums;
-            let all = (sums & CENSUS_ALL_SITES) != 0u;
-            let tumour = (sums & CENSUS_TUMOUR_SITES) != 0u && kind == KIND_TUMOUR;
+        for (var f = 0u; f < MAX_FIELDS; f++) {
+            let all = ((CENSUS_ALL_FIELDS >> f) & 1u) != 0u;
+            let tumour = ((CENSUS_TUMOUR_FIELDS >> f) & 1u) != 0u && kind == KIND_TUMOUR;
             if !all && !tumour { continue; }
             let v = fixed(conc[f * sim.n_sites + i], fields[f].census_scale);
             if all { atomicAdd(&wg_field[f], v); }

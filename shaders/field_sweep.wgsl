@@ -15,6 +15,11 @@
 #import drugs
 #import bindings
 
+// The swept field's term count (`FieldParams::n_terms`): set per pipeline
+// (engine/gpu/pipelines.rs), so the term loop has a constant trip count and is
+// unrolled, with no test of the count per site.
+override FIELD_TERMS: u32 = MAX_FIELD_TERMS;
+
 var<workgroup> wg_go: u32;
 var<workgroup> wg_delta: atomic<u32>;
 
@@ -50,7 +55,7 @@ fn relax(x: u32, y: u32, z: u32) -> f32 {
         rhs += e * fields[f].vessel_level;
     }
     // Sources and sinks of this kind and state (Michaelis–Menten lagged).
-    for (var k = 0u; k < min(fields[f].n_terms, MAX_FIELD_TERMS); k++) {
+    for (var k = 0u; k < min(FIELD_TERMS, MAX_FIELD_TERMS); k++) {
         let state = fields[f].terms[k].state;
         if fields[f].terms[k].kind != kind || (code & state) != state { continue; }
         let order = fields[f].terms[k].order;

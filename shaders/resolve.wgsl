@@ -15,21 +15,33 @@
 #import drugs
 #import bindings
 
+// Whether the scene has swap or kill actions (`SimParams::occupied_actions` != 0): set
+// per pipeline (engine/gpu/pipelines.rs), so that a scene without them gets a kernel
+// with those tests folded away rather than run masked in every SIMD lane.
+override OCCUPIED_ACTIONS: bool = true;
+
 // Whether neighbour n, at slot k of site t's block, claims t: its wish aims at t (the
-// mirror slot) and t suits the action (empty for divide, move and sprout; occupied
-// for swap and kill). Rules in src/model/action.rs.
-fn claims(n: u32, k: u32, t_empty: bool) -> bool {
+// mirror slot), t suits the action (empty for divide, move and sprout; occupied for
+// swap and kill), and n is occupied (`claims`; the occupancy test is left to the
+// caller in `aims_at`, which then loads n's kind only for a claim that matters).
+// Rules in src/model/action.rs.
+fn aims_at(n: u32, k: u32, t_empty: bool) -> bool {
     let w = wish[n];
-    if w == 0u || (w & WISH_SLOT_MASK) != NEIGHBOUR_SLOTS - 1u - k {
-        return false;
-    }
-    if !t_empty && sim.occupied_actions == 0u {
+    // (No wish, 0, names slot 0 with no action: the action test below refuses it.)
+    if (w & WISH_SLOT_MASK) != NEIGHBOUR_SLOTS - 1u - k {
         return false;
     }
     let a = w >> WISH_ACTION_SHIFT;
     let wants_empty = a == ACTION_DIVIDE || a == ACTION_MOVE || a == ACTION_SPROUT;
+    if !OCCUPIED_ACTIONS {
+        return t_empty && wants_empty;
+    }
     let wants_occupied = a == ACTION_SWAP || a == ACTION_KILL;
-    return select(wants_occupied, wants_empty, t_empty) && kind_at(n) != KIND_EMPTY;
+    return select(wants_occupied, wants_empty, t_empty);
+}
+
+fn claims(n: u32, k: u32, t_empty: bool) -> bool {
+    return aims_at(n, k, t_empty) && kind_at(n) != KIND_EMPTY;
 }
 
 // The kind of site i, loading only the word that holds it.
@@ -37,24 +49,19 @@ fn kind_at(i: u32) -> u32 {
     return src[i].w0 & KIND_MASK;
 }
 
-// The claimant that site t goes to this tick (the highest PRIORITY draw, ties to the
-// lower index), or NO_SITE.
-fn winner_for(t: u32) -> u32 {
-    return winner_at(t, site_coords(t));
-}
-
-// `winner_for` for a site whose coordinates the caller has (saves their division).
-fn winner_at(t: u32, c: vec3<u32>) -> u32 {
-    let t_empty = kind_at(t) == KIND_EMPTY;
+// The claimant that site t (empty or not, `t_empty`; at coordinates c) goes to this
+// tick: the highest PRIORITY draw, ties to the lower index; or NO_SITE.
+fn winner_at(t: u32, c: vec3<u32>, t_empty: bool) -> u32 {
     var best = NO_SITE;
     var best_priority = 0u;
     for (var k = 0u; k < NEIGHBOUR_SLOTS; k++) {
         let d = offset_of(k);
         if !in_neighbourhood(d) { continue; }
         let n = neighbour_at(c, d);
-        if n == NO_SITE || !claims(n, k, t_empty) { continue; }
+        if n == NO_SITE || !aims_at(n, k, t_empty) { continue; }
         let p = draw(sim.tick_key, n, STREAM_PRIORITY);
-        if best == NO_SITE || p > best_priority || (p == best_priority && n < best) {
+        if (best == NO_SITE || p > best_priority || (p == best_priority && n < best))
+            && kind_at(n) != KIND_EMPTY {
             best = n;
             best_priority = p;
         }
@@ -64,7 +71,7 @@ fn winner_at(t: u32, c: vec3<u32>) -> u32 {
 
 // Whether any neighbour claims occupied site q, which then does not act this tick.
 fn is_claimed(q: u32) -> bool {
-    if sim.occupied_actions == 0u {
+    if !OCCUPIED_ACTIONS {
         return false;
     }
     let c = site_coords(q);
@@ -141,8 +148,8 @@ fn resolve(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
     var out = s;
     // Only empty sites can be claimed unless the scene has swap or kill actions.
     var q = NO_SITE;
-    if kind_of(s) == KIND_EMPTY || sim.occupied_actions != 0u {
-        q = winner_for(i);
+    if kind_of(s) == KIND_EMPTY || OCCUPIED_ACTIONS {
+        q = winner_at(i, site_coords(i), kind_of(s) == KIND_EMPTY);
     }
     if q != NO_SITE {
         // Site i is the target of q's claim, carried out unless q is itself claimed.
@@ -152,9 +159,9 @@ fn resolve(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
             if a == ACTION_DIVIDE {
                 out = daughter(i, q, p);
                 carry_exposure(q, i);
-            } else if a == ACTION_KILL {
+            } else if OCCUPIED_ACTIONS && a == ACTION_KILL {
                 out = Site(KIND_EMPTY, 0u, 0u, 0u);
-            } else if a == ACTION_SWAP {
+            } else if OCCUPIED_ACTIONS && a == ACTION_SWAP {
                 out = p;
                 swap_exposure(q, i);
             } else {
@@ -168,7 +175,7 @@ fn resolve(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
         let ci = site_coords(i);
         let d = offset_of(wish[i] & WISH_SLOT_MASK);
         let t = neighbour_at(ci, d);
-        if t != NO_SITE && winner_at(t, vec3<u32>(vec3<i32>(ci) + d)) == i {
+        if t != NO_SITE && winner_at(t, vec3<u32>(vec3<i32>(ci) + d), kind_at(t) == KIND_EMPTY) == i {
             let a = wish[i] >> WISH_ACTION_SHIFT;
             if a == ACTION_DIVIDE {
                 if kind_of(s) == KIND_TUMOUR {
@@ -176,7 +183,7 @@ fn resolve(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
                 }
             } else if a == ACTION_MOVE {
                 out = Site(KIND_EMPTY, 0u, 0u, 0u);
-            } else if a == ACTION_SWAP {
+            } else if OCCUPIED_ACTIONS && a == ACTION_SWAP {
                 out = src[t];
             } else if a == ACTION_SPROUT {
                 // The tip leaves an unperfused vessel segment behind.

@@ -26,7 +26,9 @@ use oncolattice::model::census::Census;
 use oncolattice::model::counters::Counter;
 use oncolattice::model::drug_params::{pd_tables, DrugSet};
 use oncolattice::model::lineage::{word, Lineage, EVENTS_AT, EVENT_CAP, MAX_CLONES};
-use oncolattice::model::params::{FieldParams, SimParams, SweepParams};
+use oncolattice::model::params::{
+    FieldParams, SimParams, SweepParams, CENSUS_ALL_SITES, CENSUS_TUMOUR_SITES,
+};
 use oncolattice::model::rng;
 use oncolattice::model::site::{Kind, Site};
 use oncolattice::scene::Scene;
@@ -489,6 +491,40 @@ fn census_matches_cpu_exactly() {
                     && c.census.count(Counter::TraitEfflux) > 0
                     && c.census.count(Counter::Persister) > 0
             );
+        }
+    }
+}
+
+/// The GPU census is compiled per combination of the sums the fields ask for
+/// (`FieldParams::census_sums`): each combination gives the CPU's census, and a sum
+/// no field asks for stays 0.
+#[test]
+fn census_sums_in_any_combination_match_cpu() {
+    let mut r = Rand(14);
+    let mut case = cases(None).next().expect("a case");
+    let n = case.n;
+    for combination in 0..4u32 {
+        for (f, field) in case.fields.iter_mut().enumerate() {
+            field.census_sums = (combination + f as u32) % 4;
+        }
+        let io = KernelIo {
+            src: random_sites(&mut r, n, case.sim.anoxic_ticks),
+            dst: garbage_sites(&mut r, n),
+            wish: vec![0; n],
+            conc: case.conc(&mut r),
+            residual: vec![0; case.slots()],
+            census: Census::CLEARED,
+            exposure: case.exposure(&mut r),
+            lineage: lineage_words(4),
+        };
+        let (c, g) = case.run(Pass::Census, SweepParams::default(), &io);
+        let ctx = format!("{} sums {combination}", case.name);
+        assert_discrete_equal(&ctx, &c, &g, false);
+        for (f, field) in case.fields.iter().enumerate() {
+            let all = field.census_sums & CENSUS_ALL_SITES != 0;
+            let tumour = field.census_sums & CENSUS_TUMOUR_SITES != 0;
+            assert_eq!(g.census.field_sum(f) > 0, all, "{ctx}: field {f}");
+            assert_eq!(g.census.field_tumour_sum(f) > 0, tumour, "{ctx}: field {f}");
         }
     }
 }

@@ -400,46 +400,51 @@ fn cpu_pass(
         );
     }
     let moved = dst.clone();
-    let t0 = Instant::now();
-    for _ in 0..PER_SUBMIT {
-        match pass {
-            // The CPU backend runs a sweep's two colours fused; half of that is its
-            // time per half-sweep (divided below).
-            Pass::FieldSweep => cpu::field_sweep_fused(
-                sim,
-                &fields[0],
-                0,
-                &state.sites,
-                &mut conc[..n],
-                &mut residual,
-                0,
-            ),
-            Pass::Cells => cpu::cells(
-                &cell_inputs(sim, &drugs, &pd, state, &conc),
-                &mut dst,
-                &mut wish,
-                &mut exposure,
-            ),
-            Pass::Resolve => {
-                cpu::resolve(
+    // Inside rayon's global pool: the kernels split their work only on a pool's
+    // worker (`engine::cpu::shared::in_pool`), as the backend's ticks do.
+    let elapsed = rayon::scope(|_| {
+        let t0 = Instant::now();
+        for _ in 0..PER_SUBMIT {
+            match pass {
+                // The CPU backend runs a sweep's two colours fused; half of that is its
+                // time per half-sweep (divided below).
+                Pass::FieldSweep => cpu::field_sweep_fused(
                     sim,
-                    &drugs,
-                    &moved,
-                    &wish,
+                    &fields[0],
+                    0,
+                    &state.sites,
+                    &mut conc[..n],
+                    &mut residual,
+                    0,
+                ),
+                Pass::Cells => cpu::cells(
+                    &cell_inputs(sim, &drugs, &pd, state, &conc),
                     &mut dst,
+                    &mut wish,
                     &mut exposure,
-                    &mut lineage,
-                );
-                // Each repetition starts from an empty event list.
-                lineage[crate::model::lineage::word::EVENTS] = 0;
-            }
-            Pass::CloneAssign => cpu::clone_assign(&mut lineage, &mut dst, sim.tick + 1),
-            Pass::Census => {
-                std::hint::black_box(cpu::census(sim, fields, &state.sites, &conc, &lineage));
+                ),
+                Pass::Resolve => {
+                    cpu::resolve(
+                        sim,
+                        &drugs,
+                        &moved,
+                        &wish,
+                        &mut dst,
+                        &mut exposure,
+                        &mut lineage,
+                    );
+                    // Each repetition starts from an empty event list.
+                    lineage[crate::model::lineage::word::EVENTS] = 0;
+                }
+                Pass::CloneAssign => cpu::clone_assign(&mut lineage, &mut dst, sim.tick + 1),
+                Pass::Census => {
+                    std::hint::black_box(cpu::census(sim, fields, &state.sites, &conc, &lineage));
+                }
             }
         }
-    }
-    let mut dt = t0.elapsed().as_secs_f64() / PER_SUBMIT as f64;
+        t0.elapsed()
+    });
+    let mut dt = elapsed.as_secs_f64() / PER_SUBMIT as f64;
     if pass == Pass::FieldSweep {
         dt /= 2.0;
     }

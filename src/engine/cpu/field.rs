@@ -132,15 +132,41 @@ unsafe fn relax_row(
     y: u32,
     z: u32,
 ) -> f32 {
+    // The term loop with a constant trip count for the usual counts, as the shader's
+    // `FIELD_TERMS` (the same arithmetic in the same order).
+    match field.n_terms {
+        0 => relax_row_with::<0>(sim, field, src, shared, colour, y, z),
+        1 => relax_row_with::<1>(sim, field, src, shared, colour, y, z),
+        2 => relax_row_with::<2>(sim, field, src, shared, colour, y, z),
+        _ => relax_row_with::<ANY_TERMS>(sim, field, src, shared, colour, y, z),
+    }
+}
+
+/// `N` for a term count known only at run time (`FieldParams::active_terms`).
+const ANY_TERMS: usize = usize::MAX;
+
+/// `relax_row` for fields of `N` terms (or any number, `ANY_TERMS`).
+///
+/// # Safety
+/// As `relax_row`.
+unsafe fn relax_row_with<const N: usize>(
+    sim: &SimParams,
+    field: &FieldParams,
+    src: &[Site],
+    shared: &SharedSlice<f32>,
+    colour: u32,
+    y: u32,
+    z: u32,
+) -> f32 {
     let interior_row = y > 0 && y + 1 < sim.ny && (sim.nz == 1 || (z > 0 && z + 1 < sim.nz));
     let mut row_max = 0.0f32;
     let mut x = (y + z + colour) & 1;
     while x < sim.nx {
         // An interior site's face neighbours are all inside the lattice.
         let d = if interior_row && x > 0 && x + 1 < sim.nx {
-            relax_interior(sim, field, src, shared, x, y, z)
+            relax_interior::<N>(sim, field, src, shared, x, y, z)
         } else {
-            relax(sim, field, src, shared, x, y, z)
+            relax::<N>(sim, field, src, shared, x, y, z)
         };
         row_max = row_max.max(d);
         x += 2;
@@ -162,7 +188,7 @@ pub fn field_guard(field: &FieldParams, residual: &[u32], slot: u32) -> bool {
 ///
 /// # Safety
 /// The caller guarantees no other thread writes site (x, y, z) or its face neighbours.
-unsafe fn relax(
+unsafe fn relax<const N: usize>(
     sim: &SimParams,
     field: &FieldParams,
     src: &[Site],
@@ -196,7 +222,7 @@ unsafe fn relax(
         face(z > 0, i.wrapping_sub(plane));
         face(z + 1 < sim.nz, i + plane);
     }
-    update(field, src[i], conc, i, c_old, sum, nn)
+    update::<N>(field, src[i], conc, i, c_old, sum, nn)
 }
 
 /// `relax` for a site whose face neighbours all lie inside the lattice: the same
@@ -205,7 +231,7 @@ unsafe fn relax(
 /// # Safety
 /// As `relax`, and (x, y, z) is not on the lattice's faces.
 #[inline(always)]
-unsafe fn relax_interior(
+unsafe fn relax_interior<const N: usize>(
     sim: &SimParams,
     field: &FieldParams,
     src: &[Site],
@@ -230,7 +256,7 @@ unsafe fn relax_interior(
         sum += *c.add(i + plane);
         nn = 6.0;
     }
-    update(field, *src.get_unchecked(i), conc, i, c_old, sum, nn)
+    update::<N>(field, *src.get_unchecked(i), conc, i, c_old, sum, nn)
 }
 
 /// The over-relaxed update of site `i` from its neighbours' sum `sum` over `nn` faces
@@ -239,7 +265,7 @@ unsafe fn relax_interior(
 /// # Safety
 /// No other thread reads or writes site `i`.
 #[inline(always)]
-unsafe fn update(
+unsafe fn update<const N: usize>(
     field: &FieldParams,
     s: Site,
     conc: &SharedSlice<f32>,
@@ -256,7 +282,12 @@ unsafe fn update(
         diag += e;
         rhs += e * field.vessel_level;
     }
-    for term in field.active_terms() {
+    let terms = if N == ANY_TERMS {
+        field.active_terms()
+    } else {
+        &field.terms[..N]
+    };
+    for term in terms {
         if term.kind != kind || s.w0 & term.state != term.state {
             continue;
         }
@@ -378,6 +409,9 @@ mod tests {
                 "boundary_mmhg = 20.0\n",
                 "first-order uptake (drug fields)",
                 "secretion by hypoxic cells, saturable sink at vessels",
+                // Each term count the sweep is specialised for (`relax_row`), and more.
+                "no terms",
+                "two terms: uptake and a first-order sink at necrotic sites",
             ] {
                 let boundary = if extra.starts_with("boundary") {
                     extra
@@ -392,6 +426,14 @@ mod tests {
                 let mut field = FieldParams::oxygen(&scene);
                 if extra.starts_with("first-order") {
                     field.terms[0].order = crate::model::params::TERM_FIRST_ORDER;
+                }
+                if extra.starts_with("no terms") {
+                    field.n_terms = 0;
+                }
+                if extra.starts_with("two terms") {
+                    use crate::model::params::{FieldTerm, TERM_FIRST_ORDER};
+                    field =
+                        field.with_term(FieldTerm::new(Kind::Necrotic, 0, TERM_FIRST_ORDER, 0.2));
                 }
                 if extra.starts_with("secretion") {
                     use crate::model::params::{FieldTerm, TERM_MICHAELIS_MENTEN};
@@ -419,7 +461,9 @@ mod tests {
                                     if (x + y + z) & 1 == colour {
                                         // SAFETY: one thread.
                                         let d = unsafe {
-                                            relax(&sim, &field, &sites, &shared, x, y, z)
+                                            relax::<ANY_TERMS>(
+                                                &sim, &field, &sites, &shared, x, y, z,
+                                            )
                                         };
                                         expected_max = expected_max.max(d);
                                     }

@@ -3,8 +3,13 @@
 //! precomputed index deltas instead of a bounds test per offset; the answer is the
 //! same as `Grid::neighbour` offset by offset.
 
+use super::shared::min_len;
 use crate::model::lattice::Grid;
 use crate::model::site::{Kind, Site};
+use rayon::prelude::*;
+
+/// Lattice rows per rayon task in `free_counts` (rows of 100–1000 sites).
+const ROWS_PER_TASK: usize = 16;
 
 pub struct Neighbourhood {
     pub grid: Grid,
@@ -72,15 +77,21 @@ impl Neighbourhood {
         let pz = nz + 2 * pad_z;
         let at = |x: usize, y: usize, z: usize| (x + 1) + px * ((y + 1) + py * (z + pad_z));
         let mut empty = vec![0u8; px * py * pz];
-        for z in 0..nz {
-            for y in 0..ny {
-                let row = &src[nx * (y + ny * z)..][..nx];
-                let out = &mut empty[at(0, y, z)..][..nx];
-                for (e, s) in out.iter_mut().zip(row) {
-                    *e = u8::from(s.kind() == Kind::Empty);
+        // Padded row r holds lattice row (y, z) = (r % py - 1, r / py - pad_z) when both
+        // are inside. Rows split over the pool only on a pool's worker (`min_len`).
+        empty
+            .par_chunks_mut(px)
+            .enumerate()
+            .with_min_len(min_len(ROWS_PER_TASK))
+            .for_each(|(r, padded)| {
+                let (y, z) = ((r % py).wrapping_sub(1), (r / py).wrapping_sub(pad_z));
+                if y < ny && z < nz {
+                    let row = &src[nx * (y + ny * z)..][..nx];
+                    for (e, s) in padded[1..=nx].iter_mut().zip(row) {
+                        *e = u8::from(s.kind() == Kind::Empty);
+                    }
                 }
-            }
-        }
+            });
         let deltas: Vec<isize> = self
             .offsets
             .iter()
@@ -89,18 +100,19 @@ impl Neighbourhood {
             })
             .collect();
         let mut counts = vec![0u8; src.len()];
-        for z in 0..nz {
-            for y in 0..ny {
-                let base = at(0, y, z) as isize;
-                let out = &mut counts[nx * (y + ny * z)..][..nx];
+        counts
+            .par_chunks_mut(nx)
+            .enumerate()
+            .with_min_len(min_len(ROWS_PER_TASK))
+            .for_each(|(j, out)| {
+                let base = at(0, j % ny, j / ny) as isize;
                 for &delta in &deltas {
                     let from = &empty[(base + delta) as usize..][..nx];
                     for (c, e) in out.iter_mut().zip(from) {
                         *c += e;
                     }
                 }
-            }
-        }
+            });
         counts
     }
 }

@@ -174,7 +174,8 @@ impl GpuBackend {
     /// Writes the uniforms (staged before the next submit): every field's parameters
     /// with this lattice's half-sweep grid as `sweep_groups`, and that grid as the full
     /// indirect size each field's solve starts from.
-    fn write_params(&self, sim: &SimParams, fields: &[FieldParams]) {
+    fn write_params(&mut self, sim: &SimParams, fields: &[FieldParams]) -> Result<(), EngineError> {
+        self.pipelines.prepare(self.ctx.device(), sim, fields)?;
         let q = self.ctx.queue();
         let (x, y) = self.buffers.workgroups(&self.ctx, Pass::FieldSweep, sim);
         let mut all = [FieldParams::default(); MAX_FIELDS];
@@ -187,6 +188,7 @@ impl GpuBackend {
         q.write_buffer(&self.buffers.sim, 0, bytemuck::bytes_of(sim));
         q.write_buffer(&self.buffers.fields, 0, bytemuck::cast_slice(&all));
         q.write_buffer(&self.full_args, 0, bytemuck::cast_slice(&[x, y, 1u32, 0]));
+        Ok(())
     }
 
     /// Records sweeps `ranges[f].0 .. ranges[f].1` of each field `f` (nothing where
@@ -210,7 +212,7 @@ impl GpuBackend {
             pass.set_bind_group(1, &b.a_to_b, &[]);
             pass.set_bind_group(2, &b.fields_group, &[]);
             for index in from..to {
-                pass.set_pipeline(&self.pipelines.field_sweep);
+                pass.set_pipeline(self.pipelines.field_sweep(f));
                 for colour in 0..2 {
                     pass.set_bind_group(0, &b.params_group, &[b.sweep_offset(f, index, colour)]);
                     pass.dispatch_workgroups_indirect(&b.next_sweep, 0);
@@ -307,7 +309,7 @@ impl GpuBackend {
         reps: u32,
     ) -> Result<f64, EngineError> {
         self.check_shape(sim, fields)?;
-        self.write_params(sim, fields);
+        self.write_params(sim, fields)?;
         let b = &self.buffers;
         let spare = b.spare_sweep_offset();
         let sweep = SweepParams {
@@ -354,7 +356,7 @@ impl GpuBackend {
                 }),
             });
             for _ in 0..reps.max(1) {
-                self.encode_pass(&mut cpass, pass, sim, &b.a_to_b, spare);
+                self.encode_pass(&mut cpass, pass, sim, &b.a_to_b, spare, field);
             }
         }
         if let Some((set, resolved)) = &stamps {
@@ -381,9 +383,10 @@ impl GpuBackend {
         sim: &SimParams,
         cells_group: &wgpu::BindGroup,
         sweep_offset: u32,
+        field: u32,
     ) {
         let b = &self.buffers;
-        cpass.set_pipeline(self.pipelines.get(pass));
+        cpass.set_pipeline(self.pipelines.get(pass, field));
         cpass.set_bind_group(0, &b.params_group, &[sweep_offset]);
         cpass.set_bind_group(1, cells_group, &[]);
         cpass.set_bind_group(2, &b.fields_group, &[]);
@@ -491,7 +494,7 @@ impl Backend for GpuBackend {
         fields: &[FieldParams],
     ) -> Result<Vec<SolveStats>, EngineError> {
         self.check_shape(sim, fields)?;
-        self.write_params(sim, fields);
+        self.write_params(sim, fields)?;
         let encoder = self.encoder("oncolattice.solve");
         let (encoder, stats) = self.solve(encoder, fields)?;
         if let Some(stats) = stats {
@@ -527,7 +530,7 @@ impl Backend for GpuBackend {
         } else {
             None
         };
-        self.write_params(sim, fields);
+        self.write_params(sim, fields)?;
         let encoder = self.encoder("oncolattice.tick");
         let (mut encoder, stats) = self.solve(encoder, fields)?;
         self.last_solve = stats.unwrap_or_default();
@@ -540,14 +543,14 @@ impl Backend for GpuBackend {
                 label: Some("oncolattice.pass.cells"),
                 timestamp_writes: None,
             });
-            self.encode_pass(&mut cpass, Pass::Cells, sim, &b.a_to_b, 0);
-            self.encode_pass(&mut cpass, Pass::Resolve, sim, &b.b_to_a, 0);
+            self.encode_pass(&mut cpass, Pass::Cells, sim, &b.a_to_b, 0, 0);
+            self.encode_pass(&mut cpass, Pass::Resolve, sim, &b.b_to_a, 0, 0);
             if self.drugs.as_ref().is_some_and(|(set, _)| set.mutates()) {
                 // Numbers the mutants resolve wrote into A.
-                self.encode_pass(&mut cpass, Pass::CloneAssign, sim, &b.b_to_a, 0);
+                self.encode_pass(&mut cpass, Pass::CloneAssign, sim, &b.b_to_a, 0, 0);
             }
             if report {
-                self.encode_pass(&mut cpass, Pass::Census, sim, &b.a_to_b, 0);
+                self.encode_pass(&mut cpass, Pass::Census, sim, &b.a_to_b, 0, 0);
             }
         }
         if let Some(slot) = slot {
@@ -582,7 +585,7 @@ impl Backend for GpuBackend {
         fields: &[FieldParams],
     ) -> Result<Census, EngineError> {
         self.check_shape(sim, fields)?;
-        self.write_params(sim, fields);
+        self.write_params(sim, fields)?;
         let b = &self.buffers;
         let mut encoder = self.encoder("oncolattice.census_now");
         encoder.copy_buffer_to_buffer(&b.census_clear, 0, &b.census, 0, CENSUS_BYTES);
@@ -591,7 +594,7 @@ impl Backend for GpuBackend {
                 label: Some("oncolattice.pass.census_now"),
                 timestamp_writes: None,
             });
-            self.encode_pass(&mut cpass, Pass::Census, sim, &b.a_to_b, 0);
+            self.encode_pass(&mut cpass, Pass::Census, sim, &b.a_to_b, 0, 0);
         }
         let parts = read_blocking(&self.ctx, encoder, &[(&b.census, CENSUS_BYTES)])?;
         Ok(bytemuck::pod_read_unaligned(&parts[0]))
@@ -638,7 +641,7 @@ impl Backend for GpuBackend {
                 sweep.residual_slot
             )));
         }
-        self.write_params(sim, fields);
+        self.write_params(sim, fields)?;
         let (q, b) = (self.ctx.queue(), &self.buffers);
         q.write_buffer(&b.a, 0, bytemuck::cast_slice(&io.src));
         q.write_buffer(&b.b, 0, bytemuck::cast_slice(&io.dst));
@@ -665,7 +668,7 @@ impl Backend for GpuBackend {
                 label: Some("oncolattice.pass.single"),
                 timestamp_writes: None,
             });
-            self.encode_pass(&mut cpass, pass, sim, &b.a_to_b, spare);
+            self.encode_pass(&mut cpass, pass, sim, &b.a_to_b, spare, sweep.field);
         }
         let n = n as u64;
         let parts = read_blocking(
