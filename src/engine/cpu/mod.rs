@@ -252,13 +252,7 @@ impl Backend for CpuBackend {
         BackendInfo {
             kind: super::BackendKind::Cpu,
             device: "CPU reference backend".into(),
-            detail: match &self.exec {
-                // Small ticks run whole on the calling thread (`pool_for`).
-                Exec::Auto { threads, .. } if *threads > 1 => format!(
-                    "{threads} threads, one for ticks of up to {SERIAL_MAX_SITE_UPDATES} site updates"
-                ),
-                _ => format!("{} threads", self.threads()),
-            },
+            detail: format!("{} threads", self.threads()),
         }
     }
 
