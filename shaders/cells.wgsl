@@ -22,7 +22,7 @@ fn pick_free_slot(i: u32) -> u32 {
         let d = offset_of(k);
         if !in_neighbourhood(d) { continue; }
         let n = neighbour_at(c, d);
-        if n != NO_SITE && kind_of(src[n]) == KIND_EMPTY { free += 1u; }
+        if n != NO_SITE && kind_of(src[at(n)]) == KIND_EMPTY { free += 1u; }
     }
     if free == 0u {
         return NO_SITE;
@@ -32,7 +32,7 @@ fn pick_free_slot(i: u32) -> u32 {
         let d = offset_of(k);
         if !in_neighbourhood(d) { continue; }
         let n = neighbour_at(c, d);
-        if n != NO_SITE && kind_of(src[n]) == KIND_EMPTY {
+        if n != NO_SITE && kind_of(src[at(n)]) == KIND_EMPTY {
             if pick == 0u { return k; }
             pick -= 1u;
         }
@@ -49,51 +49,56 @@ fn tumour_neighbours(i: u32) -> u32 {
         if !in_neighbourhood(d) { continue; }
         let n = neighbour_at(c, d);
         if n == NO_SITE { continue; }
-        let kind = kind_of(src[n]);
+        let kind = kind_of(src[at(n)]);
         if kind == KIND_TUMOUR || kind == KIND_NECROTIC { count += 1u; }
     }
     return count;
 }
 
 // Vessel compression (twin of model::params::compressed_perfusion).
-fn compressed_perfusion(base: u32, k: u32) -> u32 {
+fn compressed_perfusion(full: u32, k: u32) -> u32 {
     let onset = sim.compression_onset;
     let collapse = sim.compression_collapse;
     if k <= onset {
-        return base;
+        return full;
     }
     if k >= collapse {
         return 0u;
     }
-    return base * (collapse - k) / (collapse - onset);
+    return full * (collapse - k) / (collapse - onset);
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn cells(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+fn cells(
+    @builtin(global_invocation_id) gid: vec3<u32>,
+    @builtin(num_workgroups) nwg: vec3<u32>,
+    @builtin(workgroup_id) wid: vec3<u32>,
+) {
     let i = thread_index(gid, nwg);
-    if i >= sim.n_sites {
+    if !enter_scene_with_drugs(wid.z) || i >= sim.n_sites {
         return;
     }
-    let s = src[i];
-    wish[i] = 0u;
+    let g = at(i);
+    let s = src[g];
+    wish[g] = 0u;
     if kind_of(s) == KIND_VESSEL {
-        dst[i] = Site(s.w0, compressed_perfusion(s.w2 & LOW16, tumour_neighbours(i)), s.w2, s.w3);
+        dst[g] = Site(s.w0, compressed_perfusion(s.w2 & LOW16, tumour_neighbours(i)), s.w2, s.w3);
         return;
     }
     if kind_of(s) != KIND_TUMOUR {
-        dst[i] = s;
+        dst[g] = s;
         return;
     }
     if draw(sim.tick_key, i, STREAM_APOPTOSIS) < sim.apoptosis_threshold {
-        dst[i] = Site(KIND_EMPTY, 0u, 0u, 0u);
+        dst[g] = Site(KIND_EMPTY, 0u, 0u, 0u);
         return;
     }
-    let o2 = conc[i];
+    let o2 = conc[field_at(0u, i)];
     var anoxic = s.w2 & LOW16;
     if o2 < sim.anoxic_mmhg {
         anoxic = min(anoxic + 1u, LOW16);
         if anoxic >= sim.anoxic_ticks {
-            dst[i] = Site(KIND_NECROTIC | (s.w0 & HIGH16), 0u, 0u, s.w3);
+            dst[g] = Site(KIND_NECROTIC | (s.w0 & HIGH16), 0u, 0u, s.w3);
             return;
         }
     } else {
@@ -106,7 +111,7 @@ fn cells(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups)
     w0 = select(w0 & ~QUIESCENT_BIT, w0 | QUIESCENT_BIT, quiescent);
     let outcome = drug_action(i, s, quiescent);
     if outcome.killed {
-        dst[i] = Site(KIND_EMPTY, 0u, 0u, 0u);
+        dst[g] = Site(KIND_EMPTY, 0u, 0u, 0u);
         return;
     }
     w0 = select(w0 & ~PERSISTER_BIT, w0 | PERSISTER_BIT, outcome.persister);
@@ -119,11 +124,11 @@ fn cells(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups)
         if progress >= len {
             let slot = pick_free_slot(i);
             if slot != NO_SITE {
-                wish[i] = (ACTION_DIVIDE << WISH_ACTION_SHIFT) | slot;
+                wish[g] = (ACTION_DIVIDE << WISH_ACTION_SHIFT) | slot;
             }
         }
     }
-    dst[i] = Site(w0, (s.w1 & HIGH16) | progress, (sanctuary << HALF_SHIFT) | anoxic, s.w3);
+    dst[g] = Site(w0, (s.w1 & HIGH16) | progress, (sanctuary << HALF_SHIFT) | anoxic, s.w3);
 }
 
 struct DrugOutcome {
@@ -154,11 +159,11 @@ fn drug_action(i: u32, s: Site, quiescent: bool) -> DrugOutcome {
     var arrest_max = 0u;
     for (var d = 0u; d < drug_set.n_drugs; d++) {
         let drug = drug_set.drugs[d];
-        var level = conc[drug.field * sim.n_sites + i];
+        var level = conc[field_at(drug.field, i)];
         if (traits & TRAIT_EFFLUX) != 0u && drug.efflux_substrate == 1u {
             level = level * drug_set.efflux_fraction;
         }
-        let slot = d * sim.n_sites + i;
+        let slot = exposure_at(d, i);
         let added = u32(clamp(level * drug_set.auc_per_um_tick, 0.0, AUC_MAX));
         exposure[slot] = exposure[slot] + min(added, 0xffffffffu - exposure[slot]);
         if level >= drug.exposure_um {
@@ -180,7 +185,7 @@ fn drug_action(i: u32, s: Site, quiescent: bool) -> DrugOutcome {
         } else if drug.drug_class == CLASS_CYTOSTATIC {
             acts = cycling;
         }
-        let threshold = pd_table[d * PD_TABLE_LEN + pd_index(effective)];
+        let threshold = pd_table[pd_at(d) + pd_index(effective)];
         let arrests = drug.drug_class == CLASS_CYTOSTATIC;
         if !acts {
             continue;

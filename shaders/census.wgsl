@@ -34,7 +34,8 @@ struct Census {
     _pad: array<u32, 3>,
 }
 
-@group(2) @binding(2) var<storage, read_write> census_out: Census;
+// One census per scene of the pack.
+@group(2) @binding(2) var<storage, read_write> census_out: array<Census>;
 
 // Which fields' sums the scene's outputs read (`FieldParams::census_sums`), one bit
 // per field: the sum over every site, and over live tumour cells. Set per pipeline
@@ -49,6 +50,7 @@ var<workgroup> wg_field_tumour: array<atomic<u32>, MAX_FIELDS>;
 var<workgroup> wg_clones: array<atomic<u32>, CENSUS_CLONES + 1u>;
 var<workgroup> wg_min: array<atomic<u32>, 3>;
 var<workgroup> wg_max: array<atomic<u32>, 3>;
+var<workgroup> wg_active: u32;
 
 fn fixed(c: f32, scale: f32) -> u32 {
     let v = floor(max(c, 0.0) * scale + 0.5);
@@ -60,13 +62,13 @@ fn fixed(c: f32, scale: f32) -> u32 {
 
 // Adds a workgroup's partial sums of field f into their 64-bit (lo, hi) pairs.
 fn add_field(f: u32, part: u32, tumour_part: u32) {
-    let old = atomicAdd(&census_out.field_sum[2u * f], part);
+    let old = atomicAdd(&census_out[scene].field_sum[2u * f], part);
     if old + part < old {
-        atomicAdd(&census_out.field_sum[2u * f + 1u], 1u);
+        atomicAdd(&census_out[scene].field_sum[2u * f + 1u], 1u);
     }
-    let old_t = atomicAdd(&census_out.field_tumour_sum[2u * f], tumour_part);
+    let old_t = atomicAdd(&census_out[scene].field_tumour_sum[2u * f], tumour_part);
     if old_t + tumour_part < old_t {
-        atomicAdd(&census_out.field_tumour_sum[2u * f + 1u], 1u);
+        atomicAdd(&census_out[scene].field_tumour_sum[2u * f + 1u], 1u);
     }
 }
 
@@ -75,8 +77,11 @@ fn census(
     @builtin(global_invocation_id) gid: vec3<u32>,
     @builtin(num_workgroups) nwg: vec3<u32>,
     @builtin(local_invocation_index) lid: u32,
+    @builtin(workgroup_id) wid: vec3<u32>,
 ) {
+    let advancing = enter_scene(wid.z);
     if lid == 0u {
+        wg_active = select(0u, 1u, advancing);
         for (var a = 0u; a < 3u; a++) {
             atomicStore(&wg_min[a], 0xffffffffu);
             atomicStore(&wg_max[a], 0u);
@@ -92,20 +97,23 @@ fn census(
             atomicStore(&wg_clones[k], 0u);
         }
     }
-    workgroupBarrier();
+    // (The barrier every thread passes before the partial sums are read.)
+    if workgroupUniformLoad(&wg_active) == 0u {
+        return;
+    }
     let i = thread_index(gid, nwg);
     if i == 0u {
-        atomicStore(&census_out.clones, atomicLoad(&lineage[LINEAGE_NEXT_CLONE]));
-        atomicStore(&census_out.mutations, atomicLoad(&lineage[LINEAGE_MUTATIONS]));
+        atomicStore(&census_out[scene].clones, atomicLoad(&lineage[lineage_base + LINEAGE_NEXT_CLONE]));
+        atomicStore(&census_out[scene].mutations, atomicLoad(&lineage[lineage_base + LINEAGE_MUTATIONS]));
     }
     if i < sim.n_sites {
-        let s = src[i];
+        let s = src[at(i)];
         let kind = kind_of(s);
         for (var f = 0u; f < MAX_FIELDS; f++) {
             let all = ((CENSUS_ALL_FIELDS >> f) & 1u) != 0u;
             let tumour = ((CENSUS_TUMOUR_FIELDS >> f) & 1u) != 0u && kind == KIND_TUMOUR;
             if !all && !tumour { continue; }
-            let v = fixed(conc[f * sim.n_sites + i], fields[f].census_scale);
+            let v = fixed(conc[field_at(f, i)], fields[field_params(f)].census_scale);
             if all { atomicAdd(&wg_field[f], v); }
             if tumour { atomicAdd(&wg_field_tumour[f], v); }
         }
@@ -127,20 +135,20 @@ fn census(
     if lid == 0u {
         for (var k = 0u; k < SITE_COUNTERS; k++) {
             let n = atomicLoad(&wg_counts[k]);
-            if n != 0u { atomicAdd(&census_out.counts[k], n); }
+            if n != 0u { atomicAdd(&census_out[scene].counts[k], n); }
         }
         for (var f = 0u; f < sim.n_fields; f++) {
             add_field(f, atomicLoad(&wg_field[f]), atomicLoad(&wg_field_tumour[f]));
         }
         for (var k = 0u; k < CENSUS_CLONES; k++) {
             let n = atomicLoad(&wg_clones[k]);
-            if n != 0u { atomicAdd(&census_out.clone_live[k], n); }
+            if n != 0u { atomicAdd(&census_out[scene].clone_live[k], n); }
         }
         let acquired = atomicLoad(&wg_clones[CENSUS_CLONES]);
-        if acquired != 0u { atomicAdd(&census_out.acquired_live, acquired); }
+        if acquired != 0u { atomicAdd(&census_out[scene].acquired_live, acquired); }
         for (var a = 0u; a < 3u; a++) {
-            atomicMin(&census_out.min_xyz[a], atomicLoad(&wg_min[a]));
-            atomicMax(&census_out.max_xyz[a], atomicLoad(&wg_max[a]));
+            atomicMin(&census_out[scene].min_xyz[a], atomicLoad(&wg_min[a]));
+            atomicMax(&census_out[scene].max_xyz[a], atomicLoad(&wg_max[a]));
         }
     }
 }

@@ -12,46 +12,59 @@
 #import drugs
 #import bindings
 
+var<workgroup> wg_active: u32;
+
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn clone_assign(@builtin(local_invocation_index) lid: u32) {
-    let count = atomicLoad(&lineage[LINEAGE_EVENTS]);
-    let next = atomicLoad(&lineage[LINEAGE_NEXT_CLONE]);
+fn clone_assign(
+    @builtin(local_invocation_index) lid: u32,
+    @builtin(workgroup_id) wid: vec3<u32>,
+) {
+    // One workgroup per scene of the pack.
+    let advancing = enter_scene(wid.z);
+    if lid == 0u {
+        wg_active = select(0u, 1u, advancing);
+    }
+    if workgroupUniformLoad(&wg_active) == 0u {
+        return;
+    }
+    let count = atomicLoad(&lineage[lineage_base + LINEAGE_EVENTS]);
+    let next = atomicLoad(&lineage[lineage_base + LINEAGE_NEXT_CLONE]);
     let fits = count <= EVENT_CAP;
     var unassigned = 0u;
     if fits {
         for (var e = lid; e < count; e += WORKGROUP_SIZE) {
-            let site = atomicLoad(&lineage[LINEAGE_EVENTS_AT + e]);
+            let site = atomicLoad(&lineage[lineage_base + LINEAGE_EVENTS_AT + e]);
             var rank = 0u;
             for (var k = 0u; k < count; k++) {
-                if atomicLoad(&lineage[LINEAGE_EVENTS_AT + k]) < site { rank += 1u; }
+                if atomicLoad(&lineage[lineage_base + LINEAGE_EVENTS_AT + k]) < site { rank += 1u; }
             }
             let id = next + rank;
             if id >= MAX_CLONES {
                 unassigned += 1u;
                 continue;
             }
-            let s = dst[site];
-            let at = LINEAGE_RECORDS_AT + 4u * id;
-            atomicStore(&lineage[at], s.w0 >> CLONE_SHIFT);
-            atomicStore(&lineage[at + 1u], sim.tick + 1u);
-            atomicStore(&lineage[at + 2u], s.w3);
-            atomicStore(&lineage[at + 3u], site);
-            dst[site] = Site((s.w0 & LOW16) | (id << CLONE_SHIFT), s.w1, s.w2, s.w3);
+            let s = dst[at(site)];
+            let rec = LINEAGE_RECORDS_AT + 4u * id;
+            atomicStore(&lineage[lineage_base + rec], s.w0 >> CLONE_SHIFT);
+            atomicStore(&lineage[lineage_base + rec + 1u], sim.tick + 1u);
+            atomicStore(&lineage[lineage_base + rec + 2u], s.w3);
+            atomicStore(&lineage[lineage_base + rec + 3u], site);
+            dst[at(site)] = Site((s.w0 & LOW16) | (id << CLONE_SHIFT), s.w1, s.w2, s.w3);
         }
     }
     if unassigned > 0u {
-        atomicAdd(&lineage[LINEAGE_UNASSIGNED], unassigned);
+        atomicAdd(&lineage[lineage_base + LINEAGE_UNASSIGNED], unassigned);
     }
     // Every thread has read the counter and the next id before thread 0 moves them on.
     storageBarrier();
     workgroupBarrier();
     if lid == 0u {
-        atomicAdd(&lineage[LINEAGE_MUTATIONS], count);
+        atomicAdd(&lineage[lineage_base + LINEAGE_MUTATIONS], count);
         if fits {
-            atomicStore(&lineage[LINEAGE_NEXT_CLONE], min(next + count, MAX_CLONES));
+            atomicStore(&lineage[lineage_base + LINEAGE_NEXT_CLONE], min(next + count, MAX_CLONES));
         } else {
-            atomicAdd(&lineage[LINEAGE_UNASSIGNED], count);
+            atomicAdd(&lineage[lineage_base + LINEAGE_UNASSIGNED], count);
         }
-        atomicStore(&lineage[LINEAGE_EVENTS], 0u);
+        atomicStore(&lineage[lineage_base + LINEAGE_EVENTS], 0u);
     }
 }

@@ -26,9 +26,9 @@ var<workgroup> wg_delta: atomic<u32>;
 fn relax(x: u32, y: u32, z: u32) -> f32 {
     // Members are read from the uniform one by one: a `let` copy of the whole
     // descriptor (terms included) would be materialised per thread.
-    let f = sweep.field;
+    let f = field_params(sweep.field);
     let site = site_index(vec3<u32>(x, y, z));
-    let i = sweep.field * sim.n_sites + site;
+    let i = field_at(sweep.field, site);
     let c_old = conc[i];
     let fixed = fields[f].fixed_boundary == 1u;
     let bl = fields[f].boundary_level;
@@ -45,7 +45,7 @@ fn relax(x: u32, y: u32, z: u32) -> f32 {
     }
     // The site's kind and perfusion, from its 4-byte code rather than its 16-byte
     // record: a sweep is bound by memory traffic.
-    let code = site_code[site];
+    let code = site_code[at(site)];
     let kind = code_kind(code);
     var diag = nn + fields[f].decay;
     var rhs = sum;
@@ -79,12 +79,16 @@ fn field_sweep(
     @builtin(global_invocation_id) gid: vec3<u32>,
     @builtin(num_workgroups) nwg: vec3<u32>,
     @builtin(local_invocation_index) lid: u32,
+    @builtin(workgroup_id) wid: vec3<u32>,
 ) {
+    let advancing = enter_scene(wid.z);
     if lid == 0u {
-        var go = 1u;
+        // A scene of a pack stops at its own tolerance and cap, as it would alone.
+        let f = field_params(sweep.field);
+        var go = select(0u, 1u, advancing && sweep.index < max(fields[f].max_sweeps, 1u));
         if sweep.index > 0u {
-            let previous = bitcast<f32>(atomicLoad(&residual[sweep.residual_slot - 1u]));
-            if previous < fields[sweep.field].tolerance {
+            let previous = bitcast<f32>(atomicLoad(&residual[residual_at(sweep.residual_slot - 1u)]));
+            if previous < fields[f].tolerance {
                 go = 0u;
             }
         }
@@ -110,6 +114,6 @@ fn field_sweep(
     atomicMax(&wg_delta, bitcast<u32>(delta));
     workgroupBarrier();
     if lid == 0u {
-        atomicMax(&residual[sweep.residual_slot], atomicLoad(&wg_delta));
+        atomicMax(&residual[residual_at(sweep.residual_slot)], atomicLoad(&wg_delta));
     }
 }

@@ -26,7 +26,7 @@ override OCCUPIED_ACTIONS: bool = true;
 // caller in `aims_at`, which then loads n's kind only for a claim that matters).
 // Rules in src/model/action.rs.
 fn aims_at(n: u32, k: u32, t_empty: bool) -> bool {
-    let w = wish[n];
+    let w = wish[at(n)];
     // (No wish, 0, names slot 0 with no action: the action test below refuses it.)
     if (w & WISH_SLOT_MASK) != NEIGHBOUR_SLOTS - 1u - k {
         return false;
@@ -46,7 +46,7 @@ fn claims(n: u32, k: u32, t_empty: bool) -> bool {
 
 // The kind of site i, loading only the word that holds it.
 fn kind_at(i: u32) -> u32 {
-    return src[i].w0 & KIND_MASK;
+    return src[at(i)].w0 & KIND_MASK;
 }
 
 // The claimant that site t (empty or not, `t_empty`; at coordinates c) goes to this
@@ -113,9 +113,9 @@ fn daughter(t: u32, parent: u32, p: Site) -> Site {
     let traits = mutate(sim.tick_key, t, p.w3);
     // A mutant founds a clone: clone_assign numbers this tick's mutants by site.
     if traits != p.w3 {
-        let e = atomicAdd(&lineage[LINEAGE_EVENTS], 1u);
+        let e = atomicAdd(&lineage[lineage_base + LINEAGE_EVENTS], 1u);
         if e < EVENT_CAP {
-            atomicStore(&lineage[LINEAGE_EVENTS_AT + e], t);
+            atomicStore(&lineage[lineage_base + LINEAGE_EVENTS_AT + e], t);
         }
     }
     return Site(KIND_TUMOUR | (p.w0 & HIGH16), new_cycle(t, traits), 0u, traits);
@@ -126,25 +126,29 @@ fn daughter(t: u32, parent: u32, p: Site) -> Site {
 // at most one event), so no other thread reads or writes them in this pass.
 fn carry_exposure(source: u32, dest: u32) {
     for (var d = 0u; d < drug_set.n_drugs; d++) {
-        exposure[d * sim.n_sites + dest] = exposure[d * sim.n_sites + source];
+        exposure[exposure_at(d, dest)] = exposure[exposure_at(d, source)];
     }
 }
 
 fn swap_exposure(a: u32, b: u32) {
     for (var d = 0u; d < drug_set.n_drugs; d++) {
-        let x = exposure[d * sim.n_sites + a];
-        exposure[d * sim.n_sites + a] = exposure[d * sim.n_sites + b];
-        exposure[d * sim.n_sites + b] = x;
+        let x = exposure[exposure_at(d, a)];
+        exposure[exposure_at(d, a)] = exposure[exposure_at(d, b)];
+        exposure[exposure_at(d, b)] = x;
     }
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn resolve(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+fn resolve(
+    @builtin(global_invocation_id) gid: vec3<u32>,
+    @builtin(num_workgroups) nwg: vec3<u32>,
+    @builtin(workgroup_id) wid: vec3<u32>,
+) {
     let i = thread_index(gid, nwg);
-    if i >= sim.n_sites {
+    if !enter_scene_with_drugs(wid.z) || i >= sim.n_sites {
         return;
     }
-    let s = src[i];
+    let s = src[at(i)];
     var out = s;
     // Only empty sites can be claimed unless the scene has swap or kill actions.
     var q = NO_SITE;
@@ -154,8 +158,8 @@ fn resolve(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
     if q != NO_SITE {
         // Site i is the target of q's claim, carried out unless q is itself claimed.
         if !is_claimed(q) {
-            let a = wish[q] >> WISH_ACTION_SHIFT;
-            let p = src[q];
+            let a = wish[at(q)] >> WISH_ACTION_SHIFT;
+            let p = src[at(q)];
             if a == ACTION_DIVIDE {
                 out = daughter(i, q, p);
                 carry_exposure(q, i);
@@ -170,13 +174,13 @@ fn resolve(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
                 carry_exposure(q, i);
             }
         }
-    } else if wish[i] != 0u {
+    } else if wish[at(i)] != 0u {
         // Site i is not claimed, so it acts if it won its target.
         let ci = site_coords(i);
-        let d = offset_of(wish[i] & WISH_SLOT_MASK);
+        let d = offset_of(wish[at(i)] & WISH_SLOT_MASK);
         let t = neighbour_at(ci, d);
         if t != NO_SITE && winner_at(t, vec3<u32>(vec3<i32>(ci) + d), kind_at(t) == KIND_EMPTY) == i {
-            let a = wish[i] >> WISH_ACTION_SHIFT;
+            let a = wish[at(i)] >> WISH_ACTION_SHIFT;
             if a == ACTION_DIVIDE {
                 if kind_of(s) == KIND_TUMOUR {
                     out = Site(s.w0, new_cycle(i, s.w3), s.w2, s.w3);
@@ -184,15 +188,15 @@ fn resolve(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
             } else if a == ACTION_MOVE {
                 out = Site(KIND_EMPTY, 0u, 0u, 0u);
             } else if OCCUPIED_ACTIONS && a == ACTION_SWAP {
-                out = src[t];
+                out = src[at(t)];
             } else if a == ACTION_SPROUT {
                 // The tip leaves an unperfused vessel segment behind.
                 out = Site(KIND_VESSEL, 0u, 0u, 0u);
             }
         }
     }
-    dst[i] = out;
+    dst[at(i)] = out;
     // What the next tick's field sweeps read of this site (clone_assign, which may
     // still renumber it, changes only its clone).
-    site_code[i] = solve_code(out);
+    site_code[at(i)] = solve_code(out);
 }

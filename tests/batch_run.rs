@@ -469,3 +469,60 @@ fn jobs_default_to_one_per_core_for_small_cpu_scenes_only() {
     let runs = big.runs().unwrap();
     assert_eq!(auto_jobs(&runs, &big, BackendChoice::Cpu), 1);
 }
+
+/// On a GPU the runs of one lattice shape are packed into the same dispatches
+/// (issue 13): each packed run's time series and lineage are the bytes of the same
+/// scene run alone on the GPU, its summary says it was packed, and `--jobs` changes
+/// nothing.
+#[test]
+fn a_gpu_batch_packs_its_runs_and_each_matches_its_run_alone() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("trial.toml");
+    // One patient, two arms: two runs that differ in seed and therapy.
+    std::fs::write(&file, one_patient_batch()).unwrap();
+    let run = |jobs: &str| {
+        let out = tmp.path().join(format!("gpu-{jobs}"));
+        let o = Command::new(BIN)
+            .arg("batch")
+            .arg(&file)
+            .arg("--out")
+            .arg(&out)
+            .args(["--backend", "gpu", "--jobs", jobs, "--quiet"])
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+        out
+    };
+    let one = run("1");
+    let two = run("2");
+    let summary = std::fs::read_to_string(one.join("summary.csv")).unwrap();
+    assert_eq!(summary.lines().count(), 3, "{summary}");
+    assert_eq!(
+        summary,
+        std::fs::read_to_string(two.join("summary.csv")).unwrap()
+    );
+    let runs: Vec<PathBuf> = std::fs::read_dir(one.join("runs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(runs.len(), 2);
+    for dir in &runs {
+        let s = std::fs::read_to_string(dir.join("summary.json")).unwrap();
+        assert!(s.contains("; packed)"), "{s}");
+        let alone = tmp.path().join("alone");
+        let o = Command::new(BIN)
+            .arg("run")
+            .arg(dir.join("scene.resolved.toml"))
+            .arg("--out")
+            .arg(&alone)
+            .args(["--backend", "gpu", "--quiet", "--no-plots", "--force"])
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+        for file in ["timeseries.csv", "lineage.csv"] {
+            let a = std::fs::read(alone.join(file)).unwrap();
+            let b = std::fs::read(dir.join(file)).unwrap();
+            assert!(a == b, "{}: {file} differs packed and alone", dir.display());
+        }
+    }
+}

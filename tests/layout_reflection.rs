@@ -42,9 +42,8 @@ fn expected() -> BTreeMap<&'static str, (usize, Members)> {
         "anoxic_mmhg" => anoxic_mmhg, "compression_onset" => compression_onset,
         "compression_collapse" => compression_collapse, "initial_clones" => initial_clones,
         "n_fields" => n_fields, "occupied_actions" => occupied_actions,
+        "scene_active" => scene_active, "residual_stride" => residual_stride,
     });
-    let mut sim = sim;
-    sim.extend(padding("_pad", offset_of!(SimParams, _pad), 2));
     let mut field = members!(FieldParams {
         "decay" => decay,
         "vessel_exchange" => vessel_exchange, "vessel_level" => vessel_level,

@@ -1,11 +1,21 @@
 // Bind groups shared by every kernel: 0 = parameters, 1 = cells, 2 = fields.
 // Keep in sync with src/engine/gpu/layout.rs.
+//
+// The buffers hold a pack of one or more scenes of one lattice shape (ARCHITECTURE.md,
+// "Many scenes per device"): scene s is workgroup_id.z of every dispatch, its sites
+// are s·n_sites … (s + 1)·n_sites − 1 of every per-site array, its parameters are
+// entry s of `sims` and `drug_sets`, entries s·MAX_FIELDS … of `fields`. A lone run is
+// a pack of one. Each kernel calls `enter_scene` first; a site's index `i` in the
+// kernels is its index within its scene (what the RNG and the lineage see), and
+// `at(i)`, `field_at(f, i)` the slots of that site in the packed arrays.
 
-@group(0) @binding(0) var<uniform> sim: SimParams;
-// Field 0 is oxygen, field 1 + d is drug d.
-@group(0) @binding(1) var<uniform> fields: array<FieldParams, MAX_FIELDS>;
+// One entry per scene.
+@group(0) @binding(0) var<storage, read> sims: array<SimParams>;
+// MAX_FIELDS entries per scene: field 0 is oxygen, field 1 + d is drug d, then factors.
+@group(0) @binding(1) var<storage, read> fields: array<FieldParams>;
 @group(0) @binding(2) var<uniform> sweep: SweepParams;
-@group(0) @binding(3) var<uniform> drug_set: DrugSet;
+// One entry per scene.
+@group(0) @binding(3) var<storage, read> drug_sets: array<DrugSet>;
 
 @group(1) @binding(0) var<storage, read> src: array<Site>;
 @group(1) @binding(1) var<storage, read_write> dst: array<Site>;
@@ -14,14 +24,66 @@
 // written by resolve with the state it writes, and by the host on upload.
 @group(1) @binding(3) var<storage, read_write> site_code: array<u32>;
 
-// n_fields × n_sites values: conc[f * n_sites + i].
+// n_fields × (all scenes' sites) values: conc[field_at(f, i)].
 @group(2) @binding(0) var<storage, read_write> conc: array<f32>;
-// n_fields × sweep capacity slots; a sweep uses residual[sweep.residual_slot].
+// Per scene `sim.residual_stride` slots (n_fields × sweep capacity); a sweep uses
+// residual[residual_at(sweep.residual_slot)].
 @group(2) @binding(1) var<storage, read_write> residual: array<atomic<u32>>;
-// PD thresholds: pd_table[d * PD_TABLE_LEN + pd_index(level)].
+// PD thresholds: pd_table[pd_at(d) + pd_index(level)].
 @group(2) @binding(3) var<storage, read> pd_table: array<u32>;
-// Cumulative exposure (AUC, 1/1024 µM·h) of the cell at each site: exposure[d * n_sites + i].
+// Cumulative exposure (AUC, 1/1024 µM·h) of the cell at each site: exposure[exposure_at(d, i)].
 @group(2) @binding(4) var<storage, read_write> exposure: array<u32>;
-// The lineage table and this tick's mutation events; layout in src/model/lineage.rs.
+// Per scene one lineage table with this tick's mutation events (LINEAGE_WORDS words
+// from lineage_base); layout in src/model/lineage.rs.
 @group(2) @binding(5) var<storage, read_write> lineage: array<atomic<u32>>;
 
+// The scene this invocation works on (set by enter_scene).
+var<private> sim: SimParams;
+var<private> drug_set: DrugSet;
+var<private> scene: u32;
+// First site of the scene in the per-site arrays.
+var<private> base: u32;
+// Sites of every scene of the pack: the stride of per-field and per-drug arrays.
+var<private> all_sites: u32;
+var<private> lineage_base: u32;
+
+// Enters scene s (workgroup_id.z); false when the scene is not advancing (a packed
+// run that has ended), whose sites the kernel then leaves alone.
+fn enter_scene(s: u32) -> bool {
+    scene = s;
+    sim = sims[s];
+    base = s * sim.n_sites;
+    all_sites = sim.n_sites * arrayLength(&sims);
+    lineage_base = s * LINEAGE_WORDS;
+    return sim.scene_active != 0u;
+}
+
+// enter_scene for the kernels that read the drugs.
+fn enter_scene_with_drugs(s: u32) -> bool {
+    drug_set = drug_sets[s];
+    return enter_scene(s);
+}
+
+fn at(i: u32) -> u32 {
+    return base + i;
+}
+
+fn field_at(f: u32, i: u32) -> u32 {
+    return f * all_sites + base + i;
+}
+
+fn exposure_at(d: u32, i: u32) -> u32 {
+    return d * all_sites + base + i;
+}
+
+fn field_params(f: u32) -> u32 {
+    return scene * MAX_FIELDS + f;
+}
+
+fn residual_at(slot: u32) -> u32 {
+    return scene * sim.residual_stride + slot;
+}
+
+fn pd_at(d: u32) -> u32 {
+    return (scene * drug_set.n_drugs + d) * PD_TABLE_LEN;
+}

@@ -19,8 +19,10 @@ struct SimParams {
     initial_clones: u32,
     n_fields: u32,
     occupied_actions: u32,
-    _pad0: u32,
-    _pad1: u32,
+    // 0 for a scene of a pack that no longer advances (its run has ended).
+    scene_active: u32,
+    // Residual slots per scene (n_fields × sweep capacity).
+    residual_stride: u32,
 }
 
 // A source or sink of a field at the sites of one kind and state (FieldTerm in

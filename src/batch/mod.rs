@@ -17,6 +17,7 @@ pub mod expand;
 mod file;
 pub mod merge;
 mod overrides;
+mod pack;
 pub mod row;
 pub mod runner;
 mod seed;

@@ -9,11 +9,11 @@ use super::directory::{BatchDir, DoneRecord, Manifest, SummaryCounts, BATCH_COPY
 use super::row::{line_spans, RunRow, RunTiming, Status};
 use super::shard::Shard;
 use super::{Batch, RunSpec};
-use crate::engine::BackendChoice;
+use crate::engine::{Backend, BackendChoice};
 use crate::output::run_lock::RunLock;
 use crate::output::snapshot::{self, branch::run_branch, SNAPSHOTS};
 use crate::output::{
-    error_text, run_scene, CancelFlag, Observer, Performance, RunError, RunOptions, Summary,
+    error_text, run_scene_on, CancelFlag, Observer, Performance, RunError, RunOptions, Summary,
 };
 use crate::scene::Scene;
 use std::path::PathBuf;
@@ -127,6 +127,31 @@ pub fn run_batch(
     // Branch runs after every source run has ended.
     let (sources, branches): (Vec<&RunSpec>, Vec<&RunSpec>) =
         pending.iter().partition(|r| r.branch.is_none());
+    // On a GPU, runs of one lattice shape advance together in packs (`pack`); the
+    // runs left over, and every branch run, go one by one as below.
+    let (packs, sources) = super::pack::plan(batch, sources, opts.backend);
+    for group in &packs.groups {
+        if stop.is_cancelled() {
+            break;
+        }
+        let (tx, rx) = mpsc::channel::<Message>();
+        std::thread::scope(|scope| {
+            super::pack::run_pack(scope, &packs, group, &tx, |spec, lane| {
+                run_one(batch, &dir, spec, opts, &stop, lane)
+            });
+            drop(tx);
+            for message in rx {
+                record(
+                    message,
+                    observer,
+                    &mut ran,
+                    &mut failed_now,
+                    &stop,
+                    &mut first_error,
+                );
+            }
+        });
+    }
     for pending in [sources, branches] {
         if stop.is_cancelled() {
             break;
@@ -151,7 +176,7 @@ pub fn run_batch(
                         let k = next.fetch_add(1, Ordering::SeqCst);
                         let Some(spec) = pending.get(k) else { break };
                         let _ = tx.send(Message::Started(spec.id.clone()));
-                        let run = || run_one(batch, dir, spec, opts, stop);
+                        let run = || run_one(batch, dir, spec, opts, stop, None);
                         let ended = match &pool {
                             Some(p) => p.install(run),
                             None => run(),
@@ -162,22 +187,14 @@ pub fn run_batch(
             }
             drop(tx);
             for message in rx {
-                match message {
-                    Message::Ended(ended) => match *ended {
-                        Ok(Some(row)) => {
-                            ran += 1;
-                            failed_now += usize::from(row.status == Status::Failed);
-                            observer.run_ended(&row);
-                        }
-                        Ok(None) => {}
-                        Err(e) => {
-                            // The batch directory itself cannot be written: stop.
-                            stop.cancel();
-                            first_error.get_or_insert(e);
-                        }
-                    },
-                    Message::Started(id) => observer.run_started(&id),
-                }
+                record(
+                    message,
+                    observer,
+                    &mut ran,
+                    &mut failed_now,
+                    &stop,
+                    &mut first_error,
+                );
             }
         });
     }
@@ -204,6 +221,33 @@ pub fn run_batch(
         interrupted,
         jobs,
     })
+}
+
+/// Tells the observer of a run's start or end and counts it; an error writing the
+/// batch directory itself stops the batch.
+fn record(
+    message: Message,
+    observer: &mut dyn BatchObserver,
+    ran: &mut usize,
+    failed_now: &mut usize,
+    stop: &CancelFlag,
+    first_error: &mut Option<RunError>,
+) {
+    match message {
+        Message::Ended(ended) => match *ended {
+            Ok(Some(row)) => {
+                *ran += 1;
+                *failed_now += usize::from(row.status == Status::Failed);
+                observer.run_ended(&row);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                stop.cancel();
+                first_error.get_or_insert(e);
+            }
+        },
+        Message::Started(id) => observer.run_started(&id),
+    }
 }
 
 /// Takes the batch's (or shard's) lock, then starts or checks the directory under it,
@@ -272,7 +316,7 @@ pub fn threads_per_job(jobs: usize) -> usize {
 #[error("interrupted: some runs did not end; run the same command again to finish them")]
 pub struct Interrupted;
 
-enum Message {
+pub(super) enum Message {
     Started(String),
     /// The run's row once its record is written; `None` when it was interrupted.
     Ended(Box<Result<Option<RunRow>, RunError>>),
@@ -296,6 +340,7 @@ fn run_one(
     spec: &RunSpec,
     opts: &BatchOptions,
     stop: &CancelFlag,
+    lane: Option<(Box<dyn Backend>, String)>,
 ) -> Result<Option<RunRow>, RunError> {
     let wall = Instant::now();
     let run_opts = RunOptions {
@@ -327,7 +372,7 @@ fn run_one(
                         snapshot_every_days: every,
                         ..run_opts.clone()
                     };
-                    run_scene(scene, &scene_file, &run_opts, &mut timing, wall)
+                    run_scene_on(scene, &scene_file, &run_opts, &mut timing, wall, lane)
                 }
             })
     }));

@@ -1,23 +1,28 @@
 //! `oncolattice bench --batch`: throughput of many small scenes, as batches and virtual
 //! trials run them. For K scenes of one lattice (100² and 256² of the peer
 //! competitive-release model, each its own seed, the drug given throughout), the wall
-//! time of K runs of `ticks` ticks, one per core side by side on the CPU backend (one
-//! at a time on a GPU), as scene-ticks per second, with the memory each scene takes;
-//! and virtual patients per hour: whole competitive-release runs (10,000 ticks) side by
-//! side. Set-up (lattice, initial solve) is part of every run's time, as in a batch.
+//! time of K runs of `ticks` ticks, one per core side by side on the CPU backend, all
+//! K in one pack on a GPU (`engine::gpu::GpuPack`, as `oncolattice batch` packs
+//! them), as scene-ticks per second, with the memory each scene takes; and virtual
+//! patients per hour: whole competitive-release runs (10,000 ticks) side by side on
+//! the CPU, `GPU_PATIENTS` in one pack on a GPU. Set-up (lattice, initial solve) is part of every run's time, as in a batch.
 
-use super::peers::{drive_seeded, side_by_side, PEER_COMPETITIVE_SCENE};
+use super::peers::{drive_on, drive_seeded, side_by_side, PeerRun, PEER_COMPETITIVE_SCENE};
 use super::BenchError;
-use crate::engine::{BackendChoice, BackendKind};
+use crate::engine::gpu::{GpuContext, GpuPack};
+use crate::engine::{requested_gpu, BackendChoice, BackendKind, EngineError};
 use crate::output::memory::Needs;
 use crate::scene::Scene;
 use serde::Serialize;
+use std::sync::Arc;
 use std::time::Instant;
 
 /// The scene counts and lattices measured.
 pub const SCENE_COUNTS: [usize; 4] = [1, 10, 100, 1000];
 pub const QUICK_SCENE_COUNTS: [usize; 2] = [1, 10];
 pub const LATTICES: [u32; 2] = [100, 256];
+/// Virtual patients packed onto a GPU for the patients-per-hour figure.
+pub const GPU_PATIENTS: usize = 100;
 
 /// One batch measured: K scenes of one lattice.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -71,13 +76,65 @@ fn jobs_for(backend: BackendChoice, scenes: usize) -> usize {
     }
 }
 
-/// `scenes` runs of `ticks` ticks each, seeds 1..=scenes, drug given throughout.
+/// The GPU a batch bench packs its scenes onto, when it runs on one.
+fn pack_device(backend: BackendChoice) -> Option<Arc<GpuContext>> {
+    match backend {
+        BackendChoice::Cpu => None,
+        BackendChoice::Gpu => requested_gpu().ok().map(Arc::new),
+        BackendChoice::Auto => GpuContext::new(false).ok().map(Arc::new),
+    }
+}
+
+/// `scenes` runs in one GPU pack (`engine::gpu::GpuPack`), each on its own thread,
+/// as `oncolattice batch` runs them.
+fn measure_packed(
+    ctx: Arc<GpuContext>,
+    scene: &Scene,
+    scenes: usize,
+    ticks: u64,
+) -> Result<(f64, String, usize), BenchError> {
+    let start = Instant::now();
+    let lanes = GpuPack::lanes(ctx, scene, scenes)?;
+    let runs: Vec<Result<PeerRun, BenchError>> = std::thread::scope(|s| {
+        let handles: Vec<_> = lanes
+            .into_iter()
+            .enumerate()
+            .map(|(k, lane)| {
+                s.spawn(move || {
+                    drive_on(scene, k as u64 + 1, Box::new(lane), Some(ticks), &|_| 1.0)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(BenchError::Engine(EngineError::Gpu(
+                        "a packed run panicked".into(),
+                    )))
+                })
+            })
+            .collect()
+    });
+    let wall = start.elapsed().as_secs_f64();
+    let mut label = String::new();
+    for run in runs {
+        label = format!("{} (packed)", run?.backend);
+    }
+    Ok((wall, label, scenes))
+}
+
+/// `scenes` runs of `ticks` ticks each, seeds 1..=scenes, drug given throughout: in
+/// one pack on a GPU, side by side on the CPU.
 fn measure(
     scene: &Scene,
     backend: BackendChoice,
     scenes: usize,
     ticks: u64,
 ) -> Result<(f64, String, usize), BenchError> {
+    if let Some(ctx) = pack_device(backend) {
+        return measure_packed(ctx, scene, scenes, ticks);
+    }
     let jobs = jobs_for(backend, scenes);
     let seeds: Vec<u64> = (1..=scenes as u64).collect();
     let start = Instant::now();
@@ -128,7 +185,12 @@ pub fn run_batch_bench(
         }
     }
     let scene = scene_of_side(100)?;
-    let patients = jobs_for(backend, usize::MAX).max(2);
+    // A GPU takes its patients as one pack; the CPU one per core.
+    let patients = match (pack_device(backend).is_some(), quick) {
+        (true, true) => 4,
+        (true, false) => GPU_PATIENTS,
+        (false, _) => jobs_for(backend, usize::MAX).max(2),
+    };
     let per_patient = if quick {
         super::peers::QUICK_TICKS
     } else {

@@ -79,11 +79,22 @@ pub fn drive_seeded(
     ticks: Option<u64>,
     plasma: &(dyn Fn(u64) -> f64 + Sync),
 ) -> Result<PeerRun, BenchError> {
+    let (backend, _) = create_backend(backend, scene)?;
+    drive_on(scene, seed, backend, ticks, plasma)
+}
+
+/// `drive_seeded` on a given backend (a lane of a GPU pack).
+pub fn drive_on(
+    scene: &Scene,
+    seed: u64,
+    backend: Box<dyn crate::engine::Backend>,
+    ticks: Option<u64>,
+    plasma: &(dyn Fn(u64) -> f64 + Sync),
+) -> Result<PeerRun, BenchError> {
     let scene = &Scene {
         seed,
         ..scene.clone()
     };
-    let (backend, _) = create_backend(backend, scene)?;
     let mut sim = Simulation::new(scene.clone(), backend)?;
     let info = sim.backend_info();
     let initial = sim.report_now()?.census;

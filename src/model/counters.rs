@@ -294,7 +294,7 @@ impl SiteTest {
             SiteTest::Always => "true".into(),
             SiteTest::AnyBit { word, mask } => format!("(s.w{word} & {mask}u) != 0u"),
             SiteTest::FieldBelow { field, threshold } => {
-                format!("conc[{field}u * sim.n_sites + i] < {}", threshold.wgsl())
+                format!("conc[field_at({field}u, i)] < {}", threshold.wgsl())
             }
         }
     }

@@ -44,7 +44,12 @@ pub struct SimParams {
     /// (every scene today) makes resolve ignore claims on occupied sites and skip
     /// looking for them, which halves its neighbourhood gathers.
     pub occupied_actions: u32,
-    pub _pad: [u32; 2],
+    /// 1 while the scene advances; 0 for a scene of a GPU pack whose run has ended
+    /// (the kernels leave its sites alone). The CPU backend ignores it.
+    pub scene_active: u32,
+    /// Residual slots per scene on the GPU (fields × sweep capacity), set by the GPU
+    /// backend when it writes the parameters. The CPU backend ignores it.
+    pub residual_stride: u32,
 }
 
 /// One diffusing field's constants in lattice units (uniform, group 0 binding 1): the
@@ -213,7 +218,8 @@ impl SimParams {
             initial_clones: scene.clones.len().max(1) as u32,
             n_fields: (1 + scene.drugs.len() + scene.factors.len()) as u32,
             occupied_actions: 0,
-            _pad: [0; 2],
+            scene_active: 1,
+            residual_stride: 0,
         }
     }
 

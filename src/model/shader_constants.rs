@@ -88,6 +88,7 @@ pub fn all() -> Vec<(String, ConstValue)> {
     u("LINEAGE_EVENTS_AT", lineage::EVENTS_AT as u32);
     u("LINEAGE_RECORDS_AT", lineage::RECORDS_AT as u32);
     u("EVENT_CAP", lineage::EVENT_CAP);
+    u("LINEAGE_WORDS", lineage::BUFFER_WORDS as u32);
     u("MAX_CLONES", lineage::MAX_CLONES);
     // The census (model::census).
     u("O2_SITE_CAP", census::O2_SITE_CAP);

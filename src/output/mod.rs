@@ -28,7 +28,7 @@ pub mod summary;
 pub mod timeseries;
 
 pub use error::{error_text, RunError};
-pub(crate) use run::run_scene;
+pub(crate) use run::run_scene_on;
 pub use run::{run, CancelFlag, Observer, Progress, RunOptions, RunStart, Silent};
 pub use snapshot::resume::{resume, ResumeOptions};
 pub use summary::{Performance, Summary};

@@ -170,11 +170,24 @@ pub fn run(
 
 /// Runs a loaded scene; `scene_file` is how summary.json names its file.
 pub(crate) fn run_scene(
+    scene: Scene,
+    scene_file: &str,
+    opts: &RunOptions,
+    observer: &mut dyn Observer,
+    wall: Instant,
+) -> Result<Summary, RunError> {
+    run_scene_on(scene, scene_file, opts, observer, wall, None)
+}
+
+/// `run_scene` on a given backend (a batch's lane of a GPU pack, with the note the
+/// run records), or on the one `opts.backend` chooses when `None`.
+pub(crate) fn run_scene_on(
     mut scene: Scene,
     scene_file: &str,
     opts: &RunOptions,
     observer: &mut dyn Observer,
     wall: Instant,
+    given: Option<(Box<dyn crate::engine::Backend>, String)>,
 ) -> Result<Summary, RunError> {
     if let Some(days) = opts.days {
         apply_days(&mut scene, days)?;
@@ -191,7 +204,10 @@ pub(crate) fn run_scene(
         None => rundir::default_dir(&scene.name),
     };
     rundir::check(&out_dir, opts.force)?;
-    let (backend, note) = create_backend(opts.backend, &scene)?;
+    let (backend, note) = match given {
+        Some(given) => given,
+        None => create_backend(opts.backend, &scene)?,
+    };
     super::memory::check(&scene, backend.info().kind)?;
     let sim = Simulation::new(scene.clone(), backend)?;
     let info = sim.backend_info();

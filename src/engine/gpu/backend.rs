@@ -1,57 +1,82 @@
-//! `GpuBackend`: the tick's passes, pass for pass what `engine::cpu::CpuBackend` does.
-//! A tick is one submit for the solve's first chunks of sweeps (`solve_plan`), a small
-//! blocking read of the residual slots (and further chunks when a field needs them),
-//! and one submit for cells, resolve, clone_assign and census; reports come back
-//! through the asynchronous ring.
+//! `GpuBackend`: the tick's passes, pass for pass what `engine::cpu::CpuBackend` does,
+//! for a pack of one or more scenes of one lattice shape in the same dispatches
+//! (scene = workgroup_id.z; shaders/shared/bindings.wgsl). A lone run is a pack of
+//! one (its `Backend` implementation is in `lone.rs`); `pack.rs` shares a pack among
+//! the runs of a batch. A tick is one submit for the solve's first chunks of sweeps
+//! (`solve_plan`), a small blocking read of the residual slots (and further chunks
+//! when a field of some scene needs them), and one submit for cells, resolve,
+//! clone_assign and census; reports come back through the asynchronous ring.
 
-use super::buffers::{bytes_per_site, Buffers, Shape, CENSUS_BYTES, LINEAGE_BYTES};
-use super::pipelines::Pipelines;
-use super::readback::{cast_vec, poll, read_blocking, read_staged, ReportRing, Staging};
+use super::buffers::{bytes_per_site, Buffers, Shape, CENSUS_BYTES, FIELDS_BYTES, LINEAGE_BYTES};
+use super::pipelines::{KernelVariant, Pipelines};
+use super::readback::{
+    cast_vec, poll, read_blocking, read_blocking_at, read_staged, ReportRequest, ReportRing,
+    Staging,
+};
 use super::solve_plan::{self, SolvePlan};
 use super::GpuContext;
-use crate::engine::{
-    solve_stats, Backend, BackendInfo, EngineError, HostState, KernelIo, Pass, SolveStats,
-    TickReport,
-};
+use crate::engine::{solve_stats, EngineError, HostState, Pass, SolveStats, TickReport};
 use crate::model::census::Census;
 use crate::model::drug_params::DrugSet;
-use crate::model::lineage::{self, Lineage};
+use crate::model::lineage::Lineage;
 use crate::model::params::{FieldParams, SimParams, SweepParams, MAX_FIELDS};
 use crate::model::pd::PD_TABLE_LEN;
 use crate::scene::Scene;
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-/// The lattice on one device. Memory: `buffers::bytes_per_site` (44 B + 8 B per drug + 4 B per factor)
-/// per site plus a fixed part; lattices past the device's limits are refused up front
-/// (`TooLarge`).
+/// What a scene's next dispatches read: written by the host before each submit.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct SceneParams {
+    pub sim: SimParams,
+    pub fields: Vec<FieldParams>,
+}
+
+/// The lattices of a pack on one device. Memory: `buffers::bytes_per_site` (44 B + 8 B
+/// per drug + 4 B per factor) per site and scene plus a fixed part per scene; packs
+/// past the device's limits are refused up front (`TooLarge`).
 pub struct GpuBackend {
-    ctx: Arc<GpuContext>,
-    pipelines: Pipelines,
-    buffers: Buffers,
-    ring: ReportRing,
-    /// The grid of a full half-sweep, copied into `next_sweep` before each field's solve.
-    full_args: wgpu::Buffer,
-    /// Drug parameters and PD tables, re-sent whenever the buffers are reallocated.
-    drugs: Option<(DrugSet, Vec<u32>)>,
-    /// Reports already off the device, not yet handed out.
-    ready: VecDeque<TickReport>,
-    /// Whether solves are offered in chunks (`solve_plan`), and the counts they follow.
-    chunked_solve: bool,
-    plan: SolvePlan,
-    /// Every field's solve of the last tick (empty without chunks).
-    last_solve: Vec<SolveStats>,
+    pub(super) ctx: Arc<GpuContext>,
+    pub(super) pipelines: Pipelines,
+    pub(super) buffers: Buffers,
+    pub(super) ring: ReportRing,
+    /// The grid of a full half-sweep of every scene, copied into `next_sweep` before
+    /// each field's solve.
+    pub(super) full_args: wgpu::Buffer,
+    /// Per scene: drug parameters and PD tables, re-sent whenever the buffers are
+    /// reallocated.
+    pub(super) drugs: Vec<Option<(DrugSet, Vec<u32>)>>,
+    /// Per scene: reports already off the device, not yet handed out.
+    pub(super) ready: Vec<VecDeque<TickReport>>,
+    /// Whether solves are offered in chunks (`solve_plan`), and per scene the counts
+    /// they follow.
+    pub(super) chunked_solve: bool,
+    pub(super) plans: Vec<SolvePlan>,
+    /// Per scene: every field's solve of its last tick (empty without chunks).
+    pub(super) last_solve: Vec<Vec<SolveStats>>,
+    /// Per scene: the parameters its next dispatch reads.
+    pub(super) params: Vec<Option<SceneParams>>,
     /// Receives the residual slots between chunks; sized with the buffers.
-    residual_probe: Staging,
+    pub(super) residual_probe: Staging,
 }
 
 impl GpuBackend {
     pub fn new(ctx: Arc<GpuContext>, scene: &Scene) -> Result<GpuBackend, EngineError> {
+        GpuBackend::with_scenes(ctx, scene, 1)
+    }
+
+    /// A pack of `scenes` scenes shaped like `scene` (lattice, drugs, factors, sweep cap).
+    pub fn with_scenes(
+        ctx: Arc<GpuContext>,
+        scene: &Scene,
+        scenes: u32,
+    ) -> Result<GpuBackend, EngineError> {
         let shape = Shape {
             n_sites: scene.site_count(),
             n_drugs: scene.drugs.len() as u32,
             n_factors: scene.factors.len() as u32,
             sweep_capacity: scene.oxygen.max_sweeps_per_tick.max(1),
+            n_scenes: scenes.max(1),
         };
         let device = ctx.device();
         let oom = device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
@@ -59,15 +84,17 @@ impl GpuBackend {
         let made = (|| {
             let pipelines = Pipelines::new(device)?;
             let buffers = Buffers::new(&ctx, &pipelines.layouts, shape)?;
-            let ring = ReportRing::new(&ctx, shape.sweep_capacity);
+            let ring =
+                ReportRing::new(&ctx, buffers.shape.residual_stride() as u32, shape.n_scenes);
             Ok::<_, EngineError>((pipelines, buffers, ring))
         })();
         let invalid = pollster::block_on(invalid.pop());
         let oom = pollster::block_on(oom.pop());
         if let Some(e) = oom {
             return Err(EngineError::TooLarge(format!(
-                "{} ran out of memory for {} sites ({} B/site): {e}",
+                "{} ran out of memory for {} scenes of {} sites ({} B/site): {e}",
                 ctx.describe(),
+                shape.n_scenes,
                 scene.site_count(),
                 bytes_per_site(shape.n_drugs as u64, shape.n_factors as u64)
             )));
@@ -87,17 +114,19 @@ impl GpuBackend {
             "oncolattice.residual_probe",
             residual_bytes(buffers.shape),
         );
+        let k = shape.n_scenes as usize;
         Ok(GpuBackend {
             ctx,
             pipelines,
             buffers,
             ring,
             full_args,
-            drugs: None,
-            ready: VecDeque::new(),
+            drugs: vec![None; k],
+            ready: vec![VecDeque::new(); k],
             chunked_solve: true,
-            plan: SolvePlan::default(),
-            last_solve: Vec::new(),
+            plans: vec![SolvePlan::default(); k],
+            last_solve: vec![Vec::new(); k],
+            params: vec![None; k],
             residual_probe,
         })
     }
@@ -106,11 +135,30 @@ impl GpuBackend {
         &self.ctx
     }
 
+    /// Scenes of the pack.
+    pub fn scenes(&self) -> usize {
+        self.buffers.shape.n_scenes as usize
+    }
+
     /// Reallocates every buffer for `shape` (state is lost; callers upload) after
-    /// collecting reports in flight, and re-sends the drug data.
-    fn reshape(&mut self, shape: Shape) -> Result<(), EngineError> {
+    /// collecting reports in flight, and re-sends the drug data. Only a pack of one
+    /// changes shape.
+    pub(super) fn reshape(&mut self, shape: Shape) -> Result<(), EngineError> {
         if shape == self.buffers.shape {
             return Ok(());
+        }
+        if self.scenes() > 1 || shape.n_scenes != self.buffers.shape.n_scenes {
+            return Err(EngineError::Gpu(format!(
+                "a pack of {} scenes holds {} sites, {} drugs and {} factors per scene; \
+                 this scene has {} sites, {} drugs and {} factors",
+                self.scenes(),
+                self.buffers.shape.n_sites,
+                self.buffers.shape.n_drugs,
+                self.buffers.shape.n_factors,
+                shape.n_sites,
+                shape.n_drugs,
+                shape.n_factors
+            )));
         }
         self.ring.harvest(&self.ctx, true, &mut self.ready)?;
         self.buffers = Buffers::new(&self.ctx, &self.pipelines.layouts, shape)?;
@@ -119,28 +167,69 @@ impl GpuBackend {
             "oncolattice.residual_probe",
             residual_bytes(self.buffers.shape),
         );
-        if shape.sweep_capacity != self.ring_capacity() {
-            self.ring = ReportRing::new(&self.ctx, shape.sweep_capacity);
+        let wanted = (self.buffers.shape.residual_stride() as u32, shape.n_scenes);
+        if wanted != self.ring.sized_for() {
+            self.ring = ReportRing::new(&self.ctx, wanted.0, wanted.1);
         }
-        self.write_drugs();
+        for s in 0..self.scenes() {
+            self.write_drugs(s);
+        }
         Ok(())
     }
 
-    fn ring_capacity(&self) -> u32 {
-        self.ring.residual_capacity()
-    }
-
-    fn write_drugs(&self) {
-        if let Some((set, tables)) = &self.drugs {
+    pub(super) fn write_drugs(&self, scene: usize) {
+        if let Some((set, tables)) = &self.drugs[scene] {
             let q = self.ctx.queue();
-            q.write_buffer(&self.buffers.drug_set, 0, bytemuck::bytes_of(set));
+            let set_bytes = std::mem::size_of::<DrugSet>() as u64;
+            q.write_buffer(
+                &self.buffers.drug_set,
+                scene as u64 * set_bytes,
+                bytemuck::bytes_of(set),
+            );
             if !tables.is_empty() {
-                q.write_buffer(&self.buffers.pd_table, 0, bytemuck::cast_slice(tables));
+                let table_bytes = 4 * PD_TABLE_LEN as u64 * self.buffers.shape.n_drugs as u64;
+                q.write_buffer(
+                    &self.buffers.pd_table,
+                    scene as u64 * table_bytes,
+                    bytemuck::cast_slice(tables),
+                );
             }
         }
     }
 
-    fn check_shape(&self, sim: &SimParams, fields: &[FieldParams]) -> Result<(), EngineError> {
+    /// Sets scene `scene`'s drugs (`Backend::configure_drugs`).
+    pub(super) fn configure_scene_drugs(
+        &mut self,
+        scene: usize,
+        set: &DrugSet,
+        pd_tables: &[u32],
+    ) -> Result<(), EngineError> {
+        if pd_tables.len() < PD_TABLE_LEN * set.n_drugs as usize {
+            return Err(EngineError::Gpu(format!(
+                "{} PD thresholds for {} drugs",
+                pd_tables.len(),
+                set.n_drugs
+            )));
+        }
+        let n = PD_TABLE_LEN * set.n_drugs as usize;
+        self.drugs[scene] = Some((*set, pd_tables[..n].to_vec()));
+        let shape = Shape {
+            n_drugs: set.n_drugs,
+            ..self.buffers.shape
+        };
+        if shape == self.buffers.shape {
+            self.write_drugs(scene);
+            Ok(())
+        } else {
+            self.reshape(shape)
+        }
+    }
+
+    pub(super) fn check_shape(
+        &self,
+        sim: &SimParams,
+        fields: &[FieldParams],
+    ) -> Result<(), EngineError> {
         let n = sim.nx as u64 * sim.ny as u64 * sim.nz as u64;
         let shape = self.buffers.shape;
         if n != sim.n_sites as u64 || n != shape.n_sites {
@@ -165,32 +254,95 @@ impl GpuBackend {
         Ok(())
     }
 
-    fn encoder(&self, label: &str) -> wgpu::CommandEncoder {
+    /// Remembers what scene `scene`'s next dispatches read.
+    pub(super) fn set_params(
+        &mut self,
+        scene: usize,
+        sim: &SimParams,
+        fields: &[FieldParams],
+    ) -> Result<(), EngineError> {
+        self.check_shape(sim, fields)?;
+        let others = self
+            .params
+            .iter()
+            .enumerate()
+            .filter(|&(s, _)| s != scene)
+            .find_map(|(_, p)| p.as_ref());
+        if let Some(first) = others {
+            if KernelVariant::of(&first.sim, &first.fields) != KernelVariant::of(sim, fields) {
+                return Err(EngineError::Gpu(
+                    "a scene of a pack needs kernels compiled otherwise than the pack's \
+                     (its field terms, actions or census sums differ)"
+                        .into(),
+                ));
+            }
+        }
+        self.params[scene] = Some(SceneParams {
+            sim: *sim,
+            fields: fields.to_vec(),
+        });
+        Ok(())
+    }
+
+    pub(super) fn encoder(&self, label: &str) -> wgpu::CommandEncoder {
         self.ctx
             .device()
             .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(label) })
     }
 
-    /// Writes the uniforms (staged before the next submit): every field's parameters
-    /// with this lattice's half-sweep grid as `sweep_groups`, and that grid as the full
-    /// indirect size each field's solve starts from.
-    fn write_params(&mut self, sim: &SimParams, fields: &[FieldParams]) -> Result<(), EngineError> {
-        self.pipelines.prepare(self.ctx.device(), sim, fields)?;
-        let q = self.ctx.queue();
-        let (x, y) = self.buffers.workgroups(&self.ctx, Pass::FieldSweep, sim);
-        let mut all = [FieldParams::default(); MAX_FIELDS];
-        for (slot, f) in all.iter_mut().zip(fields) {
-            *slot = FieldParams {
-                sweep_groups: [x, y],
-                ..*f
-            };
+    /// Writes the parameters of every scene (staged before the next submit), with
+    /// `active[s]` saying which scenes the dispatches advance: each scene's field
+    /// parameters with the half-sweep grid as `sweep_groups`, and that grid (all
+    /// scenes) as the full indirect size each field's solve starts from. Returns the
+    /// parameters of the first active scene (the dispatch geometry, the same for all).
+    pub(super) fn write_params(&mut self, active: &[bool]) -> Result<SimParams, EngineError> {
+        let first = (0..self.scenes())
+            .find(|&s| active[s] && self.params[s].is_some())
+            .ok_or_else(|| EngineError::Gpu("no scene of the pack has parameters".into()))?;
+        let lead = self.params[first].clone().expect("found above");
+        self.pipelines
+            .prepare(self.ctx.device(), &lead.sim, &lead.fields)?;
+        let (x, y) = self
+            .buffers
+            .workgroups(&self.ctx, Pass::FieldSweep, &lead.sim);
+        let stride = self.buffers.shape.residual_stride() as u32;
+        let k = self.scenes();
+        let mut sims = Vec::with_capacity(k);
+        let mut all = vec![FieldParams::default(); k * MAX_FIELDS];
+        for s in 0..k {
+            let p = self.params[s].as_ref().unwrap_or(&lead);
+            sims.push(SimParams {
+                scene_active: u32::from(active[s]),
+                residual_stride: stride,
+                ..p.sim
+            });
+            for (slot, f) in all[s * MAX_FIELDS..].iter_mut().zip(&p.fields) {
+                *slot = FieldParams {
+                    sweep_groups: [x, y],
+                    ..*f
+                };
+            }
         }
-        q.write_buffer(&self.buffers.sim, 0, bytemuck::bytes_of(sim));
+        let q = self.ctx.queue();
+        q.write_buffer(&self.buffers.sim, 0, bytemuck::cast_slice(&sims));
         q.write_buffer(&self.buffers.fields, 0, bytemuck::cast_slice(&all));
-        q.write_buffer(&self.full_args, 0, bytemuck::cast_slice(&[x, y, 1u32, 0]));
-        Ok(())
+        debug_assert_eq!(
+            all.len() * std::mem::size_of::<FieldParams>(),
+            k * FIELDS_BYTES as usize
+        );
+        q.write_buffer(
+            &self.full_args,
+            0,
+            bytemuck::cast_slice(&[x, y, k as u32, 0]),
+        );
+        Ok(lead.sim)
     }
 
+    /// Only scene `scene` advances in the next dispatches (a run's own blocking work:
+    /// its first solve, a scan's census).
+    pub(super) fn only(&self, scene: usize) -> Vec<bool> {
+        (0..self.scenes()).map(|s| s == scene).collect()
+    }
     /// Records sweeps `ranges[f].0 .. ranges[f].1` of each field `f` (nothing where
     /// they are equal). Each sweep is two indirect dispatches whose size `field_guard`
     /// wrote after the previous sweep: the full grid, or nothing once the field's
@@ -227,23 +379,44 @@ impl GpuBackend {
         }
     }
 
-    /// Clears the residual and records the solve of every field into `encoder`.
-    /// With chunking (the default, `solve_plan`) it offers each field a chunk of
-    /// sweeps, submits, reads the residual slots back and offers more to the fields
-    /// that need them; it then returns a fresh encoder and every field's statistics.
-    /// (It reads back even when the first chunks reach every cap, to learn the counts
-    /// for the next tick.) Without chunking every field is offered its cap, nothing is
-    /// submitted, and the same encoder comes back with `None`.
-    fn solve(
+    /// Clears the residual and records the solve of every field of the `active`
+    /// scenes into `encoder` (their parameters written by `write_params`). With
+    /// chunking (the default, `solve_plan`) it offers each field a chunk of sweeps —
+    /// the most any active scene's plan asks for —, submits, reads the residual slots
+    /// back and offers more to the fields that some scene still needs; each scene's
+    /// sweeps stop at its own tolerance and cap on the device, so they are the sweeps
+    /// it would run alone. It then returns a fresh encoder and every active scene's
+    /// statistics (empty for the others). Without chunking every field is offered its
+    /// cap, nothing is submitted, and the same encoder comes back with `None`.
+    #[allow(clippy::type_complexity)]
+    pub(super) fn solve(
         &mut self,
         mut encoder: wgpu::CommandEncoder,
-        fields: &[FieldParams],
-    ) -> Result<(wgpu::CommandEncoder, Option<Vec<SolveStats>>), EngineError> {
+        active: &[bool],
+    ) -> Result<(wgpu::CommandEncoder, Option<Vec<Vec<SolveStats>>>), EngineError> {
         encoder.clear_buffer(&self.buffers.residual, 0, None);
-        let max: Vec<u32> = fields.iter().map(|f| f.max_sweeps.max(1)).collect();
+        let k = self.scenes();
+        let n_fields = self.buffers.shape.n_fields() as usize;
+        let cap_of = |p: &Option<SceneParams>, f: usize| {
+            p.as_ref().map_or(1, |p| p.fields[f].max_sweeps.max(1))
+        };
+        let live: Vec<usize> = (0..k).filter(|&s| active[s]).collect();
+        let max: Vec<u32> = (0..n_fields)
+            .map(|f| {
+                live.iter()
+                    .map(|&s| cap_of(&self.params[s], f))
+                    .max()
+                    .unwrap_or(1)
+            })
+            .collect();
         let mut end: Vec<u32> = if self.chunked_solve {
-            (0..fields.len())
-                .map(|f| self.plan.first_chunk(f, max[f]))
+            (0..n_fields)
+                .map(|f| {
+                    live.iter()
+                        .map(|&s| self.plans[s].first_chunk(f, cap_of(&self.params[s], f)))
+                        .max()
+                        .unwrap_or(1)
+                })
                 .collect()
         } else {
             max.clone()
@@ -254,35 +427,289 @@ impl GpuBackend {
             return Ok((encoder, None));
         }
         let cap = self.buffers.shape.sweep_capacity as usize;
-        let mut stats: Vec<Option<SolveStats>> = vec![None; fields.len()];
+        let stride = self.buffers.shape.residual_stride() as usize;
+        let mut stats: Vec<Vec<Option<SolveStats>>> = vec![vec![None; n_fields]; k];
         loop {
             let probe = [(&self.buffers.residual, &self.residual_probe)];
             let parts = read_staged(&self.ctx, encoder, &probe)?;
             let bits: Vec<u32> = cast_vec(&parts[0]);
-            let mut ranges = vec![(0, 0); fields.len()];
-            for (f, field) in fields.iter().enumerate() {
-                if stats[f].is_some() {
-                    continue;
+            let mut ranges = vec![(0, 0); n_fields];
+            for f in 0..n_fields {
+                let mut more = false;
+                for &s in &live {
+                    if stats[s][f].is_some() {
+                        continue;
+                    }
+                    let p = self.params[s]
+                        .as_ref()
+                        .expect("active scenes have parameters");
+                    let own_cap = cap_of(&self.params[s], f);
+                    let at = s * stride + f * cap;
+                    let slots = &bits[at..at + cap];
+                    // Sweeps past the scene's own cap never ran for it.
+                    let offered = end[f].min(own_cap);
+                    match solve_plan::finished(slots, offered, own_cap, p.fields[f].tolerance) {
+                        Some(done) => {
+                            self.plans[s].record(f, done);
+                            stats[s][f] = Some(done);
+                        }
+                        None => more = true,
+                    }
                 }
-                let slots = &bits[f * cap..(f + 1) * cap];
-                match solve_plan::finished(slots, end[f], max[f], field.tolerance) {
-                    Some(s) => {
-                        self.plan.record(f, s);
-                        stats[f] = Some(s);
-                    }
-                    None => {
-                        let next = SolvePlan::next_end(end[f], max[f]);
-                        ranges[f] = (end[f], next);
-                        end[f] = next;
-                    }
+                if more {
+                    let next = SolvePlan::next_end(end[f], max[f]);
+                    ranges[f] = (end[f], next);
+                    end[f] = next;
                 }
             }
             encoder = self.encoder("oncolattice.solve_more");
-            if stats.iter().all(Option::is_some) {
-                return Ok((encoder, Some(stats.into_iter().flatten().collect())));
+            if ranges.iter().all(|&(from, to)| from >= to) {
+                let out = stats
+                    .into_iter()
+                    .map(|per| per.into_iter().flatten().collect())
+                    .collect();
+                return Ok((encoder, Some(out)));
             }
             self.encode_sweeps(&mut encoder, &ranges);
         }
+    }
+
+    /// Runs one tick of every scene with `ticks[s] = Some(report)` (their parameters set
+    /// by `set_params`): fields, cells, resolve, clone_assign, and the census when some
+    /// scene reports. The other scenes of the pack are left as they are.
+    pub(super) fn tick_pack(&mut self, ticks: &[Option<bool>]) -> Result<(), EngineError> {
+        let active: Vec<bool> = ticks.iter().map(Option::is_some).collect();
+        let reporting: Vec<usize> = (0..ticks.len())
+            .filter(|&s| ticks[s] == Some(true))
+            .collect();
+        let slot = if reporting.is_empty() {
+            None
+        } else {
+            Some(self.ring.acquire(&self.ctx, &mut self.ready)?)
+        };
+        let lead = self.write_params(&active)?;
+        let encoder = self.encoder("oncolattice.tick");
+        let (mut encoder, stats) = self.solve(encoder, &active)?;
+        match stats {
+            Some(stats) => {
+                for (s, st) in stats.into_iter().enumerate() {
+                    if active[s] {
+                        self.last_solve[s] = st;
+                    }
+                }
+            }
+            None => self.last_solve.iter_mut().for_each(Vec::clear),
+        }
+        let mutates = (0..ticks.len())
+            .any(|s| active[s] && self.drugs[s].as_ref().is_some_and(|(set, _)| set.mutates()));
+        let b = &self.buffers;
+        if slot.is_some() {
+            encoder.copy_buffer_to_buffer(&b.census_clear, 0, &b.census, 0, b.census.size());
+        }
+        {
+            let mut cpass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                label: Some("oncolattice.pass.cells"),
+                timestamp_writes: None,
+            });
+            self.encode_pass(&mut cpass, Pass::Cells, &lead, &b.a_to_b, 0, 0);
+            self.encode_pass(&mut cpass, Pass::Resolve, &lead, &b.b_to_a, 0, 0);
+            if mutates {
+                // Numbers the mutants resolve wrote into A.
+                self.encode_pass(&mut cpass, Pass::CloneAssign, &lead, &b.b_to_a, 0, 0);
+            }
+            if slot.is_some() {
+                self.encode_pass(&mut cpass, Pass::Census, &lead, &b.a_to_b, 0, 0);
+            }
+        }
+        if let Some(slot) = slot {
+            self.ring
+                .encode_copy(slot, &mut encoder, &b.census, &b.residual);
+        }
+        self.ctx.queue().submit([encoder.finish()]);
+        if let Some(slot) = slot {
+            let requests = reporting
+                .iter()
+                .map(|&s| {
+                    let p = self.params[s]
+                        .as_ref()
+                        .expect("ticking scenes have parameters");
+                    // Field 0 (oxygen) owns the first residual slots of each scene.
+                    ReportRequest {
+                        scene: s,
+                        tick: p.sim.tick as u64 + 1,
+                        sweeps: p.fields[0].max_sweeps.max(1),
+                        tolerance: p.fields[0].tolerance,
+                    }
+                })
+                .collect();
+            self.ring.submitted(slot, requests);
+        }
+        self.ctx.check()
+    }
+
+    /// Replaces scene `scene`'s state.
+    pub(super) fn upload_scene(
+        &mut self,
+        scene: usize,
+        state: &HostState,
+    ) -> Result<(), EngineError> {
+        state.check()?;
+        self.reshape(Shape {
+            n_sites: state.sites.len() as u64,
+            n_drugs: state.n_drugs() as u32,
+            n_factors: state.n_factors() as u32,
+            ..self.buffers.shape
+        })?;
+        self.ring.harvest(&self.ctx, true, &mut self.ready)?;
+        let (q, b) = (self.ctx.queue(), &self.buffers);
+        let n = b.shape.n_sites;
+        let all = b.shape.all_sites();
+        let s = scene as u64;
+        q.write_buffer(&b.a, 16 * s * n, bytemuck::cast_slice(&state.sites));
+        q.write_buffer(&b.b, 16 * s * n, bytemuck::cast_slice(&state.sites));
+        q.write_buffer(
+            &b.site_code,
+            4 * s * n,
+            bytemuck::cast_slice(&site_codes(&state.sites)),
+        );
+        for (f, values) in state.fields.chunks(n as usize).enumerate() {
+            q.write_buffer(
+                &b.conc,
+                4 * (f as u64 * all + s * n),
+                bytemuck::cast_slice(values),
+            );
+        }
+        for (d, values) in state.exposure.chunks(n as usize).enumerate() {
+            q.write_buffer(
+                &b.exposure,
+                4 * (d as u64 * all + s * n),
+                bytemuck::cast_slice(values),
+            );
+        }
+        q.write_buffer(
+            &b.lineage,
+            s * LINEAGE_BYTES,
+            bytemuck::cast_slice(&state.lineage.to_words()),
+        );
+        let mut encoder = self.encoder("oncolattice.upload");
+        encoder.clear_buffer(&b.wish, 4 * s * n, Some(4 * n));
+        q.submit([encoder.finish()]);
+        self.ctx.check()
+    }
+
+    /// Reads scene `scene`'s state back (blocking).
+    pub(super) fn download_scene(&mut self, scene: usize) -> Result<HostState, EngineError> {
+        let b = &self.buffers;
+        let n = b.shape.n_sites;
+        let all = b.shape.all_sites();
+        let s = scene as u64;
+        let n_drugs = b.shape.n_drugs as u64;
+        let n_fields = b.shape.n_fields();
+        let mut ranges = vec![
+            (&b.a, 16 * s * n, 16 * n),
+            (&b.lineage, s * LINEAGE_BYTES, LINEAGE_BYTES),
+        ];
+        for f in 0..n_fields {
+            ranges.push((&b.conc, 4 * (f * all + s * n), 4 * n));
+        }
+        for d in 0..n_drugs {
+            ranges.push((&b.exposure, 4 * (d * all + s * n), 4 * n));
+        }
+        let encoder = self.encoder("oncolattice.download");
+        let parts = read_blocking_at(&self.ctx, encoder, &ranges)?;
+        let fields: Vec<f32> = parts[2..2 + n_fields as usize]
+            .iter()
+            .flat_map(|p| cast_vec::<f32>(p))
+            .collect();
+        let exposure: Vec<u32> = parts[2 + n_fields as usize..]
+            .iter()
+            .flat_map(|p| cast_vec::<u32>(p))
+            .collect();
+        Ok(HostState {
+            sites: cast_vec(&parts[0]),
+            fields,
+            n_drugs: n_drugs as usize,
+            exposure,
+            lineage: Lineage::from_words(&cast_vec::<u32>(&parts[1])).map_err(EngineError::Gpu)?,
+        })
+    }
+
+    /// Solves every field of scene `scene` alone (`Backend::solve_blocking`).
+    pub(super) fn solve_scene(
+        &mut self,
+        scene: usize,
+        sim: &SimParams,
+        fields: &[FieldParams],
+    ) -> Result<Vec<SolveStats>, EngineError> {
+        self.set_params(scene, sim, fields)?;
+        let active = self.only(scene);
+        self.write_params(&active)?;
+        let encoder = self.encoder("oncolattice.solve");
+        let (encoder, stats) = self.solve(encoder, &active)?;
+        if let Some(mut stats) = stats {
+            return Ok(std::mem::take(&mut stats[scene]));
+        }
+        let capacity = self.buffers.shape.sweep_capacity.max(1) as u64;
+        let stride = self.buffers.shape.residual_stride();
+        let parts = read_blocking_at(
+            &self.ctx,
+            encoder,
+            &[(
+                &self.buffers.residual,
+                4 * scene as u64 * stride,
+                4 * capacity * fields.len() as u64,
+            )],
+        )?;
+        let slots = cast_vec::<u32>(&parts[0]);
+        let capacity = capacity as usize;
+        Ok(fields
+            .iter()
+            .enumerate()
+            .map(|(f, field)| {
+                let sweeps = field.max_sweeps.max(1) as usize;
+                solve_stats(&slots[f * capacity..f * capacity + sweeps], field.tolerance)
+            })
+            .collect())
+    }
+
+    /// The census of scene `scene`'s current state, counted on the device (blocking).
+    pub(super) fn census_scene(
+        &mut self,
+        scene: usize,
+        sim: &SimParams,
+        fields: &[FieldParams],
+    ) -> Result<Census, EngineError> {
+        self.set_params(scene, sim, fields)?;
+        let lead = self.write_params(&self.only(scene))?;
+        let b = &self.buffers;
+        let at = scene as u64 * CENSUS_BYTES;
+        let mut encoder = self.encoder("oncolattice.census_now");
+        encoder.copy_buffer_to_buffer(&b.census_clear, 0, &b.census, at, CENSUS_BYTES);
+        {
+            let mut cpass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                label: Some("oncolattice.pass.census_now"),
+                timestamp_writes: None,
+            });
+            self.encode_pass(&mut cpass, Pass::Census, &lead, &b.a_to_b, 0, 0);
+        }
+        let parts = read_blocking_at(&self.ctx, encoder, &[(&b.census, at, CENSUS_BYTES)])?;
+        Ok(bytemuck::pod_read_unaligned(&parts[0]))
+    }
+
+    /// Scene `scene` no longer advances (its run has ended); the others go on.
+    pub(super) fn retire_scene(&mut self, scene: usize) {
+        self.ready[scene].clear();
+        self.last_solve[scene].clear();
+    }
+
+    /// Moves the reports that have arrived into `ready` (waiting for all with `wait`).
+    pub(super) fn harvest(&mut self, wait: bool) -> Result<(), EngineError> {
+        self.ring.harvest(&self.ctx, wait, &mut self.ready)?;
+        if self.ring.is_idle() {
+            // Nothing in flight: still surface errors of submits without a report.
+            poll(&self.ctx, false)?;
+        }
+        Ok(())
     }
 
     /// Offer every field all its sweeps at once (`false`), as before chunking, or in
@@ -308,8 +735,8 @@ impl GpuBackend {
         field: u32,
         reps: u32,
     ) -> Result<f64, EngineError> {
-        self.check_shape(sim, fields)?;
-        self.write_params(sim, fields)?;
+        self.set_params(0, sim, fields)?;
+        self.write_params(&self.only(0))?;
         let b = &self.buffers;
         let spare = b.spare_sweep_offset();
         let sweep = SweepParams {
@@ -376,7 +803,7 @@ impl GpuBackend {
     }
 
     /// One dispatch of `pass` with the given cells group (A → B, or B → A for resolve).
-    fn encode_pass(
+    pub(super) fn encode_pass(
         &self,
         cpass: &mut wgpu::ComputePass<'_>,
         pass: Pass,
@@ -391,319 +818,18 @@ impl GpuBackend {
         cpass.set_bind_group(1, cells_group, &[]);
         cpass.set_bind_group(2, &b.fields_group, &[]);
         let (x, y) = b.workgroups(&self.ctx, pass, sim);
-        cpass.dispatch_workgroups(x, y, 1);
+        // Every scene of the pack; those not advancing return at once.
+        cpass.dispatch_workgroups(x, y, b.shape.n_scenes.max(1));
     }
 }
 
-impl Backend for GpuBackend {
-    fn info(&self) -> BackendInfo {
-        let i = self.ctx.info();
-        BackendInfo {
-            kind: crate::engine::BackendKind::Gpu,
-            device: i.name.clone(),
-            detail: {
-                let driver: Vec<&str> = [i.driver.trim(), i.driver_info.trim()]
-                    .into_iter()
-                    .filter(|s| !s.is_empty())
-                    .collect();
-                format!("{:?}, {:?}, {}", i.backend, i.device_type, driver.join(" "))
-            },
-        }
-    }
-
-    fn configure_drugs(&mut self, set: &DrugSet, pd_tables: &[u32]) -> Result<(), EngineError> {
-        if pd_tables.len() < PD_TABLE_LEN * set.n_drugs as usize {
-            return Err(EngineError::Gpu(format!(
-                "{} PD thresholds for {} drugs",
-                pd_tables.len(),
-                set.n_drugs
-            )));
-        }
-        self.drugs = Some((*set, pd_tables.to_vec()));
-        let shape = Shape {
-            n_drugs: set.n_drugs,
-            ..self.buffers.shape
-        };
-        if shape == self.buffers.shape {
-            self.write_drugs();
-            Ok(())
-        } else {
-            self.reshape(shape)
-        }
-    }
-
-    fn upload(&mut self, state: &HostState) -> Result<(), EngineError> {
-        state.check()?;
-        self.reshape(Shape {
-            n_sites: state.sites.len() as u64,
-            n_drugs: state.n_drugs() as u32,
-            n_factors: state.n_factors() as u32,
-            ..self.buffers.shape
-        })?;
-        self.ring.harvest(&self.ctx, true, &mut self.ready)?;
-        let (q, b) = (self.ctx.queue(), &self.buffers);
-        q.write_buffer(&b.a, 0, bytemuck::cast_slice(&state.sites));
-        q.write_buffer(&b.b, 0, bytemuck::cast_slice(&state.sites));
-        q.write_buffer(
-            &b.site_code,
-            0,
-            bytemuck::cast_slice(&site_codes(&state.sites)),
-        );
-        q.write_buffer(&b.conc, 0, bytemuck::cast_slice(&state.fields));
-        if !state.exposure.is_empty() {
-            q.write_buffer(&b.exposure, 0, bytemuck::cast_slice(&state.exposure));
-        }
-        q.write_buffer(
-            &b.lineage,
-            0,
-            bytemuck::cast_slice(&state.lineage.to_words()),
-        );
-        let mut encoder = self.encoder("oncolattice.upload");
-        encoder.clear_buffer(&b.wish, 0, None);
-        q.submit([encoder.finish()]);
-        self.ctx.check()
-    }
-
-    fn download(&mut self) -> Result<HostState, EngineError> {
-        let b = &self.buffers;
-        let n = b.shape.n_sites;
-        let n_drugs = b.shape.n_drugs as u64;
-        let encoder = self.encoder("oncolattice.download");
-        let parts = read_blocking(
-            &self.ctx,
-            encoder,
-            &[
-                (&b.a, 16 * n),
-                (&b.conc, 4 * n * b.shape.n_fields()),
-                (&b.exposure, 4 * n * n_drugs),
-                (&b.lineage, LINEAGE_BYTES),
-            ],
-        )?;
-        Ok(HostState {
-            sites: cast_vec(&parts[0]),
-            fields: cast_vec(&parts[1]),
-            n_drugs: n_drugs as usize,
-            exposure: cast_vec(&parts[2]),
-            lineage: Lineage::from_words(&cast_vec::<u32>(&parts[3])).map_err(EngineError::Gpu)?,
-        })
-    }
-
-    fn solve_blocking(
-        &mut self,
-        sim: &SimParams,
-        fields: &[FieldParams],
-    ) -> Result<Vec<SolveStats>, EngineError> {
-        self.check_shape(sim, fields)?;
-        self.write_params(sim, fields)?;
-        let encoder = self.encoder("oncolattice.solve");
-        let (encoder, stats) = self.solve(encoder, fields)?;
-        if let Some(stats) = stats {
-            return Ok(stats);
-        }
-        let capacity = self.buffers.shape.sweep_capacity.max(1) as usize;
-        let parts = read_blocking(
-            &self.ctx,
-            encoder,
-            &[(&self.buffers.residual, 4 * (capacity * fields.len()) as u64)],
-        )?;
-        let slots = cast_vec::<u32>(&parts[0]);
-        Ok(fields
-            .iter()
-            .enumerate()
-            .map(|(f, field)| {
-                let sweeps = field.max_sweeps.max(1) as usize;
-                solve_stats(&slots[f * capacity..f * capacity + sweeps], field.tolerance)
-            })
-            .collect())
-    }
-
-    fn tick(
-        &mut self,
-        sim: &SimParams,
-        fields: &[FieldParams],
-        report: bool,
-    ) -> Result<(), EngineError> {
-        self.check_shape(sim, fields)?;
-        let sweeps = fields[0].max_sweeps.max(1);
-        let slot = if report {
-            Some(self.ring.acquire(&self.ctx, &mut self.ready)?)
-        } else {
-            None
-        };
-        self.write_params(sim, fields)?;
-        let encoder = self.encoder("oncolattice.tick");
-        let (mut encoder, stats) = self.solve(encoder, fields)?;
-        self.last_solve = stats.unwrap_or_default();
-        let b = &self.buffers;
-        if report {
-            encoder.copy_buffer_to_buffer(&b.census_clear, 0, &b.census, 0, CENSUS_BYTES);
-        }
-        {
-            let mut cpass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
-                label: Some("oncolattice.pass.cells"),
-                timestamp_writes: None,
-            });
-            self.encode_pass(&mut cpass, Pass::Cells, sim, &b.a_to_b, 0, 0);
-            self.encode_pass(&mut cpass, Pass::Resolve, sim, &b.b_to_a, 0, 0);
-            if self.drugs.as_ref().is_some_and(|(set, _)| set.mutates()) {
-                // Numbers the mutants resolve wrote into A.
-                self.encode_pass(&mut cpass, Pass::CloneAssign, sim, &b.b_to_a, 0, 0);
-            }
-            if report {
-                self.encode_pass(&mut cpass, Pass::Census, sim, &b.a_to_b, 0, 0);
-            }
-        }
-        if let Some(slot) = slot {
-            // Field 0 (oxygen) owns the first residual slots.
-            self.ring
-                .encode_copy(slot, &mut encoder, &b.census, &b.residual, sweeps);
-        }
-        self.ctx.queue().submit([encoder.finish()]);
-        if let Some(slot) = slot {
-            self.ring
-                .submitted(slot, sim.tick as u64 + 1, sweeps, fields[0].tolerance);
-        }
-        self.ctx.check()
-    }
-
-    fn last_solve(&self) -> &[SolveStats] {
-        &self.last_solve
-    }
-
-    fn poll_reports(&mut self, wait: bool) -> Result<Vec<TickReport>, EngineError> {
-        self.ring.harvest(&self.ctx, wait, &mut self.ready)?;
-        if self.ring.is_idle() {
-            // Nothing in flight: still surface errors of submits without a report.
-            poll(&self.ctx, false)?;
-        }
-        Ok(self.ready.drain(..).collect())
-    }
-
-    fn census_now(
-        &mut self,
-        sim: &SimParams,
-        fields: &[FieldParams],
-    ) -> Result<Census, EngineError> {
-        self.check_shape(sim, fields)?;
-        self.write_params(sim, fields)?;
-        let b = &self.buffers;
-        let mut encoder = self.encoder("oncolattice.census_now");
-        encoder.copy_buffer_to_buffer(&b.census_clear, 0, &b.census, 0, CENSUS_BYTES);
-        {
-            let mut cpass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
-                label: Some("oncolattice.pass.census_now"),
-                timestamp_writes: None,
-            });
-            self.encode_pass(&mut cpass, Pass::Census, sim, &b.a_to_b, 0, 0);
-        }
-        let parts = read_blocking(&self.ctx, encoder, &[(&b.census, CENSUS_BYTES)])?;
-        Ok(bytemuck::pod_read_unaligned(&parts[0]))
-    }
-
-    fn run_pass(
-        &mut self,
-        pass: Pass,
-        sim: &SimParams,
-        fields: &[FieldParams],
-        sweep: &SweepParams,
-        io: &mut KernelIo,
-    ) -> Result<(), EngineError> {
-        let n = io.src.len();
-        let n_fields = fields.len().max(1);
-        let n_drugs = io.exposure.len().checked_div(n).unwrap_or(0);
-        if [io.dst.len(), io.wish.len()] != [n; 2]
-            || n_fields <= n_drugs
-            || io.conc.len() != n * n_fields
-            || io.exposure.len() != n * n_drugs
-            || io.lineage.len() != lineage::BUFFER_WORDS
-        {
-            return Err(EngineError::Gpu(format!(
-                "KernelIo lengths differ: src {n}, dst {}, wish {}, conc {} ({n_fields} fields), exposure {}, lineage {}",
-                io.dst.len(),
-                io.wish.len(),
-                io.conc.len(),
-                io.exposure.len(),
-                io.lineage.len()
-            )));
-        }
-        let slots = io.residual.len() as u32;
-        let per_field = slots.div_ceil(n_fields as u32).max(1);
-        self.reshape(Shape {
-            n_sites: n as u64,
-            n_drugs: n_drugs as u32,
-            n_factors: (n_fields - 1 - n_drugs) as u32,
-            sweep_capacity: self.buffers.shape.sweep_capacity.max(per_field),
-        })?;
-        self.check_shape(sim, fields)?;
-        if pass == Pass::FieldSweep && sweep.residual_slot >= slots {
-            return Err(EngineError::Gpu(format!(
-                "residual slot {} but only {slots} residual slots",
-                sweep.residual_slot
-            )));
-        }
-        self.write_params(sim, fields)?;
-        let (q, b) = (self.ctx.queue(), &self.buffers);
-        q.write_buffer(&b.a, 0, bytemuck::cast_slice(&io.src));
-        q.write_buffer(&b.b, 0, bytemuck::cast_slice(&io.dst));
-        q.write_buffer(&b.site_code, 0, bytemuck::cast_slice(&site_codes(&io.src)));
-        q.write_buffer(&b.wish, 0, bytemuck::cast_slice(&io.wish));
-        q.write_buffer(&b.conc, 0, bytemuck::cast_slice(&io.conc));
-        if !io.exposure.is_empty() {
-            q.write_buffer(&b.exposure, 0, bytemuck::cast_slice(&io.exposure));
-        }
-        q.write_buffer(&b.census, 0, bytemuck::bytes_of(&io.census));
-        q.write_buffer(&b.lineage, 0, bytemuck::cast_slice(&io.lineage));
-        let spare = b.spare_sweep_offset();
-        q.write_buffer(&b.sweeps, spare as u64, bytemuck::bytes_of(sweep));
-        // Slots past the caller's residual read as "not run yet" (zero).
-        let mut residual = io.residual.clone();
-        residual.resize(
-            (b.shape.sweep_capacity as u64 * b.shape.n_fields()) as usize,
-            0,
-        );
-        q.write_buffer(&b.residual, 0, bytemuck::cast_slice(&residual));
-        let mut encoder = self.encoder("oncolattice.run_pass");
-        {
-            let mut cpass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
-                label: Some("oncolattice.pass.single"),
-                timestamp_writes: None,
-            });
-            self.encode_pass(&mut cpass, pass, sim, &b.a_to_b, spare, sweep.field);
-        }
-        let n = n as u64;
-        let parts = read_blocking(
-            &self.ctx,
-            encoder,
-            &[
-                (&b.a, 16 * n),
-                (&b.b, 16 * n),
-                (&b.wish, 4 * n),
-                (&b.conc, 4 * n * n_fields as u64),
-                (&b.residual, 4 * slots as u64),
-                (&b.census, CENSUS_BYTES),
-                (&b.exposure, 4 * n * n_drugs as u64),
-                (&b.lineage, LINEAGE_BYTES),
-            ],
-        )?;
-        io.src = cast_vec(&parts[0]);
-        io.dst = cast_vec(&parts[1]);
-        io.wish = cast_vec(&parts[2]);
-        io.conc = cast_vec(&parts[3]);
-        io.residual = cast_vec(&parts[4]);
-        io.census = bytemuck::pod_read_unaligned::<Census>(&parts[5]);
-        io.exposure = cast_vec(&parts[6]);
-        io.lineage = cast_vec(&parts[7]);
-        Ok(())
-    }
-}
-
-/// Bytes of every field's residual slots.
+/// Bytes of every scene's residual slots.
 fn residual_bytes(shape: Shape) -> u64 {
-    4 * shape.n_fields() * shape.sweep_capacity.max(1) as u64
+    4 * shape.n_scenes.max(1) as u64 * shape.residual_stride()
 }
 
 /// What the field sweeps read of each site (`Site::solve_code`), for the sites the host
 /// uploads as state A.
-fn site_codes(sites: &[crate::model::site::Site]) -> Vec<u32> {
+pub(super) fn site_codes(sites: &[crate::model::site::Site]) -> Vec<u32> {
     sites.iter().map(|s| s.solve_code()).collect()
 }

@@ -1,9 +1,12 @@
-//! Device memory of a lattice and the bind groups over it.
+//! Device memory of a pack of scenes (one for a lone run) and the bind groups over it.
+//! Every per-site array holds all scenes' sites, scene by scene; the parameter arrays,
+//! residual slots, census, PD tables and lineage table hold one part per scene; the
+//! figures below are per scene.
 //!
 //! Memory per site, with D drugs: sites A and B (2 × 16 B, ping-pong), wish (4 B),
 //! the site code the field sweeps read (4 B), one f32 per field (4 B × (1 + D + F) with
 //! F signalling factors) and the exposure counters (4 B × D): **44 + 8·D + 4·F bytes
-//! per site**; plus a fixed part: the uniforms, one 256-byte-aligned
+//! per site**; plus a fixed part: the parameters, one 256-byte-aligned
 //! `SweepParams` slot per (field, sweep, colour), the residual (4 B per field and
 //! sweep), the PD tables (16 KiB per drug), the census (128 B), the lineage table
 //! (`model::lineage::BUFFER_WORDS` × 4 B ≈ 1 MiB) and the readback ring
@@ -47,11 +50,23 @@ pub struct Shape {
     pub n_factors: u32,
     /// Sweeps per tick and field the sweep slots and the residual hold.
     pub sweep_capacity: u32,
+    /// Scenes of the pack (1 for a lone run), each `n_sites` sites.
+    pub n_scenes: u32,
 }
 
 impl Shape {
     pub fn n_fields(&self) -> u64 {
         1 + self.n_drugs as u64 + self.n_factors as u64
+    }
+
+    /// Sites of every scene of the pack.
+    pub fn all_sites(&self) -> u64 {
+        self.n_sites * self.n_scenes.max(1) as u64
+    }
+
+    /// Residual slots of one scene: one per field and sweep.
+    pub fn residual_stride(&self) -> u64 {
+        self.n_fields() * self.sweep_capacity.max(1) as u64
     }
 
     /// Slots: one per (field, sweep, colour), plus a spare one that `run_pass` writes.
@@ -64,7 +79,7 @@ impl Shape {
 pub fn check_fits(ctx: &GpuContext, shape: Shape) -> Result<(), EngineError> {
     let limits = ctx.limits();
     let adapter = ctx.describe();
-    let n_sites = shape.n_sites;
+    let n_sites = shape.all_sites();
     let per_site = bytes_per_site(shape.n_drugs as u64, shape.n_factors as u64);
     let total = n_sites * per_site;
     let largest = (n_sites * SITE_BYTES).max(n_sites * 4 * shape.n_fields());
@@ -92,7 +107,13 @@ pub fn check_fits(ctx: &GpuContext, shape: Shape) -> Result<(), EngineError> {
         )));
     }
     let per_dim = limits.max_compute_workgroups_per_dimension;
-    if dispatch_size(n_sites, per_dim).is_none() {
+    if shape.n_scenes > per_dim {
+        return Err(EngineError::TooLarge(format!(
+            "{} scenes in one pack, more than the {per_dim} workgroups per dimension of {adapter}",
+            shape.n_scenes
+        )));
+    }
+    if dispatch_size(shape.n_sites, per_dim).is_none() {
         return Err(EngineError::TooLarge(format!(
             "the scene has {n_sites} sites, more than {per_dim}² workgroups of 256 threads \
              (max_compute_workgroups_per_dimension of {adapter})"
@@ -123,15 +144,6 @@ fn storage(device: &wgpu::Device, label: &str, size: u64) -> wgpu::Buffer {
         usage: wgpu::BufferUsages::STORAGE
             | wgpu::BufferUsages::COPY_DST
             | wgpu::BufferUsages::COPY_SRC,
-        mapped_at_creation: false,
-    })
-}
-
-fn uniform(device: &wgpu::Device, label: &str, size: u64) -> wgpu::Buffer {
-    device.create_buffer(&wgpu::BufferDescriptor {
-        label: Some(label),
-        size,
-        usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
         mapped_at_creation: false,
     })
 }
@@ -188,20 +200,21 @@ impl Buffers {
         };
         check_fits(ctx, shape)?;
         let device = ctx.device();
-        let n = shape.n_sites;
+        let k = shape.n_scenes.max(1) as u64;
+        let n = shape.all_sites();
         let n_drugs = shape.n_drugs as u64;
         let stride = sweep_stride(ctx);
-        let cap = shape.sweep_capacity.max(1);
-        let sim = uniform(
+        // Exactly one entry per scene: the kernels take the pack's size from it.
+        let sim = storage(
             device,
             "oncolattice.sim_params",
-            std::mem::size_of::<SimParams>() as u64,
+            k * std::mem::size_of::<SimParams>() as u64,
         );
-        let fields = uniform(device, "oncolattice.field_params", FIELDS_BYTES);
-        let drug_set = uniform(
+        let fields = storage(device, "oncolattice.field_params", k * FIELDS_BYTES);
+        let drug_set = storage(
             device,
             "oncolattice.drug_set",
-            std::mem::size_of::<DrugSet>() as u64,
+            k * std::mem::size_of::<DrugSet>() as u64,
         );
         let a = storage(device, "oncolattice.sites_a", n * SITE_BYTES);
         let b = storage(device, "oncolattice.sites_b", n * SITE_BYTES);
@@ -211,19 +224,20 @@ impl Buffers {
         let residual = storage(
             device,
             "oncolattice.residual",
-            4 * cap as u64 * shape.n_fields(),
+            4 * k * shape.residual_stride(),
         );
-        let census = storage(device, "oncolattice.census", CENSUS_BYTES);
+        let census = storage(device, "oncolattice.census", k * CENSUS_BYTES);
         let pd_table = storage(
             device,
             "oncolattice.pd_table",
-            4 * PD_TABLE_LEN as u64 * n_drugs.max(1),
+            4 * PD_TABLE_LEN as u64 * k * n_drugs.max(1),
         );
         let exposure = storage(device, "oncolattice.exposure", 4 * n * n_drugs);
-        let lineage = storage(device, "oncolattice.lineage", LINEAGE_BYTES);
+        let lineage = storage(device, "oncolattice.lineage", k * LINEAGE_BYTES);
+        let cleared: Vec<Census> = vec![Census::CLEARED; k as usize];
         let census_clear = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
             label: Some("oncolattice.census_cleared"),
-            contents: bytemuck::bytes_of(&Census::CLEARED),
+            contents: bytemuck::cast_slice(&cleared),
             usage: wgpu::BufferUsages::COPY_SRC,
         });
         let next_sweep = device.create_buffer(&wgpu::BufferDescriptor {

@@ -5,7 +5,7 @@
 
 use crate::model::census::Census;
 use crate::model::drug_params::DrugSet;
-use crate::model::params::{FieldParams, SimParams, SweepParams, MAX_FIELDS};
+use crate::model::params::{FieldParams, SimParams, SweepParams};
 use crate::model::site::Site;
 use std::num::NonZeroU64;
 use std::sync::Arc;
@@ -45,16 +45,13 @@ fn storage(binding: u32, read_only: bool, size: Option<NonZeroU64>) -> wgpu::Bin
 /// tests/layout_reflection.rs can hold them against the shaders' declarations.
 pub fn group_entries(group: u32) -> Vec<wgpu::BindGroupLayoutEntry> {
     match group {
+        // Per scene of the pack: its parameters, MAX_FIELDS field descriptors, drugs.
         0 => vec![
-            uniform(0, false, min_size::<SimParams>()),
-            uniform(
-                1,
-                false,
-                NonZeroU64::new((MAX_FIELDS * std::mem::size_of::<FieldParams>()) as u64),
-            ),
+            storage(0, true, min_size::<SimParams>()),
+            storage(1, true, min_size::<FieldParams>()),
             // One slot per (field, sweep index, colour), chosen by a dynamic offset.
             uniform(2, true, min_size::<SweepParams>()),
-            uniform(3, false, min_size::<DrugSet>()),
+            storage(3, true, min_size::<DrugSet>()),
         ],
         1 => vec![
             storage(0, true, min_size::<Site>()),

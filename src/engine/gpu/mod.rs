@@ -6,7 +6,9 @@
 //! - `pipelines`: one compute pipeline per kernel, and the dispatch geometry;
 //! - `buffers`: device memory of a lattice (44 B per site) and its bind groups;
 //! - `readback`: the asynchronous report ring and blocking reads;
-//! - `backend`: `GpuBackend`, the `Backend` implementation;
+//! - `backend`: `GpuBackend`, the passes for a pack of one or more scenes;
+//! - `lone`: `GpuBackend` as the `Backend` of a lone run (a pack of one);
+//! - `pack`: `GpuPack`, a pack shared by runs on their own threads, one `PackLane` each;
 //! - `solve_plan`: how many sweeps a tick's solve offers before asking the device;
 //! - `probe`: the RNG probe kernel for the RNG contract test;
 //! - `quiet`: keeps what drivers print while probed out of a quiet run.
@@ -15,6 +17,8 @@ mod backend;
 mod buffers;
 mod context;
 mod layout;
+mod lone;
+pub mod pack;
 mod pipelines;
 pub mod probe;
 mod quiet;
@@ -26,6 +30,7 @@ pub use backend::GpuBackend;
 pub use buffers::{bytes_per_site, BYTES_PER_SITE};
 pub use context::{list_adapters, AdapterReport, GpuContext, ADAPTER_ENV};
 pub use layout::group_entries;
+pub use pack::{pack_key, GpuPack, PackLane};
 pub use pipelines::{dispatch_size, WORKGROUP_SIZE};
 pub use quiet::set_quiet_drivers;
 pub use readback::{cast_vec, read_blocking, RING_SLOTS};

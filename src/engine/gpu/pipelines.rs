@@ -174,6 +174,25 @@ impl Pipelines {
     }
 }
 
+/// Which specialised kernels a scene needs (`Pipelines::prepare`): the scenes of a pack
+/// share their dispatches, so they must agree on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KernelVariant {
+    pub field_terms: Vec<usize>,
+    pub occupied_actions: bool,
+    pub census_sums: (u32, u32),
+}
+
+impl KernelVariant {
+    pub fn of(sim: &SimParams, fields: &[FieldParams]) -> KernelVariant {
+        KernelVariant {
+            field_terms: fields.iter().map(|f| f.active_terms().len()).collect(),
+            occupied_actions: sim.occupied_actions != 0,
+            census_sums: census_masks(fields),
+        }
+    }
+}
+
 // The census masks hold a bit per field.
 const _: () = assert!(MAX_FIELDS <= 32);
 

@@ -96,21 +96,31 @@ impl Staging {
 /// kept by the caller makes a read repeated every tick allocate nothing.
 pub fn read_staged(
     ctx: &GpuContext,
-    mut encoder: wgpu::CommandEncoder,
+    encoder: wgpu::CommandEncoder,
     reads: &[(&wgpu::Buffer, &Staging)],
 ) -> Result<Vec<Vec<u8>>, EngineError> {
-    for (source, s) in reads {
+    let at: Vec<(&wgpu::Buffer, u64, &Staging)> = reads.iter().map(|&(b, s)| (b, 0, s)).collect();
+    read_staged_at(ctx, encoder, &at)
+}
+
+/// `read_staged` from an offset into each source.
+pub fn read_staged_at(
+    ctx: &GpuContext,
+    mut encoder: wgpu::CommandEncoder,
+    reads: &[(&wgpu::Buffer, u64, &Staging)],
+) -> Result<Vec<Vec<u8>>, EngineError> {
+    for (source, offset, s) in reads {
         if s.bytes > 0 {
-            encoder.copy_buffer_to_buffer(source, 0, &s.buffer, 0, s.bytes);
+            encoder.copy_buffer_to_buffer(source, *offset, &s.buffer, 0, s.bytes);
         }
     }
     ctx.queue().submit([encoder.finish()]);
-    for (_, s) in reads {
+    for (_, _, s) in reads {
         map_read(&s.buffer, &s.state);
     }
     poll(ctx, true)?;
     let mut parts = Vec::with_capacity(reads.len());
-    for (_, s) in reads {
+    for (_, _, s) in reads {
         if wait_mapped(ctx, &s.state)? != MAPPED {
             return Err(EngineError::Gpu(
                 "mapping a staging buffer for reading failed".into(),
@@ -135,19 +145,29 @@ pub fn read_blocking(
     encoder: wgpu::CommandEncoder,
     sources: &[(&wgpu::Buffer, u64)],
 ) -> Result<Vec<Vec<u8>>, EngineError> {
+    let at: Vec<(&wgpu::Buffer, u64, u64)> = sources.iter().map(|&(b, n)| (b, 0, n)).collect();
+    read_blocking_at(ctx, encoder, &at)
+}
+
+/// `read_blocking` of (source, offset, bytes) ranges.
+pub fn read_blocking_at(
+    ctx: &GpuContext,
+    encoder: wgpu::CommandEncoder,
+    sources: &[(&wgpu::Buffer, u64, u64)],
+) -> Result<Vec<Vec<u8>>, EngineError> {
     let staging: Vec<Staging> = sources
         .iter()
         .enumerate()
-        .map(|(k, &(_, bytes))| {
+        .map(|(k, &(_, _, bytes))| {
             Staging::new(ctx, &format!("oncolattice.staging_blocking_{k}"), bytes)
         })
         .collect();
-    let reads: Vec<(&wgpu::Buffer, &Staging)> = sources
+    let reads: Vec<(&wgpu::Buffer, u64, &Staging)> = sources
         .iter()
         .zip(&staging)
-        .map(|(&(source, _), s)| (source, s))
+        .map(|(&(source, offset, _), s)| (source, offset, s))
         .collect();
-    read_staged(ctx, encoder, &reads)
+    read_staged_at(ctx, encoder, &reads)
 }
 
 /// Reinterprets little-endian bytes as `u32`/`f32`/`Site` words without alignment demands.
@@ -163,30 +183,43 @@ struct Slot {
     state: Arc<AtomicU8>,
 }
 
-/// A report in flight: where it lands and how to read it.
-struct InFlight {
-    slot: usize,
-    tick: u64,
-    sweeps: u32,
-    tolerance: f32,
+/// One scene's report in a ring slot: which tick, and how to read its solve.
+#[derive(Debug, Clone, Copy)]
+pub struct ReportRequest {
+    pub scene: usize,
+    pub tick: u64,
+    /// Oxygen's residual slots to read (its cap).
+    pub sweeps: u32,
+    pub tolerance: f32,
 }
 
-/// Staging buffers for census + residual, handed out in tick order.
+/// A ring slot in flight: where it lands and the scenes that asked for a report.
+struct InFlight {
+    slot: usize,
+    requests: Vec<ReportRequest>,
+}
+
+/// Staging buffers for the census and residual of every scene of the pack, handed out
+/// in tick order. A slot holds the censuses (one per scene) then the residual buffer
+/// (`residual_stride` slots per scene, oxygen's first).
 pub struct ReportRing {
-    /// Residual slots each staging buffer holds.
-    capacity: u32,
+    /// Residual slots per scene each staging buffer holds.
+    stride: u32,
+    scenes: u32,
     slots: Vec<Slot>,
     free: Vec<usize>,
     in_flight: VecDeque<InFlight>,
 }
 
 impl ReportRing {
-    pub fn new(ctx: &GpuContext, residual_capacity: u32) -> ReportRing {
+    pub fn new(ctx: &GpuContext, residual_stride: u32, scenes: u32) -> ReportRing {
+        let scenes = scenes.max(1);
+        let bytes = scenes as u64 * (CENSUS_BYTES + 4 * residual_stride as u64);
         let slots = (0..RING_SLOTS)
             .map(|k| Slot {
                 buffer: ctx.device().create_buffer(&wgpu::BufferDescriptor {
                     label: Some(&format!("oncolattice.staging_report_{k}")),
-                    size: CENSUS_BYTES + 4 * residual_capacity as u64,
+                    size: bytes,
                     usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
                     mapped_at_creation: false,
                 }),
@@ -194,26 +227,28 @@ impl ReportRing {
             })
             .collect();
         ReportRing {
-            capacity: residual_capacity,
+            stride: residual_stride,
+            scenes,
             slots,
             free: (0..RING_SLOTS).rev().collect(),
             in_flight: VecDeque::new(),
         }
     }
 
-    pub fn residual_capacity(&self) -> u32 {
-        self.capacity
+    /// (residual slots per scene, scenes) the slots are sized for.
+    pub fn sized_for(&self) -> (u32, u32) {
+        (self.stride, self.scenes)
     }
 
     pub fn is_idle(&self) -> bool {
         self.in_flight.is_empty()
     }
 
-    /// A free slot; when none is free, waits for the oldest report and moves it to `out`.
+    /// A free slot; when none is free, waits for the oldest reports and moves them to `out`.
     pub fn acquire(
         &mut self,
         ctx: &GpuContext,
-        out: &mut VecDeque<TickReport>,
+        out: &mut [VecDeque<TickReport>],
     ) -> Result<usize, EngineError> {
         while self.free.is_empty() {
             self.harvest(ctx, true, out)?;
@@ -223,39 +258,40 @@ impl ReportRing {
             .ok_or_else(|| EngineError::Gpu("report ring is empty".into()))
     }
 
-    /// Appends the copies of census and residual (`sweeps` slots) into `slot`.
+    /// Appends the copies of every scene's census and residual into `slot`.
     pub fn encode_copy(
         &self,
         slot: usize,
         encoder: &mut wgpu::CommandEncoder,
         census: &wgpu::Buffer,
         residual: &wgpu::Buffer,
-        sweeps: u32,
     ) {
         let staging = &self.slots[slot].buffer;
-        encoder.copy_buffer_to_buffer(census, 0, staging, 0, CENSUS_BYTES);
-        encoder.copy_buffer_to_buffer(residual, 0, staging, CENSUS_BYTES, 4 * sweeps as u64);
+        let census_bytes = self.scenes as u64 * CENSUS_BYTES;
+        encoder.copy_buffer_to_buffer(census, 0, staging, 0, census_bytes);
+        encoder.copy_buffer_to_buffer(
+            residual,
+            0,
+            staging,
+            census_bytes,
+            4 * self.scenes as u64 * self.stride as u64,
+        );
     }
 
     /// Call after the submit that holds `encode_copy`: starts the asynchronous map.
-    pub fn submitted(&mut self, slot: usize, tick: u64, sweeps: u32, tolerance: f32) {
+    pub fn submitted(&mut self, slot: usize, requests: Vec<ReportRequest>) {
         let s = &self.slots[slot];
         map_read(&s.buffer, &s.state);
-        self.in_flight.push_back(InFlight {
-            slot,
-            tick,
-            sweeps,
-            tolerance,
-        });
+        self.in_flight.push_back(InFlight { slot, requests });
     }
 
-    /// Moves finished reports, oldest first, to `out`. Without `wait` it stops at the
-    /// first one still in flight; with `wait` it blocks until all have arrived.
+    /// Moves finished reports, oldest first, to `out[scene]`. Without `wait` it stops
+    /// at the first slot still in flight; with `wait` it blocks until all have arrived.
     pub fn harvest(
         &mut self,
         ctx: &GpuContext,
         wait: bool,
-        out: &mut VecDeque<TickReport>,
+        out: &mut [VecDeque<TickReport>],
     ) -> Result<(), EngineError> {
         if self.in_flight.is_empty() {
             return Ok(());
@@ -272,25 +308,29 @@ impl ReportRing {
                 }
                 _ => break,
             }
-            let report = {
+            {
                 let view = slot
                     .buffer
                     .get_mapped_range(..)
                     .map_err(|e| EngineError::Gpu(format!("reading a report: {e}")))?;
-                let census: Census = bytemuck::pod_read_unaligned(&view[..CENSUS_BYTES as usize]);
-                let end = CENSUS_BYTES as usize + 4 * front.sweeps as usize;
-                let residual: Vec<u32> = cast_vec(&view[CENSUS_BYTES as usize..end]);
-                TickReport {
-                    tick: front.tick,
-                    census,
-                    solve: solve_stats(&residual, front.tolerance),
+                let residual_at = self.scenes as usize * CENSUS_BYTES as usize;
+                for r in &front.requests {
+                    let c = r.scene * CENSUS_BYTES as usize;
+                    let census: Census =
+                        bytemuck::pod_read_unaligned(&view[c..c + CENSUS_BYTES as usize]);
+                    let from = residual_at + 4 * r.scene * self.stride as usize;
+                    let residual: Vec<u32> = cast_vec(&view[from..from + 4 * r.sweeps as usize]);
+                    out[r.scene].push_back(TickReport {
+                        tick: r.tick,
+                        census,
+                        solve: solve_stats(&residual, r.tolerance),
+                    });
                 }
-            };
+            }
             slot.buffer.unmap();
             slot.state.store(IDLE, Ordering::Release);
             self.free.push(front.slot);
             self.in_flight.pop_front();
-            out.push_back(report);
         }
         Ok(())
     }
