@@ -1,5 +1,5 @@
 // Pass 2, fields (control): after sweep `index`, writes the indirect dispatch size of
-// the next sweep — the full half-sweep grid (every scene of the pack) while some
+// the next sweep — the full half-sweep grid (every scene the dispatch covers) while some
 // advancing scene has not converged nor reached its cap, zero workgroups once none
 // needs it. Converged ticks then launch no sweep workgroups at all. Each scene's own
 // stop is the sweeps' early exit (field_sweep.wgsl), so a scene sweeps as it would alone.
@@ -22,9 +22,8 @@ fn field_guard(@builtin(local_invocation_index) lid: u32) {
         atomicStore(&wg_go, 0u);
     }
     workgroupBarrier();
-    let scenes = arrayLength(&sims);
-    for (var s = lid; s < scenes; s += WORKGROUP_SIZE) {
-        if !enter_scene(s) { continue; }
+    for (var z = lid; z < pack.count; z += WORKGROUP_SIZE) {
+        if !enter_scene(z) { continue; }
         let field = field_params(sweep.field);
         let r = bitcast<f32>(atomicLoad(&residual[residual_at(sweep.residual_slot)]));
         // Written as "not converged" so that a NaN keeps sweeping, as the CPU loop does.
@@ -37,6 +36,6 @@ fn field_guard(@builtin(local_invocation_index) lid: u32) {
         let go = atomicLoad(&wg_go) != 0u;
         next_sweep[0] = select(0u, fields[sweep.field].sweep_groups_x, go);
         next_sweep[1] = select(0u, fields[sweep.field].sweep_groups_y, go);
-        next_sweep[2] = select(0u, scenes, go);
+        next_sweep[2] = select(0u, pack.count, go);
     }
 }

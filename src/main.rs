@@ -132,7 +132,8 @@ struct BatchRunArgs {
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
     /// Runs at a time, each on cores/N threads [default: on the CPU backend one per core
-    /// when every lattice has at most 65536 sites, else 1].
+    /// when every lattice has at most 65536 sites, else 1]. On a GPU, runs of one
+    /// lattice shape are packed into the same dispatches instead (docs/batch-reference.md).
     #[arg(long)]
     jobs: Option<usize>,
     #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]

@@ -289,3 +289,42 @@ fn quick_without_a_workload_is_refused() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--peers"));
 }
+
+/// On a GPU `bench --batch` packs its K scenes into one pack (issue 13): every point
+/// says so, has all K side by side, and the virtual patients run as one pack of four.
+#[test]
+fn batch_throughput_packs_the_scenes_on_a_gpu() {
+    let tmp = tempfile::tempdir().unwrap();
+    let json = tmp.path().join("batch-gpu.json");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_oncolattice"))
+        .args([
+            "bench",
+            "--batch",
+            "--quick",
+            "--ticks",
+            "5",
+            "--backend",
+            "gpu",
+            "--quiet",
+            "--json",
+        ])
+        .arg(&json)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    for p in report["points"].as_array().unwrap() {
+        assert!(p["backend"].as_str().unwrap().ends_with("(packed)"), "{p}");
+        assert_eq!(p["jobs"], p["scenes"], "{p}");
+        assert!(p["scene_ticks_per_s"].as_f64().unwrap() > 0.0, "{p}");
+    }
+    let patients = &report["patients"];
+    assert_eq!(patients["patients"], 4);
+    assert_eq!(patients["jobs"], 4);
+    assert!(patients["backend"].as_str().unwrap().ends_with("(packed)"));
+}

@@ -9,7 +9,7 @@ use oncolattice::engine::gpu::probe::Probe;
 use oncolattice::engine::gpu::{group_entries, shaders};
 use oncolattice::model::census::Census;
 use oncolattice::model::drug_params::{DrugParams, DrugSet};
-use oncolattice::model::params::{FieldParams, FieldTerm, SimParams, SweepParams};
+use oncolattice::model::params::{FieldParams, FieldTerm, PackRange, SimParams, SweepParams};
 use oncolattice::model::site::Site;
 use std::collections::BTreeMap;
 use std::mem::{offset_of, size_of, size_of_val};
@@ -102,7 +102,10 @@ fn expected() -> BTreeMap<&'static str, (usize, Members)> {
         "cycle_sd_coef" => cycle_sd_coef, "count" => count,
     });
     probe.extend(padding("_pad", offset_of!(Probe, _pad), 3));
+    let mut pack = members!(PackRange { "first" => first, "count" => count });
+    pack.extend(padding("_pad", offset_of!(PackRange, _pad), 2));
     BTreeMap::from([
+        ("PackRange", (size_of::<PackRange>(), pack)),
         ("SimParams", (size_of::<SimParams>(), sim)),
         ("FieldParams", (size_of::<FieldParams>(), field)),
         ("FieldTerm", (size_of::<FieldTerm>(), term)),

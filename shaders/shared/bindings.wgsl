@@ -2,7 +2,7 @@
 // Keep in sync with src/engine/gpu/layout.rs.
 //
 // The buffers hold a pack of one or more scenes of one lattice shape (ARCHITECTURE.md,
-// "Many scenes per device"): scene s is workgroup_id.z of every dispatch, its sites
+// "Many scenes per device"): scene s is pack.first + workgroup_id.z of a dispatch, its sites
 // are s·n_sites … (s + 1)·n_sites − 1 of every per-site array, its parameters are
 // entry s of `sims` and `drug_sets`, entries s·MAX_FIELDS … of `fields`. A lone run is
 // a pack of one. Each kernel calls `enter_scene` first; a site's index `i` in the
@@ -16,6 +16,8 @@
 @group(0) @binding(2) var<uniform> sweep: SweepParams;
 // One entry per scene.
 @group(0) @binding(3) var<storage, read> drug_sets: array<DrugSet>;
+// The scenes this dispatch covers: scene = pack.first + workgroup_id.z.
+@group(0) @binding(4) var<uniform> pack: PackRange;
 
 @group(1) @binding(0) var<storage, read> src: array<Site>;
 @group(1) @binding(1) var<storage, read_write> dst: array<Site>;
@@ -47,9 +49,10 @@ var<private> base: u32;
 var<private> all_sites: u32;
 var<private> lineage_base: u32;
 
-// Enters scene s (workgroup_id.z); false when the scene is not advancing (a packed
+// Enters the scene of workgroup z of the dispatch; false when the scene is not advancing (a packed
 // run that has ended), whose sites the kernel then leaves alone.
-fn enter_scene(s: u32) -> bool {
+fn enter_scene(z: u32) -> bool {
+    let s = pack.first + z;
     scene = s;
     sim = sims[s];
     base = s * sim.n_sites;
@@ -59,9 +62,9 @@ fn enter_scene(s: u32) -> bool {
 }
 
 // enter_scene for the kernels that read the drugs.
-fn enter_scene_with_drugs(s: u32) -> bool {
-    drug_set = drug_sets[s];
-    return enter_scene(s);
+fn enter_scene_with_drugs(z: u32) -> bool {
+    drug_set = drug_sets[pack.first + z];
+    return enter_scene(z);
 }
 
 fn at(i: u32) -> u32 {

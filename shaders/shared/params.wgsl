@@ -58,6 +58,14 @@ struct FieldParams {
     terms: array<FieldTerm, MAX_FIELD_TERMS>,
 }
 
+// The scenes a dispatch covers (PackRange in src/model/params.rs).
+struct PackRange {
+    first: u32,
+    count: u32,
+    _pad0: u32,
+    _pad1: u32,
+}
+
 struct SweepParams {
     colour: u32,
     index: u32,

@@ -121,9 +121,7 @@ pub fn run_batch(
     observer.started(mine.len(), mine.len() - pending.len());
 
     let stop = opts.cancel.clone().unwrap_or_default();
-    let mut ran = 0;
-    let mut failed_now = 0;
-    let mut first_error: Option<RunError> = None;
+    let mut tally = Tally::default();
     // Branch runs after every source run has ended.
     let (sources, branches): (Vec<&RunSpec>, Vec<&RunSpec>) =
         pending.iter().partition(|r| r.branch.is_none());
@@ -140,16 +138,7 @@ pub fn run_batch(
                 run_one(batch, &dir, spec, opts, &stop, lane)
             });
             drop(tx);
-            for message in rx {
-                record(
-                    message,
-                    observer,
-                    &mut ran,
-                    &mut failed_now,
-                    &stop,
-                    &mut first_error,
-                );
-            }
+            tally.drain(rx, observer, &stop);
         });
     }
     for pending in [sources, branches] {
@@ -186,19 +175,10 @@ pub fn run_batch(
                 });
             }
             drop(tx);
-            for message in rx {
-                record(
-                    message,
-                    observer,
-                    &mut ran,
-                    &mut failed_now,
-                    &stop,
-                    &mut first_error,
-                );
-            }
+            tally.drain(rx, observer, &stop);
         });
     }
-    if let Some(e) = first_error {
+    if let Some(e) = tally.first_error {
         return Err(e);
     }
     let interrupted = stop.is_cancelled();
@@ -215,38 +195,48 @@ pub fn run_batch(
     Ok(BatchOutcome {
         runs: mine.len(),
         skipped: mine.len() - pending.len(),
-        ran,
-        failed_now,
+        ran: tally.ran,
+        failed_now: tally.failed_now,
         summary,
         interrupted,
         jobs,
     })
 }
 
-/// Tells the observer of a run's start or end and counts it; an error writing the
-/// batch directory itself stops the batch.
-fn record(
-    message: Message,
-    observer: &mut dyn BatchObserver,
-    ran: &mut usize,
-    failed_now: &mut usize,
-    stop: &CancelFlag,
-    first_error: &mut Option<RunError>,
-) {
-    match message {
-        Message::Ended(ended) => match *ended {
-            Ok(Some(row)) => {
-                *ran += 1;
-                *failed_now += usize::from(row.status == Status::Failed);
-                observer.run_ended(&row);
+/// Runs ended so far, and the first error writing the batch directory itself.
+#[derive(Default)]
+struct Tally {
+    ran: usize,
+    failed_now: usize,
+    first_error: Option<RunError>,
+}
+
+impl Tally {
+    /// Tells the observer of each run's start and end until every sender is gone, and
+    /// counts them; an error writing the batch directory stops the batch.
+    fn drain(
+        &mut self,
+        rx: mpsc::Receiver<Message>,
+        observer: &mut dyn BatchObserver,
+        stop: &CancelFlag,
+    ) {
+        for message in rx {
+            match message {
+                Message::Ended(ended) => match *ended {
+                    Ok(Some(row)) => {
+                        self.ran += 1;
+                        self.failed_now += usize::from(row.status == Status::Failed);
+                        observer.run_ended(&row);
+                    }
+                    Ok(None) => {}
+                    Err(e) => {
+                        stop.cancel();
+                        self.first_error.get_or_insert(e);
+                    }
+                },
+                Message::Started(id) => observer.run_started(&id),
             }
-            Ok(None) => {}
-            Err(e) => {
-                stop.cancel();
-                first_error.get_or_insert(e);
-            }
-        },
-        Message::Started(id) => observer.run_started(&id),
+        }
     }
 }
 

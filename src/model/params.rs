@@ -176,6 +176,18 @@ pub struct SweepParams {
     pub residual_slot: u32,
 }
 
+/// The scenes of a GPU pack that a dispatch covers: `first` … `first + count − 1`, one
+/// per `workgroup_id.z` (uniform, group 0 binding 4). The whole pack for a tick; one
+/// scene for a run's own work (its first solve, a scan's census). Keep in sync with
+/// `struct PackRange` in shaders/shared/params.wgsl.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Pod, Zeroable)]
+pub struct PackRange {
+    pub first: u32,
+    pub count: u32,
+    pub _pad: [u32; 2],
+}
+
 /// Fields a scene can hold (`model::fields`): oxygen, up to `MAX_DRUGS` drugs and
 /// signalling factors.
 pub use crate::scene::{MAX_FIELDS, MAX_FIELD_TERMS};

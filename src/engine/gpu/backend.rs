@@ -19,7 +19,7 @@ use crate::engine::{solve_stats, EngineError, HostState, Pass, SolveStats, TickR
 use crate::model::census::Census;
 use crate::model::drug_params::DrugSet;
 use crate::model::lineage::Lineage;
-use crate::model::params::{FieldParams, SimParams, SweepParams, MAX_FIELDS};
+use crate::model::params::{FieldParams, PackRange, SimParams, SweepParams, MAX_FIELDS};
 use crate::model::pd::PD_TABLE_LEN;
 use crate::scene::Scene;
 use std::collections::VecDeque;
@@ -58,6 +58,8 @@ pub struct GpuBackend {
     pub(super) params: Vec<Option<SceneParams>>,
     /// Receives the residual slots between chunks; sized with the buffers.
     pub(super) residual_probe: Staging,
+    /// The scenes the next dispatches cover (written by `write_params`).
+    pub(super) range: PackRange,
 }
 
 impl GpuBackend {
@@ -128,6 +130,11 @@ impl GpuBackend {
             last_solve: vec![Vec::new(); k],
             params: vec![None; k],
             residual_probe,
+            range: PackRange {
+                first: 0,
+                count: k as u32,
+                _pad: [0; 2],
+            },
         })
     }
 
@@ -323,6 +330,14 @@ impl GpuBackend {
                 };
             }
         }
+        // The dispatches cover the active scenes, first to last (one for a run's own
+        // work, all of a pack for its tick).
+        let last = (0..k).rev().find(|&s| active[s]).unwrap_or(first);
+        self.range = PackRange {
+            first: first as u32,
+            count: (last - first + 1) as u32,
+            _pad: [0; 2],
+        };
         let q = self.ctx.queue();
         q.write_buffer(&self.buffers.sim, 0, bytemuck::cast_slice(&sims));
         q.write_buffer(&self.buffers.fields, 0, bytemuck::cast_slice(&all));
@@ -330,11 +345,9 @@ impl GpuBackend {
             all.len() * std::mem::size_of::<FieldParams>(),
             k * FIELDS_BYTES as usize
         );
-        q.write_buffer(
-            &self.full_args,
-            0,
-            bytemuck::cast_slice(&[x, y, k as u32, 0]),
-        );
+        q.write_buffer(&self.buffers.pack_range, 0, bytemuck::bytes_of(&self.range));
+        let count = self.range.count;
+        q.write_buffer(&self.full_args, 0, bytemuck::cast_slice(&[x, y, count, 0]));
         Ok(lead.sim)
     }
 
@@ -818,8 +831,8 @@ impl GpuBackend {
         cpass.set_bind_group(1, cells_group, &[]);
         cpass.set_bind_group(2, &b.fields_group, &[]);
         let (x, y) = b.workgroups(&self.ctx, pass, sim);
-        // Every scene of the pack; those not advancing return at once.
-        cpass.dispatch_workgroups(x, y, b.shape.n_scenes.max(1));
+        // The scenes `write_params` chose; those among them not advancing return at once.
+        cpass.dispatch_workgroups(x, y, self.range.count.max(1));
     }
 }
 

@@ -20,7 +20,7 @@ use crate::engine::{EngineError, Pass};
 use crate::model::census::Census;
 use crate::model::drug_params::DrugSet;
 use crate::model::lineage;
-use crate::model::params::{FieldParams, SimParams, SweepParams, MAX_FIELDS};
+use crate::model::params::{FieldParams, PackRange, SimParams, SweepParams, MAX_FIELDS};
 use crate::model::pd::PD_TABLE_LEN;
 use crate::model::site::Site;
 use std::num::NonZeroU64;
@@ -165,6 +165,8 @@ pub struct Buffers {
     /// `MAX_FIELDS` × `FieldParams`: oxygen, then each drug.
     pub fields: wgpu::Buffer,
     pub drug_set: wgpu::Buffer,
+    /// The scenes a dispatch covers (`PackRange`).
+    pub pack_range: wgpu::Buffer,
     pub sweeps: wgpu::Buffer,
     pub a: wgpu::Buffer,
     pub b: wgpu::Buffer,
@@ -216,6 +218,12 @@ impl Buffers {
             "oncolattice.drug_set",
             k * std::mem::size_of::<DrugSet>() as u64,
         );
+        let pack_range = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("oncolattice.pack_range"),
+            size: std::mem::size_of::<PackRange>() as u64,
+            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
         let a = storage(device, "oncolattice.sites_a", n * SITE_BYTES);
         let b = storage(device, "oncolattice.sites_b", n * SITE_BYTES);
         let wish = storage(device, "oncolattice.wish", n * 4);
@@ -276,6 +284,7 @@ impl Buffers {
                     }),
                 ),
                 entry(3, whole(&drug_set)),
+                entry(4, whole(&pack_range)),
             ],
         });
         let cells_group = |label: &str, src: &wgpu::Buffer, dst: &wgpu::Buffer| {
@@ -310,6 +319,7 @@ impl Buffers {
             sim,
             fields,
             drug_set,
+            pack_range,
             sweeps,
             a,
             b,

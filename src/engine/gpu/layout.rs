@@ -5,7 +5,7 @@
 
 use crate::model::census::Census;
 use crate::model::drug_params::DrugSet;
-use crate::model::params::{FieldParams, SimParams, SweepParams};
+use crate::model::params::{FieldParams, PackRange, SimParams, SweepParams};
 use crate::model::site::Site;
 use std::num::NonZeroU64;
 use std::sync::Arc;
@@ -52,6 +52,8 @@ pub fn group_entries(group: u32) -> Vec<wgpu::BindGroupLayoutEntry> {
             // One slot per (field, sweep index, colour), chosen by a dynamic offset.
             uniform(2, true, min_size::<SweepParams>()),
             storage(3, true, min_size::<DrugSet>()),
+            // The scenes a dispatch covers.
+            uniform(4, false, min_size::<PackRange>()),
         ],
         1 => vec![
             storage(0, true, min_size::<Site>()),
