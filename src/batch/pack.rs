@@ -25,7 +25,8 @@ pub(super) struct Packs<'a> {
     ctx: Option<Arc<GpuContext>>,
     /// What each run's summary.json says of its backend.
     note: String,
-    pub groups: Vec<Vec<&'a RunSpec>>,
+    /// Each pack's runs, with the first one's scene (the pack's shape).
+    pub groups: Vec<(Scene, Vec<&'a RunSpec>)>,
 }
 
 /// Splits `sources` into packs (two or more runs with the same key, at most
@@ -48,7 +49,7 @@ pub(super) fn plan<'a>(
         };
         return (none, sources);
     };
-    let mut by_key: BTreeMap<String, Vec<&RunSpec>> = BTreeMap::new();
+    let mut by_key: BTreeMap<String, (Scene, Vec<&RunSpec>)> = BTreeMap::new();
     let mut order: Vec<String> = Vec::new();
     let mut alone = Vec::new();
     for spec in sources {
@@ -58,7 +59,11 @@ pub(super) fn plan<'a>(
                 if !by_key.contains_key(&key) {
                     order.push(key.clone());
                 }
-                by_key.entry(key).or_default().push(spec);
+                by_key
+                    .entry(key)
+                    .or_insert_with(|| (scene, Vec::new()))
+                    .1
+                    .push(spec);
             }
             // Its run reports the error.
             Err(_) => alone.push(spec),
@@ -66,12 +71,17 @@ pub(super) fn plan<'a>(
     }
     let mut groups = Vec::new();
     for key in order {
-        let runs = by_key.remove(&key).unwrap_or_default();
+        let Some((scene, runs)) = by_key.remove(&key) else {
+            continue;
+        };
         if runs.len() < 2 {
             alone.extend(runs);
             continue;
         }
-        groups.extend(runs.chunks(PACK_MAX_SCENES).map(<[_]>::to_vec));
+        groups.extend(
+            runs.chunks(PACK_MAX_SCENES)
+                .map(|chunk| (scene.clone(), chunk.to_vec())),
+        );
     }
     let note = format!("GPU backend on {} ({how}; packed)", ctx.describe());
     let ctx = Some(Arc::new(ctx));
@@ -83,7 +93,7 @@ pub(super) fn plan<'a>(
 pub(super) fn run_pack<'scope, 'env, F>(
     scope: &'scope std::thread::Scope<'scope, 'env>,
     packs: &'env Packs<'env>,
-    group: &'env [&'env RunSpec],
+    group: &'env (Scene, Vec<&'env RunSpec>),
     tx: &Sender<Message>,
     run: F,
 ) where
@@ -93,10 +103,11 @@ pub(super) fn run_pack<'scope, 'env, F>(
         + Copy
         + 'env,
 {
-    let lanes = packs.ctx.as_ref().and_then(|ctx| {
-        let first = Scene::parse(&group[0].scene_text, std::path::Path::new("batch")).ok()?;
-        GpuPack::lanes(Arc::clone(ctx), &first, group.len()).ok()
-    });
+    let (shape, group) = (&group.0, &group.1);
+    let lanes = packs
+        .ctx
+        .as_ref()
+        .and_then(|ctx| GpuPack::lanes(Arc::clone(ctx), shape, group.len()).ok());
     let Some(lanes) = lanes else {
         for &spec in group {
             let _ = tx.send(Message::Started(spec.id.clone()));

@@ -269,12 +269,15 @@ impl GpuBackend {
         fields: &[FieldParams],
     ) -> Result<(), EngineError> {
         self.check_shape(sim, fields)?;
+        // Checked when a scene first sets its parameters: its kernels do not change
+        // within a run, and this runs for every lane on every tick.
         let others = self
             .params
             .iter()
             .enumerate()
             .filter(|&(s, _)| s != scene)
-            .find_map(|(_, p)| p.as_ref());
+            .find_map(|(_, p)| p.as_ref())
+            .filter(|_| self.params[scene].is_none());
         if let Some(first) = others {
             if KernelVariant::of(&first.sim, &first.fields) != KernelVariant::of(sim, fields) {
                 return Err(EngineError::Gpu(
