@@ -359,6 +359,6 @@ mod tests {
             assert_eq!(text.matches(&add).count(), 1, "{}", c.name);
         }
         assert!(text.contains("if (s.w0 & 16u) != 0u { atomicAdd(&wg_counts[1], 1u); }"));
-        assert!(text.contains("conc[0u * sim.n_sites + i] < sim.hypoxic_mmhg"));
+        assert!(text.contains("conc[field_at(0u, i)] < sim.hypoxic_mmhg"));
     }
 }
