@@ -6,6 +6,7 @@
 use bytemuck::Zeroable;
 use naga::proc::Layouter;
 use oncolattice::engine::gpu::probe::Probe;
+use oncolattice::engine::gpu::shaders::Flavour;
 use oncolattice::engine::gpu::{group_entries, shaders};
 use oncolattice::model::census::Census;
 use oncolattice::model::drug_params::{DrugParams, DrugSet};
@@ -126,8 +127,8 @@ fn layouter(module: &naga::Module) -> Layouter {
     layouter
 }
 
-fn module(kernel: &str) -> naga::Module {
-    match shaders::validated_module(kernel) {
+fn module(kernel: &str, flavour: Flavour) -> naga::Module {
+    match shaders::validated_flavour(kernel, flavour) {
         Ok((module, _)) => module,
         Err(e) => panic!("{e}"),
     }
@@ -136,9 +137,15 @@ fn module(kernel: &str) -> naga::Module {
 #[test]
 fn wgsl_structs_match_rust_structs() {
     let expected = expected();
+    for flavour in Flavour::ALL {
+        structs_match(&expected, flavour);
+    }
+}
+
+fn structs_match(expected: &BTreeMap<&'static str, (usize, Members)>, flavour: Flavour) {
     let mut seen: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for kernel in shaders::ALL_KERNELS {
-        let module = module(kernel);
+        let module = module(kernel, flavour);
         let layout = layouter(&module);
         for (handle, ty) in module.types.iter() {
             let Some(name) = ty.name.as_deref() else {
@@ -154,7 +161,7 @@ fn wgsl_structs_match_rust_structs() {
             else {
                 panic!("{kernel}: {name} is not a struct");
             };
-            let ctx = format!("{kernel}: struct {name}");
+            let ctx = format!("{kernel} ({flavour:?}): struct {name}");
             assert_eq!(
                 *span as usize, *size,
                 "{ctx}: size (WGSL span vs Rust size_of)"
@@ -208,18 +215,42 @@ fn min_binding_size(module: &naga::Module, layout: &Layouter, ty: naga::Handle<n
 
 #[test]
 fn kernel_bindings_match_the_explicit_layouts() {
+    for flavour in Flavour::ALL {
+        bindings_match(flavour);
+    }
+}
+
+#[test]
+fn a_lone_run_binds_its_parameters_as_uniforms_and_a_pack_as_storage() {
+    for (flavour, expect_uniform) in [(Flavour::Lone, true), (Flavour::Packed, false)] {
+        for binding in [0, 1, 3] {
+            let entries = group_entries(0, flavour);
+            let entry = entries.iter().find(|e| e.binding == binding).unwrap();
+            let wgpu::BindingType::Buffer { ty, .. } = entry.ty else {
+                panic!("0/{binding} is not a buffer");
+            };
+            assert_eq!(
+                ty == wgpu::BufferBindingType::Uniform,
+                expect_uniform,
+                "{flavour:?} 0/{binding}: {ty:?}"
+            );
+        }
+    }
+}
+
+fn bindings_match(flavour: Flavour) {
     let mut used: BTreeMap<(u32, u32), Vec<&str>> = BTreeMap::new();
     for kernel in shaders::TICK_KERNELS {
-        let module = module(kernel);
+        let module = module(kernel, flavour);
         let layout = layouter(&module);
         for (_, var) in module.global_variables.iter() {
             let Some(rb) = &var.binding else { continue };
             let name = var.name.as_deref().unwrap_or("?");
             let ctx = format!(
-                "{kernel}: {name} @group({}) @binding({})",
+                "{kernel} ({flavour:?}): {name} @group({}) @binding({})",
                 rb.group, rb.binding
             );
-            let entries = group_entries(rb.group);
+            let entries = group_entries(rb.group, flavour);
             let Some(entry) = entries.iter().find(|e| e.binding == rb.binding) else {
                 panic!("{ctx}: not in the explicit layout");
             };
@@ -259,7 +290,7 @@ fn kernel_bindings_match_the_explicit_layouts() {
         }
     }
     for group in 0..4 {
-        for e in group_entries(group) {
+        for e in group_entries(group, flavour) {
             assert!(
                 used.contains_key(&(group, e.binding)),
                 "layout entry {group}/{} unused",
@@ -270,5 +301,5 @@ fn kernel_bindings_match_the_explicit_layouts() {
     // Only the sweep guard binds the control group: the sweeps read that buffer as
     // their indirect arguments, which may not also be bound as storage.
     assert_eq!(used[&(3, 0)], vec!["field_guard"]);
-    assert!(group_entries(4).is_empty());
+    assert!(group_entries(4, flavour).is_empty());
 }

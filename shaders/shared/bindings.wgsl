@@ -3,19 +3,15 @@
 //
 // The buffers hold a pack of one or more scenes of one lattice shape (ARCHITECTURE.md,
 // "Many scenes per device"): scene s is pack.first + workgroup_id.z of a dispatch, its sites
-// are s·n_sites … (s + 1)·n_sites − 1 of every per-site array, its parameters are
-// entry s of `sims` and `drug_sets`, entries s·MAX_FIELDS … of `fields`. A lone run is
-// a pack of one. Each kernel calls `enter_scene` first; a site's index `i` in the
+// are s·n_sites … (s + 1)·n_sites − 1 of every per-site array. Group 0's per-scene
+// parameters (`sim`, `fields`, `drug_set`) come from the `scene_params` import: uniforms
+// for a lone run (scene_lone.wgsl), entry s of storage arrays for a pack of several
+// (scene_packed.wgsl). Each kernel calls `enter_scene` first; a site's index `i` in the
 // kernels is its index within its scene (what the RNG and the lineage see), and
 // `at(i)`, `field_at(f, i)` the slots of that site in the packed arrays.
 
-// One entry per scene.
-@group(0) @binding(0) var<storage, read> sims: array<SimParams>;
-// MAX_FIELDS entries per scene: field 0 is oxygen, field 1 + d is drug d, then factors.
-@group(0) @binding(1) var<storage, read> fields: array<FieldParams>;
+#import scene_params
 @group(0) @binding(2) var<uniform> sweep: SweepParams;
-// One entry per scene.
-@group(0) @binding(3) var<storage, read> drug_sets: array<DrugSet>;
 // The scenes this dispatch covers: scene = pack.first + workgroup_id.z.
 @group(0) @binding(4) var<uniform> pack: PackRange;
 
@@ -40,32 +36,12 @@
 @group(2) @binding(5) var<storage, read_write> lineage: array<atomic<u32>>;
 
 // The scene this invocation works on (set by enter_scene).
-var<private> sim: SimParams;
-var<private> drug_set: DrugSet;
 var<private> scene: u32;
 // First site of the scene in the per-site arrays.
 var<private> base: u32;
 // Sites of every scene of the pack: the stride of per-field and per-drug arrays.
 var<private> all_sites: u32;
 var<private> lineage_base: u32;
-
-// Enters the scene of workgroup z of the dispatch; false when the scene is not advancing (a packed
-// run that has ended), whose sites the kernel then leaves alone.
-fn enter_scene(z: u32) -> bool {
-    let s = pack.first + z;
-    scene = s;
-    sim = sims[s];
-    base = s * sim.n_sites;
-    all_sites = sim.n_sites * arrayLength(&sims);
-    lineage_base = s * LINEAGE_WORDS;
-    return sim.scene_active != 0u;
-}
-
-// enter_scene for the kernels that read the drugs.
-fn enter_scene_with_drugs(z: u32) -> bool {
-    drug_set = drug_sets[pack.first + z];
-    return enter_scene(z);
-}
 
 fn at(i: u32) -> u32 {
     return base + i;
@@ -77,10 +53,6 @@ fn field_at(f: u32, i: u32) -> u32 {
 
 fn exposure_at(d: u32, i: u32) -> u32 {
     return d * all_sites + base + i;
-}
-
-fn field_params(f: u32) -> u32 {
-    return scene * MAX_FIELDS + f;
 }
 
 fn residual_at(slot: u32) -> u32 {

@@ -13,6 +13,7 @@ use super::readback::{
     cast_vec, poll, read_blocking, read_blocking_at, read_staged, ReportRequest, ReportRing,
     Staging,
 };
+use super::shaders::Flavour;
 use super::solve_plan::{self, SolvePlan};
 use super::GpuContext;
 use crate::engine::{solve_stats, EngineError, HostState, Pass, SolveStats, TickReport};
@@ -84,7 +85,7 @@ impl GpuBackend {
         let oom = device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
         let invalid = device.push_error_scope(wgpu::ErrorFilter::Validation);
         let made = (|| {
-            let pipelines = Pipelines::new(device)?;
+            let pipelines = Pipelines::new(device, Flavour::of_pack(shape.n_scenes))?;
             let buffers = Buffers::new(&ctx, &pipelines.layouts, shape)?;
             let ring =
                 ReportRing::new(&ctx, buffers.shape.residual_stride() as u32, shape.n_scenes);

@@ -148,6 +148,19 @@ fn storage(device: &wgpu::Device, label: &str, size: u64) -> wgpu::Buffer {
     })
 }
 
+/// A buffer of per-scene parameters: bound as a uniform by the kernels of a lone run,
+/// as a read-only storage array by a pack's (`shaders::Flavour`).
+fn scene_params(device: &wgpu::Device, label: &str, size: u64) -> wgpu::Buffer {
+    device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some(label),
+        size,
+        usage: wgpu::BufferUsages::STORAGE
+            | wgpu::BufferUsages::UNIFORM
+            | wgpu::BufferUsages::COPY_DST,
+        mapped_at_creation: false,
+    })
+}
+
 fn whole(buffer: &wgpu::Buffer) -> wgpu::BindingResource<'_> {
     buffer.as_entire_binding()
 }
@@ -207,13 +220,13 @@ impl Buffers {
         let n_drugs = shape.n_drugs as u64;
         let stride = sweep_stride(ctx);
         // Exactly one entry per scene: the kernels take the pack's size from it.
-        let sim = storage(
+        let sim = scene_params(
             device,
             "oncolattice.sim_params",
             k * std::mem::size_of::<SimParams>() as u64,
         );
-        let fields = storage(device, "oncolattice.field_params", k * FIELDS_BYTES);
-        let drug_set = storage(
+        let fields = scene_params(device, "oncolattice.field_params", k * FIELDS_BYTES);
+        let drug_set = scene_params(
             device,
             "oncolattice.drug_set",
             k * std::mem::size_of::<DrugSet>() as u64,

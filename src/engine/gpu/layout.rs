@@ -3,9 +3,10 @@
 //! `field_guard`. Keep in sync with shaders/shared/bindings.wgsl (and the census binding
 //! in shaders/census.wgsl).
 
+use super::shaders::Flavour;
 use crate::model::census::Census;
 use crate::model::drug_params::DrugSet;
-use crate::model::params::{FieldParams, PackRange, SimParams, SweepParams};
+use crate::model::params::{FieldParams, PackRange, SimParams, SweepParams, MAX_FIELDS};
 use crate::model::site::Site;
 use std::num::NonZeroU64;
 use std::sync::Arc;
@@ -41,17 +42,27 @@ fn storage(binding: u32, read_only: bool, size: Option<NonZeroU64>) -> wgpu::Bin
     }
 }
 
-/// The entries of bind group `group` (0 to 3; empty otherwise). Public so that
-/// tests/layout_reflection.rs can hold them against the shaders' declarations.
-pub fn group_entries(group: u32) -> Vec<wgpu::BindGroupLayoutEntry> {
+/// The entries of bind group `group` (0 to 3; empty otherwise) for kernels of
+/// `flavour`. Public so that tests/layout_reflection.rs can hold them against the
+/// shaders' declarations.
+pub fn group_entries(group: u32, flavour: Flavour) -> Vec<wgpu::BindGroupLayoutEntry> {
+    // Each scene's parameters, MAX_FIELDS field descriptors and drugs: a lone run's as
+    // uniforms, a pack's as arrays with an entry per scene.
+    let per_scene = |binding: u32, size: Option<NonZeroU64>| match flavour {
+        Flavour::Lone => uniform(binding, false, size),
+        Flavour::Packed => storage(binding, true, size),
+    };
+    let fields_size = match flavour {
+        Flavour::Lone => NonZeroU64::new((MAX_FIELDS * std::mem::size_of::<FieldParams>()) as u64),
+        Flavour::Packed => min_size::<FieldParams>(),
+    };
     match group {
-        // Per scene of the pack: its parameters, MAX_FIELDS field descriptors, drugs.
         0 => vec![
-            storage(0, true, min_size::<SimParams>()),
-            storage(1, true, min_size::<FieldParams>()),
+            per_scene(0, min_size::<SimParams>()),
+            per_scene(1, fields_size),
             // One slot per (field, sweep index, colour), chosen by a dynamic offset.
             uniform(2, true, min_size::<SweepParams>()),
-            storage(3, true, min_size::<DrugSet>()),
+            per_scene(3, min_size::<DrugSet>()),
             // The scenes a dispatch covers.
             uniform(4, false, min_size::<PackRange>()),
         ],
@@ -75,8 +86,9 @@ pub fn group_entries(group: u32) -> Vec<wgpu::BindGroupLayoutEntry> {
 }
 
 /// The group layouts, the pipeline layout of the tick kernels (groups 0–2) and that
-/// of `field_guard` (groups 0–3).
+/// of `field_guard` (groups 0–3), for kernels of one flavour.
 pub struct Layouts {
+    pub flavour: Flavour,
     pub params: wgpu::BindGroupLayout,
     pub cells: wgpu::BindGroupLayout,
     pub fields: wgpu::BindGroupLayout,
@@ -86,11 +98,11 @@ pub struct Layouts {
 }
 
 impl Layouts {
-    pub fn new(device: &wgpu::Device) -> Arc<Layouts> {
+    pub fn new(device: &wgpu::Device, flavour: Flavour) -> Arc<Layouts> {
         let make = |group: u32, label: &str| {
             device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
                 label: Some(label),
-                entries: &group_entries(group),
+                entries: &group_entries(group, flavour),
             })
         };
         let params = make(0, "oncolattice.layout.params");
@@ -108,6 +120,7 @@ impl Layouts {
             immediate_size: 0,
         });
         Arc::new(Layouts {
+            flavour,
             params,
             cells,
             fields,

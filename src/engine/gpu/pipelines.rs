@@ -3,7 +3,7 @@
 //! the buffers they run on.
 
 use super::layout::Layouts;
-use super::shaders;
+use super::shaders::{self, Flavour};
 use crate::engine::{EngineError, Pass};
 use crate::model::params::{
     FieldParams, SimParams, CENSUS_ALL_SITES, CENSUS_TUMOUR_SITES, MAX_FIELDS, MAX_FIELD_TERMS,
@@ -18,9 +18,10 @@ pub use crate::model::shader_constants::WORKGROUP_SIZE;
 pub fn shader_module(
     device: &wgpu::Device,
     kernel: &str,
+    flavour: Flavour,
 ) -> Result<wgpu::ShaderModule, EngineError> {
-    shaders::validated_module(kernel)?;
-    let text = shaders::source(kernel)?;
+    shaders::validated_flavour(kernel, flavour)?;
+    let text = shaders::flavoured_source(kernel, flavour)?;
     let label = format!("oncolattice.shader.{kernel}");
     Ok(device.create_shader_module(wgpu::ShaderModuleDescriptor {
         label: Some(&label),
@@ -28,24 +29,27 @@ pub fn shader_module(
     }))
 }
 
-/// A compute pipeline for `kernel` (entry point = kernel name) on `layout`.
-pub fn compute_pipeline(
+/// A compute pipeline for `kernel` (entry point = kernel name) on `layout`, in the
+/// layouts' flavour.
+fn compute_pipeline(
     device: &wgpu::Device,
+    layouts: &Layouts,
     layout: &wgpu::PipelineLayout,
     kernel: &str,
 ) -> Result<wgpu::ComputePipeline, EngineError> {
-    specialised_pipeline(device, layout, kernel, &[])
+    specialised_pipeline(device, layouts, layout, kernel, &[])
 }
 
 /// `compute_pipeline` with the kernel's `override` constants set (name, value).
-pub fn specialised_pipeline(
+fn specialised_pipeline(
     device: &wgpu::Device,
+    layouts: &Layouts,
     layout: &wgpu::PipelineLayout,
     kernel: &str,
     constants: &[(&str, f64)],
 ) -> Result<wgpu::ComputePipeline, EngineError> {
-    let module = shader_module(device, kernel)?;
-    let mut label = format!("oncolattice.pipeline.{kernel}");
+    let module = shader_module(device, kernel, layouts.flavour)?;
+    let mut label = format!("oncolattice.pipeline.{kernel}.{:?}", layouts.flavour);
     for (name, value) in constants {
         label.push_str(&format!(".{name}={value}"));
     }
@@ -91,12 +95,18 @@ pub struct Pipelines {
 }
 
 impl Pipelines {
-    pub fn new(device: &wgpu::Device) -> Result<Pipelines, EngineError> {
-        let layouts = Layouts::new(device);
-        let make = |kernel| compute_pipeline(device, &layouts.pipeline, kernel);
+    /// The kernels of `flavour` (`Flavour::of_pack`).
+    pub fn new(device: &wgpu::Device, flavour: Flavour) -> Result<Pipelines, EngineError> {
+        let layouts = Layouts::new(device, flavour);
+        let make = |kernel| compute_pipeline(device, &layouts, &layouts.pipeline, kernel);
         Ok(Pipelines {
             field_sweeps: vec![None; MAX_FIELD_TERMS + 1],
-            field_guard: compute_pipeline(device, &layouts.guard_pipeline, "field_guard")?,
+            field_guard: compute_pipeline(
+                device,
+                &layouts,
+                &layouts.guard_pipeline,
+                "field_guard",
+            )?,
             cells: make("cells")?,
             resolves: [None, None],
             clone_assign: make("clone_assign")?,
@@ -116,13 +126,15 @@ impl Pipelines {
         sim: &SimParams,
         fields: &[FieldParams],
     ) -> Result<(), EngineError> {
-        let layout = &self.layouts.pipeline;
+        let layouts = &self.layouts;
+        let layout = &layouts.pipeline;
         for (f, field) in fields.iter().enumerate().take(MAX_FIELDS) {
             let n = field.active_terms().len();
             if self.field_sweeps[n].is_none() {
                 let constants = [("FIELD_TERMS", n as f64)];
                 self.field_sweeps[n] = Some(specialised_pipeline(
                     device,
+                    layouts,
                     layout,
                     "field_sweep",
                     &constants,
@@ -133,8 +145,9 @@ impl Pipelines {
         self.occupied = (sim.occupied_actions != 0) as usize;
         if self.resolves[self.occupied].is_none() {
             let constants = [("OCCUPIED_ACTIONS", self.occupied as f64)];
-            self.resolves[self.occupied] =
-                Some(specialised_pipeline(device, layout, "resolve", &constants)?);
+            self.resolves[self.occupied] = Some(specialised_pipeline(
+                device, layouts, layout, "resolve", &constants,
+            )?);
         }
         let sums = census_masks(fields);
         self.census = match self.censuses.iter().position(|(k, _)| *k == sums) {
@@ -144,7 +157,7 @@ impl Pipelines {
                     ("CENSUS_ALL_FIELDS", sums.0 as f64),
                     ("CENSUS_TUMOUR_FIELDS", sums.1 as f64),
                 ];
-                let made = specialised_pipeline(device, layout, "census", &constants)?;
+                let made = specialised_pipeline(device, layouts, layout, "census", &constants)?;
                 self.censuses.push((sums, made));
                 self.censuses.len() - 1
             }

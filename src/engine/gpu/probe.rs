@@ -3,6 +3,7 @@
 
 use super::pipelines::shader_module;
 use super::readback::{cast_vec, read_blocking};
+use super::shaders::Flavour;
 use super::GpuContext;
 use crate::engine::EngineError;
 use bytemuck::{Pod, Zeroable};
@@ -64,7 +65,7 @@ pub fn run_rng_probe(ctx: &GpuContext, probe: &Probe) -> Result<Vec<(u32, u32)>,
         bind_group_layouts: &[Some(&layout)],
         immediate_size: 0,
     });
-    let module = shader_module(device, "rng_probe")?;
+    let module = shader_module(device, "rng_probe", Flavour::Lone)?;
     let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
         label: Some("oncolattice.pipeline.rng_probe"),
         layout: Some(&pipeline_layout),

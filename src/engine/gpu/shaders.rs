@@ -48,7 +48,7 @@ const KERNEL_SOURCES: [(&str, &str); 8] = [
     ),
 ];
 
-const SHARED_SOURCES: [(&str, &str); 6] = [
+const SHARED_SOURCES: [(&str, &str); 8] = [
     ("drugs", include_str!("../../../shaders/shared/drugs.wgsl")),
     (
         "params",
@@ -64,7 +64,50 @@ const SHARED_SOURCES: [(&str, &str); 6] = [
         "bindings",
         include_str!("../../../shaders/shared/bindings.wgsl"),
     ),
+    (
+        "scene_lone",
+        include_str!("../../../shaders/shared/scene_lone.wgsl"),
+    ),
+    (
+        "scene_packed",
+        include_str!("../../../shaders/shared/scene_packed.wgsl"),
+    ),
 ];
+
+/// The module `#import scene_params` pulls in: how the kernels read group 0's per-scene
+/// parameters (`Flavour`).
+const SCENE_PARAMS: &str = "scene_params";
+
+/// How the kernels read each scene's parameters (`SimParams`, the field descriptors, the
+/// drug set): a lone run, a pack of one, from uniforms (shaders/shared/scene_lone.wgsl);
+/// a pack of several from storage arrays indexed by the scene (scene_packed.wgsl). The
+/// arithmetic is the same, so a scene's results are too; on a SIMD device a uniform is
+/// read once for every lane (BENCHMARKS.md, "Many scenes per GPU dispatch").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flavour {
+    Lone,
+    Packed,
+}
+
+impl Flavour {
+    pub const ALL: [Flavour; 2] = [Flavour::Lone, Flavour::Packed];
+
+    /// The flavour of a pack of `scenes` scenes.
+    pub fn of_pack(scenes: u32) -> Flavour {
+        if scenes <= 1 {
+            Flavour::Lone
+        } else {
+            Flavour::Packed
+        }
+    }
+
+    fn module(self) -> &'static str {
+        match self {
+            Flavour::Lone => "scene_lone",
+            Flavour::Packed => "scene_packed",
+        }
+    }
+}
 
 /// The module `#import counters` pulls in: the census's counting function, generated
 /// from the counter table (`model::counters::wgsl`).
@@ -82,8 +125,14 @@ pub enum ShaderError {
     Validate { kernel: String, message: String },
 }
 
-/// The kernel's full WGSL with its imports expanded.
+/// The kernel's full WGSL with its imports expanded, for a lone run.
 pub fn source(kernel: &str) -> Result<String, ShaderError> {
+    flavoured_source(kernel, Flavour::Lone)
+}
+
+/// The kernel's full WGSL with its imports expanded, reading the scene parameters as
+/// `flavour` says.
+pub fn flavoured_source(kernel: &str, flavour: Flavour) -> Result<String, ShaderError> {
     let text = KERNEL_SOURCES
         .iter()
         .find(|(name, _)| *name == kernel)
@@ -91,19 +140,23 @@ pub fn source(kernel: &str) -> Result<String, ShaderError> {
         .ok_or_else(|| ShaderError::UnknownKernel(kernel.to_string()))?;
     let mut seen = Vec::new();
     let mut out = crate::model::shader_constants::wgsl();
-    expand(kernel, text, &mut seen, &mut out)?;
+    expand(kernel, flavour, text, &mut seen, &mut out)?;
     Ok(out)
 }
 
 fn expand(
     kernel: &str,
+    flavour: Flavour,
     text: &str,
     seen: &mut Vec<String>,
     out: &mut String,
 ) -> Result<(), ShaderError> {
     for line in text.lines() {
         if let Some(module) = line.trim().strip_prefix("#import ") {
-            let module = module.trim();
+            let module = match module.trim() {
+                SCENE_PARAMS => flavour.module(),
+                other => other,
+            };
             if seen.iter().any(|m| m == module) {
                 continue;
             }
@@ -121,7 +174,7 @@ fn expand(
                 out.push_str(&crate::model::counters::wgsl());
                 continue;
             }
-            expand(kernel, shared, seen, out)?;
+            expand(kernel, flavour, shared, seen, out)?;
         } else {
             out.push_str(line);
             out.push('\n');
@@ -130,11 +183,20 @@ fn expand(
     Ok(())
 }
 
-/// Parses and validates one kernel with naga, returning the module for reflection.
+/// Parses and validates one kernel (lone flavour) with naga, returning the module for
+/// reflection.
 pub fn validated_module(
     kernel: &str,
 ) -> Result<(naga::Module, naga::valid::ModuleInfo), ShaderError> {
-    let text = source(kernel)?;
+    validated_flavour(kernel, Flavour::Lone)
+}
+
+/// `validated_module` for the kernel in `flavour`.
+pub fn validated_flavour(
+    kernel: &str,
+    flavour: Flavour,
+) -> Result<(naga::Module, naga::valid::ModuleInfo), ShaderError> {
+    let text = flavoured_source(kernel, flavour)?;
     let module = naga::front::wgsl::parse_str(&text).map_err(|e| ShaderError::Parse {
         kernel: kernel.to_string(),
         message: e.emit_to_string(&text),
@@ -158,8 +220,10 @@ mod tests {
     #[test]
     fn every_kernel_parses_and_validates() {
         for kernel in ALL_KERNELS {
-            if let Err(e) = validated_module(kernel) {
-                panic!("{e}");
+            for flavour in Flavour::ALL {
+                if let Err(e) = validated_flavour(kernel, flavour) {
+                    panic!("{flavour:?}: {e}");
+                }
             }
         }
     }
@@ -201,5 +265,19 @@ mod tests {
         let text = source("cells").unwrap();
         assert_eq!(text.matches("struct SimParams").count(), 1);
         assert!(!text.contains("#import"));
+    }
+
+    #[test]
+    fn a_lone_run_reads_uniforms_and_a_pack_reads_arrays_by_scene() {
+        let lone = flavoured_source("field_sweep", Flavour::Lone).unwrap();
+        assert!(lone.contains("var<uniform> sim: SimParams;"));
+        assert!(lone.contains("var<uniform> fields: array<FieldParams, MAX_FIELDS>;"));
+        assert!(!lone.contains("var<storage, read> sims"));
+        let packed = flavoured_source("field_sweep", Flavour::Packed).unwrap();
+        assert!(packed.contains("var<storage, read> sims: array<SimParams>;"));
+        assert!(packed.contains("var<private> sim: SimParams;"));
+        assert!(!packed.contains("var<uniform> sim:"));
+        assert_eq!(Flavour::of_pack(1), Flavour::Lone);
+        assert_eq!(Flavour::of_pack(2), Flavour::Packed);
     }
 }
