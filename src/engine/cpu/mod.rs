@@ -1,7 +1,10 @@
 //! The reference backend: one Rust function per WGSL kernel, same names, same order,
-//! written shader-style so the two read side by side — except `resolve`, which
-//! scatters the wishes where the shader gathers them (same result, a fraction of the
-//! work on a CPU; see its docs). Parallel over sites with rayon;
+//! written shader-style so the two read side by side — except where a CPU does the
+//! same work much cheaper, with the same bits: `resolve` scatters the wishes where the
+//! shader gathers them, and a tick resolves in place instead of copying the lattice
+//! (`resolve_in_place`); `cells` has a loop of its own for ticks without any drug
+//! (`drug_free_chunk`), with the apoptosis draws made a block at a time
+//! (`rng::draws`). Parallel over sites with rayon;
 //! every output is per site or an integer reduction, so results do not depend on the
 //! thread count.
 
@@ -20,7 +23,7 @@ pub use census::{census, merge_census};
 pub use clone_assign::clone_assign;
 pub use drugs::{drug_action, DrugOutcome};
 pub use field::{field_guard, field_sweep, field_sweep_fused};
-pub use resolve::resolve;
+pub use resolve::{resolve, resolve_in_place};
 
 use super::{
     solve_stats, Backend, BackendInfo, EngineError, HostState, KernelIo, Pass, SolveStats,
@@ -53,6 +56,8 @@ pub struct CpuBackend {
     exec: Exec,
     /// Each field's rest between ticks (`rest`).
     rest: Vec<rest::Rest>,
+    /// Whether the lattice has vessel sites, while no tick may have changed that.
+    vessels: rest::Vessels,
 }
 
 /// A tick of at most this many site updates (sites × (cell passes + the field sweeps
@@ -114,6 +119,7 @@ impl CpuBackend {
             reports: VecDeque::new(),
             exec: Exec::Caller,
             rest: Vec::new(),
+            vessels: rest::Vessels::default(),
         }
     }
 
@@ -174,8 +180,10 @@ impl CpuBackend {
         self.residual.resize(cap * fields.len(), 0);
         self.rest.resize(fields.len(), rest::Rest::default());
         let (a, conc, residual) = (&self.a, &mut self.conc, &mut self.residual);
-        let rest = &mut self.rest;
-        Self::install(&pool, || sweep_fields(sim, fields, a, conc, residual, rest));
+        let (rest, vessels) = (&mut self.rest, &mut self.vessels);
+        Self::install(&pool, || {
+            sweep_fields(sim, fields, a, conc, residual, rest, vessels)
+        });
         Ok(self.solve_stats(fields))
     }
 
@@ -205,7 +213,7 @@ fn sweep_cap(fields: &[FieldParams]) -> usize {
 /// or its cap, into `residual` (`sweep_cap` slots per field, cleared). Each sweep's
 /// two colours run fused (`field_sweep_fused`: the same bits as two `field_sweep`s).
 /// A field at rest (`rest`) is not swept: its first slot keeps the 0 the sweep would
-/// have written.
+/// have written. `vessels` is whether `a` has vessel sites.
 fn sweep_fields(
     sim: &SimParams,
     fields: &[FieldParams],
@@ -213,12 +221,13 @@ fn sweep_fields(
     conc: &mut [f32],
     residual: &mut [u32],
     rest: &mut [rest::Rest],
+    vessels: &mut rest::Vessels,
 ) {
     let n = a.len();
     let cap = sweep_cap(fields);
     for (f, field) in fields.iter().enumerate() {
         let conc = &mut conc[f * n..(f + 1) * n];
-        if rest[f].holds(field, a, conc) {
+        if rest[f].holds(field, &mut || vessels.any(a), conc) {
             continue;
         }
         let base = (f * cap) as u32;
@@ -230,7 +239,7 @@ fn sweep_fields(
             field_sweep_fused(sim, field, index, a, conc, residual, base + index);
             last = base + index;
         }
-        rest[f].after_sweep(field, residual[last as usize], a);
+        rest[f].after_sweep(field, residual[last as usize], &mut || vessels.any(a));
     }
 }
 
@@ -272,6 +281,7 @@ impl Backend for CpuBackend {
     fn upload(&mut self, state: &HostState) -> Result<(), EngineError> {
         state.check()?;
         self.rest.clear();
+        self.vessels.forget();
         self.a = state.sites.clone();
         self.b = state.sites.clone();
         self.wish = vec![0; state.sites.len()];
@@ -323,12 +333,16 @@ impl Backend for CpuBackend {
         };
         self.rest.resize(fields.len(), rest::Rest::default());
         let (drugs, pd, residual) = (&self.drugs, &self.pd_tables, &mut self.residual);
-        let rest = &mut self.rest;
+        let (rest, vessels) = (&mut self.rest, &mut self.vessels);
         // One entry into the pool per tick: the solve, then the cell passes.
-        let census = Self::install(&pool, || {
-            sweep_fields(sim, fields, state.a, state.conc, residual, rest);
+        let (census, vessels_touched) = Self::install(&pool, || {
+            sweep_fields(sim, fields, state.a, state.conc, residual, rest, vessels);
             step(sim, fields, drugs, pd, state, report)
         });
+        std::mem::swap(&mut self.a, &mut self.b);
+        if vessels_touched {
+            self.vessels.forget();
+        }
         self.last_solve = self.solve_stats(fields);
         let solve = self.last_solve[0];
         if let Some(census) = census {
@@ -423,7 +437,10 @@ struct StepState<'a> {
     lineage: &'a mut [u32],
 }
 
-/// Cells then resolve (A → B → A), clone_assign, then the census when asked.
+/// Cells (A → B), resolve in place on B (`resolve_in_place`: the result of the
+/// shader's B → A without the copy), clone_assign, then the census when asked. The
+/// lattice after the tick is in B: the caller swaps the two. Also says whether the
+/// tick may have made, moved or removed a vessel site (`resolve_in_place`).
 fn step(
     sim: &SimParams,
     fields: &[FieldParams],
@@ -431,7 +448,7 @@ fn step(
     pd_table: &[u32],
     s: StepState,
     report: bool,
-) -> Option<Census> {
+) -> (Option<Census>, bool) {
     let input = CellInputs {
         sim,
         drugs,
@@ -440,7 +457,8 @@ fn step(
         conc: s.conc,
     };
     cells(&input, s.b, s.wish, s.exposure);
-    resolve(sim, drugs, s.b, s.wish, s.a, s.exposure, s.lineage);
-    clone_assign(s.lineage, s.a, sim.tick + 1);
-    report.then(|| census(sim, fields, s.a, s.conc, s.lineage))
+    let vessels_touched = resolve_in_place(sim, drugs, s.b, s.wish, s.exposure, s.lineage);
+    clone_assign(s.lineage, s.b, sim.tick + 1);
+    let census = report.then(|| census(sim, fields, s.b, s.conc, s.lineage));
+    (census, vessels_touched)
 }

@@ -11,7 +11,7 @@
 //! actor is itself a target of a claim.
 
 use super::cells::{grid_of, CHUNK};
-use super::shared::{in_pool, min_len};
+use super::shared::in_pool;
 use crate::model::action::{self, Action};
 use crate::model::drug_params::DrugSet;
 use crate::model::lattice::Grid;
@@ -42,8 +42,6 @@ pub fn resolve(
     exposure: &mut [u32],
     lineage: &mut [u32],
 ) {
-    let grid = grid_of(sim);
-    let offsets = grid.cell_offsets();
     if in_pool() {
         dst.par_chunks_mut(CHUNK)
             .zip(src.par_chunks(CHUNK))
@@ -51,22 +49,46 @@ pub fn resolve(
     } else {
         dst.copy_from_slice(src);
     }
-    // Chunks scanned sequentially: most wishes are 0, and a plain loop skips them fast.
-    let mut claims: Vec<Claim> = wish
-        .par_chunks(CHUNK)
-        .enumerate()
-        .with_min_len(min_len(1))
-        .flat_map_iter(|(c, chunk)| {
-            let (grid, offsets) = (&grid, &offsets);
-            chunk
-                .iter()
-                .enumerate()
-                .filter(|(_, &w)| w != 0)
-                .filter_map(move |(k, &w)| {
-                    claim(sim, grid, offsets, src, (c * CHUNK + k) as u32, w)
-                })
-        })
-        .collect();
+    resolve_in_place(sim, drugs, dst, wish, exposure, lineage);
+}
+
+/// `resolve` on the lattice in place: the same result without the copy. Carrying out
+/// a claim reads only its actor and its target, and no other claim carried out
+/// writes either: targets are distinct, and an actor that is a target is not carried
+/// out — so every read sees the lattice before the wishes, as from a separate source.
+/// Returns whether a claim carried out involved a vessel site (made, moved or
+/// removed one); the cells pass never does.
+pub fn resolve_in_place(
+    sim: &SimParams,
+    drugs: &DrugSet,
+    sites: &mut [Site],
+    wish: &[u32],
+    exposure: &mut [u32],
+    lineage: &mut [u32],
+) -> bool {
+    let grid = grid_of(sim);
+    let offsets = grid.cell_offsets();
+    let src: &[Site] = sites;
+    // The claims in any order: the sort below orders them totally (actors differ).
+    let scan = |c: usize, chunk: &[u32], out: &mut Vec<Claim>| {
+        scan_wishes(sim, &grid, &offsets, src, c * CHUNK, chunk, out)
+    };
+    let mut claims: Vec<Claim> = if in_pool() {
+        wish.par_chunks(CHUNK)
+            .enumerate()
+            .fold(Vec::new, |mut out, (c, chunk)| {
+                scan(c, chunk, &mut out);
+                out
+            })
+            .flatten_iter()
+            .collect()
+    } else {
+        let mut out = Vec::new();
+        for (c, chunk) in wish.chunks(CHUNK).enumerate() {
+            scan(c, chunk, &mut out);
+        }
+        out
+    };
     let order = |a: &Claim, b: &Claim| {
         (a.target.cmp(&b.target))
             .then(b.priority.cmp(&a.priority))
@@ -85,38 +107,69 @@ pub fn resolve(
         targets[c.target as usize / 64] |= 1 << (c.target % 64);
     }
     let claimed = |site: u32| targets[site as usize / 64] >> (site % 64) & 1 == 1;
+    let mut vessels_touched = false;
     for c in claims.iter().filter(|c| !claimed(c.actor)) {
         let (t, q) = (c.target as usize, c.actor as usize);
-        let p = src[q];
+        let p = sites[q];
+        vessels_touched |= p.kind() == Kind::Vessel
+            || sites[t].kind() == Kind::Vessel
+            || c.action == Action::Sprout;
         match c.action {
             Action::Divide => {
                 if p.kind() == Kind::Tumour {
-                    dst[q].w1 = new_cycle(sim, drugs, c.actor, p.w3);
+                    sites[q].w1 = new_cycle(sim, drugs, c.actor, p.w3);
                 }
-                dst[t] = daughter(sim, drugs, c.target, p, lineage);
+                sites[t] = daughter(sim, drugs, c.target, p, lineage);
                 carry_exposure(exposure, n, drugs, q, t);
             }
             Action::Move => {
-                dst[t] = p;
-                dst[q] = Site::EMPTY;
+                sites[t] = p;
+                sites[q] = Site::EMPTY;
                 carry_exposure(exposure, n, drugs, q, t);
             }
             Action::Swap => {
-                dst[t] = p;
-                dst[q] = src[t];
+                sites.swap(q, t);
                 for d in 0..drugs.n_drugs as usize {
                     exposure.swap(d * n + q, d * n + t);
                 }
             }
-            Action::Kill => dst[t] = Site::EMPTY,
+            Action::Kill => sites[t] = Site::EMPTY,
             Action::Sprout => {
-                dst[t] = p;
+                sites[t] = p;
                 // The tip leaves an unperfused vessel segment behind.
-                dst[q] = Site {
+                sites[q] = Site {
                     w0: Kind::Vessel as u32,
                     ..Site::EMPTY
                 };
                 carry_exposure(exposure, n, drugs, q, t);
+            }
+        }
+    }
+    vessels_touched
+}
+
+/// Wishes tested together for any that is not 0.
+const WISH_BLOCK: usize = 16;
+
+/// Appends the claims of the wishes `chunk` of the sites from `first`: a block of
+/// wishes at a time, since most are 0 and a block of zeros is skipped with one test.
+fn scan_wishes(
+    sim: &SimParams,
+    grid: &Grid,
+    offsets: &[[i32; 3]],
+    src: &[Site],
+    first: usize,
+    chunk: &[u32],
+    out: &mut Vec<Claim>,
+) {
+    for (b, block) in chunk.chunks(WISH_BLOCK).enumerate() {
+        if block.iter().fold(0, |any, &w| any | w) == 0 {
+            continue;
+        }
+        for (k, &w) in block.iter().enumerate() {
+            if w != 0 {
+                let actor = (first + b * WISH_BLOCK + k) as u32;
+                out.extend(claim(sim, grid, offsets, src, actor, w));
             }
         }
     }
@@ -180,4 +233,47 @@ fn carry_exposure(exposure: &mut [u32], n: usize, drugs: &DrugSet, from: usize, 
 /// A fresh cycle (progress 0) whose length suits the cell's traits.
 fn new_cycle(sim: &SimParams, drugs: &DrugSet, site: u32, traits: u32) -> u32 {
     drugs.scale_cycle(cycle_len(sim, site), traits) << HALF_SHIFT
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::lineage::Lineage;
+    use crate::scene::Scene;
+    use std::path::Path;
+
+    /// Settles one wish of the site at (2, 2) of a 5×5 lattice holding `actor` there:
+    /// the lattice after it, and whether a vessel site was involved.
+    fn settle(actor: Site, action: Action) -> (Vec<Site>, bool) {
+        let scene =
+            Scene::parse("seed = 1\n[lattice]\nnx = 5\nny = 5\n", Path::new("t.toml")).unwrap();
+        let sim = SimParams::from_scene(&scene).at_tick(1, 2);
+        let drugs = DrugSet::default();
+        let mut sites = vec![Site::EMPTY; 25];
+        sites[12] = actor;
+        let mut wish = vec![0u32; 25];
+        wish[12] = action::wish(action, [1, 0, 0]);
+        let mut lineage = Lineage::default().to_words();
+        let touched = resolve_in_place(&sim, &drugs, &mut sites, &wish, &mut [], &mut lineage);
+        (sites, touched)
+    }
+
+    #[test]
+    fn resolve_says_when_a_vessel_site_was_made_or_moved() {
+        let (sites, touched) = settle(Site::tumour(0, 4, 4), Action::Divide);
+        assert_eq!(sites[13].kind(), Kind::Tumour);
+        assert!(!touched, "a tumour cell dividing into an empty site");
+        let (sites, touched) = settle(Site::vessel(1.0), Action::Move);
+        assert_eq!(
+            (sites[12].kind(), sites[13].kind()),
+            (Kind::Empty, Kind::Vessel)
+        );
+        assert!(touched, "a vessel moved");
+        let (sites, touched) = settle(Site::vessel(1.0), Action::Sprout);
+        assert_eq!(
+            (sites[12].kind(), sites[13].kind()),
+            (Kind::Vessel, Kind::Vessel)
+        );
+        assert!(touched, "a sprout");
+    }
 }

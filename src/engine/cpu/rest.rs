@@ -9,8 +9,9 @@
 //!   its equation (no source or sink term, and no vessel exchange — or no vessel site
 //!   then and now), so the equation is the same as in that sweep.
 
+use super::shared::{all_zero, any_vessel};
 use crate::model::params::{FieldParams, TERM_ZERO_ORDER};
-use crate::model::site::{Kind, Site};
+use crate::model::site::Site;
 
 /// What is remembered of a field between ticks.
 #[derive(Debug, Clone, Copy, Default)]
@@ -18,31 +19,66 @@ pub struct Rest {
     /// The parameters of the last sweep, when it changed nothing and its equation
     /// did not depend on the sites.
     still_under: Option<FieldParams>,
+    /// Every value was found +0 and the field has not been swept since (nothing else
+    /// writes it between uploads).
+    zero: bool,
 }
 
 impl Rest {
     /// Whether this tick's sweeps of the field would change nothing.
-    pub fn holds(&self, field: &FieldParams, sites: &[Site], conc: &[f32]) -> bool {
+    /// `vessels` answers whether any site is a vessel (asked only when that matters).
+    pub fn holds(
+        &mut self,
+        field: &FieldParams,
+        vessels: &mut impl FnMut() -> bool,
+        conc: &[f32],
+    ) -> bool {
         if let Some(then) = &self.still_under {
             if bytemuck::bytes_of(then) == bytemuck::bytes_of(field)
-                && site_independent(field, sites)
+                && site_independent(field, vessels)
             {
                 return true;
             }
         }
-        source_free(field) && conc.iter().all(|c| c.to_bits() == 0)
+        if !source_free(field) {
+            return false;
+        }
+        self.zero = self.zero || all_zero(conc);
+        self.zero
     }
 
     /// Records the tick's last sweep: its largest change, as bits.
-    pub fn after_sweep(&mut self, field: &FieldParams, last_change_bits: u32, sites: &[Site]) {
+    pub fn after_sweep(
+        &mut self,
+        field: &FieldParams,
+        last_change_bits: u32,
+        vessels: &mut impl FnMut() -> bool,
+    ) {
+        self.zero = false;
         self.still_under =
-            (last_change_bits == 0 && site_independent(field, sites)).then_some(*field);
+            (last_change_bits == 0 && site_independent(field, vessels)).then_some(*field);
     }
 }
 
-fn site_independent(field: &FieldParams, sites: &[Site]) -> bool {
-    field.n_terms == 0
-        && (field.vessel_exchange == 0.0 || !sites.iter().any(|s| s.kind() == Kind::Vessel))
+/// Whether any site is a vessel: looked up once, then remembered until `forget`
+/// (the backend forgets when a tick may have made or moved a vessel).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Vessels {
+    known: Option<bool>,
+}
+
+impl Vessels {
+    pub fn any(&mut self, sites: &[Site]) -> bool {
+        *self.known.get_or_insert_with(|| any_vessel(sites))
+    }
+
+    pub fn forget(&mut self) {
+        self.known = None;
+    }
+}
+
+fn site_independent(field: &FieldParams, vessels: &mut impl FnMut() -> bool) -> bool {
+    field.n_terms == 0 && (field.vessel_exchange == 0.0 || !vessels())
 }
 
 fn source_free(field: &FieldParams) -> bool {
@@ -60,6 +96,7 @@ mod tests {
     use super::*;
     use crate::engine::cpu::field_sweep_fused;
     use crate::model::params::SimParams;
+    use crate::model::site::Kind;
     use crate::scene::Scene;
     use std::path::Path;
 
@@ -99,16 +136,20 @@ mod tests {
         assert!(field.n_terms > 0, "the drug field has its uptake sink");
         let sites = avascular(s.site_count() as usize);
         let mut conc = vec![0.0f32; sites.len()];
-        assert!(Rest::default().holds(&field, &sites, &conc));
+        assert!(Rest::default().holds(&field, &mut || any_vessel(&sites), &conc));
         assert_eq!(sweep(&s, &field, &sites, &mut conc), 0);
         assert!(conc.iter().all(|c| c.to_bits() == 0));
         // Not at rest: a value anywhere, or the drug in the blood of a vessel.
         conc[7] = 1e-30;
-        assert!(!Rest::default().holds(&field, &sites, &conc));
+        assert!(!Rest::default().holds(&field, &mut || any_vessel(&sites), &conc));
         let mut with_vessel = sites.clone();
         with_vessel[3] = Site::vessel(1.0);
         let dosed = FieldParams::drug(&s, 0, 2.0);
-        assert!(!Rest::default().holds(&dosed, &with_vessel, &vec![0.0; sites.len()]));
+        assert!(!Rest::default().holds(
+            &dosed,
+            &mut || any_vessel(&with_vessel),
+            &vec![0.0; sites.len()]
+        ));
     }
 
     #[test]
@@ -119,14 +160,17 @@ mod tests {
         let sites = avascular(s.site_count() as usize);
         let mut conc = vec![40.0f32; sites.len()];
         let mut rest = Rest::default();
-        assert!(!rest.holds(&field, &sites, &conc), "nothing known yet");
+        assert!(
+            !rest.holds(&field, &mut || any_vessel(&sites), &conc),
+            "nothing known yet"
+        );
         let change = sweep(&s, &field, &sites, &mut conc);
         assert_eq!(change, 0, "a uniform field at its boundary level is still");
-        rest.after_sweep(&field, change, &sites);
-        assert!(rest.holds(&field, &sites, &conc));
+        rest.after_sweep(&field, change, &mut || any_vessel(&sites));
+        assert!(rest.holds(&field, &mut || any_vessel(&sites), &conc));
         // The cells may change: they do not enter the equation.
         let moved: Vec<Site> = sites.iter().rev().copied().collect();
-        assert!(rest.holds(&field, &moved, &conc));
+        assert!(rest.holds(&field, &mut || any_vessel(&moved), &conc));
         let mut again = conc.clone();
         assert_eq!(sweep(&s, &field, &moved, &mut again), 0);
         assert_eq!(again, conc);
@@ -135,12 +179,37 @@ mod tests {
             boundary_level: 41.0,
             ..field
         };
-        assert!(!rest.holds(&other, &sites, &conc));
+        assert!(!rest.holds(&other, &mut || any_vessel(&sites), &conc));
         let mut vascular = sites.clone();
         vascular[5] = Site::vessel(1.0);
-        assert!(!rest.holds(&field, &vascular, &conc));
+        assert!(!rest.holds(&field, &mut || any_vessel(&vascular), &conc));
         // A sweep that changed something remembers nothing.
-        rest.after_sweep(&field, 1f32.to_bits(), &sites);
-        assert!(!rest.holds(&field, &sites, &conc));
+        rest.after_sweep(&field, 1f32.to_bits(), &mut || any_vessel(&sites));
+        assert!(!rest.holds(&field, &mut || any_vessel(&sites), &conc));
+    }
+
+    #[test]
+    fn a_zero_field_is_looked_at_again_after_a_sweep_and_vessels_until_forgotten() {
+        let s = scene(
+            "[[drugs]]\nname = \"d\"\nclass = \"nonspecific\"\nemax_per_h = 0.1\nic50_um = 1.0\n",
+        );
+        let field = FieldParams::drug(&s, 0, 0.0);
+        let mut sites = avascular(s.site_count() as usize);
+        let mut conc = vec![0.0f32; sites.len()];
+        let mut rest = Rest::default();
+        assert!(rest.holds(&field, &mut || false, &conc));
+        rest.after_sweep(&field, 1f32.to_bits(), &mut || false);
+        conc[9] = 0.5;
+        assert!(
+            !rest.holds(&field, &mut || false, &conc),
+            "swept since: looked at again"
+        );
+
+        let mut vessels = Vessels::default();
+        assert!(!vessels.any(&sites));
+        sites[4] = Site::vessel(1.0);
+        assert!(!vessels.any(&sites), "remembered");
+        vessels.forget();
+        assert!(vessels.any(&sites));
     }
 }

@@ -1,4 +1,7 @@
-//! A slice that several rayon tasks write at disjoint indices, as GPU threads do.
+//! What the CPU kernels share: a slice that several rayon tasks write at disjoint
+//! indices, as GPU threads do; where the work runs; whole-lattice tests.
+
+use crate::model::site::{Kind, Site};
 
 use std::marker::PhantomData;
 
@@ -74,5 +77,47 @@ pub fn threads() -> usize {
         rayon::current_num_threads()
     } else {
         1
+    }
+}
+
+/// Values or sites tested together, so that a test over a lattice vectorises and
+/// still stops soon after the first hit.
+const TEST_BLOCK: usize = 256;
+
+/// Whether every value is +0 (bit for bit).
+pub fn all_zero(values: &[f32]) -> bool {
+    values
+        .chunks(TEST_BLOCK)
+        .all(|c| c.iter().fold(0u32, |acc, v| acc | v.to_bits()) == 0)
+}
+
+/// Whether any site is a vessel.
+pub fn any_vessel(sites: &[Site]) -> bool {
+    sites.chunks(TEST_BLOCK).any(|c| {
+        c.iter()
+            .fold(false, |acc, s| acc | (s.kind() == Kind::Vessel))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lattice_tests_find_a_single_hit_anywhere() {
+        let n = 3 * TEST_BLOCK + 5;
+        assert!(all_zero(&vec![0.0; n]));
+        let mut sites = vec![Site::EMPTY; n];
+        assert!(!any_vessel(&sites));
+        for at in [0, TEST_BLOCK - 1, TEST_BLOCK, n - 1] {
+            let mut values = vec![0.0f32; n];
+            values[at] = -0.0;
+            assert!(!all_zero(&values), "-0 at {at}");
+            values[at] = 1e-45;
+            assert!(!all_zero(&values), "a denormal at {at}");
+            sites[at] = Site::vessel(1.0);
+            assert!(any_vessel(&sites), "a vessel at {at}");
+            sites[at] = Site::EMPTY;
+        }
     }
 }
