@@ -60,6 +60,18 @@ impl Grid {
         out
     }
 
+    /// Whether `d` is one of `cell_offsets()` (without building them).
+    #[inline]
+    pub fn is_cell_offset(&self, d: [i32; 3]) -> bool {
+        let [ax, ay, az] = d.map(i32::unsigned_abs);
+        let manhattan = ax + ay + az;
+        ax <= 1
+            && ay <= 1
+            && az <= u32::from(self.is_3d())
+            && manhattan != 0
+            && (self.moore || manhattan == 1)
+    }
+
     /// The neighbour of `i` at `offset`, if inside the lattice.
     #[inline]
     pub fn neighbour(&self, c: [u32; 3], offset: [i32; 3]) -> Option<u32> {
@@ -89,6 +101,27 @@ impl Grid {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn is_cell_offset_agrees_with_the_offsets() {
+        for (nz, moore) in [(1, true), (1, false), (4, true), (4, false)] {
+            let grid = Grid {
+                nx: 5,
+                ny: 5,
+                nz,
+                moore,
+            };
+            let offsets = grid.cell_offsets();
+            for dz in -2..=2 {
+                for dy in -2..=2 {
+                    for dx in -2..=2 {
+                        let d = [dx, dy, dz];
+                        assert_eq!(grid.is_cell_offset(d), offsets.contains(&d), "{d:?}");
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn neighbourhood_sizes() {

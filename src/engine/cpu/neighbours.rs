@@ -99,21 +99,53 @@ impl Neighbourhood {
                 d[0] as isize + px as isize * d[1] as isize + (px * py) as isize * d[2] as isize
             })
             .collect();
+        // The sums over the padded lattice from its first site to its last, pad
+        // columns included (their sums go unread): long runs of bytes that vectorise.
+        // The padding keeps every shifted run inside `empty`.
+        let (lo, hi) = (at(0, 0, 0), at(nx - 1, ny - 1, nz - 1) + 1);
+        let mut sums = vec![0u8; hi - lo];
+        sums.par_chunks_mut(SUM_RUN)
+            .enumerate()
+            .with_min_len(min_len(1))
+            .for_each(|(r, run)| {
+                let start = lo + r * SUM_RUN;
+                for &delta in &deltas {
+                    add_bytes(
+                        run,
+                        &empty[(start as isize + delta) as usize..][..run.len()],
+                    );
+                }
+            });
         let mut counts = vec![0u8; src.len()];
         counts
             .par_chunks_mut(nx)
             .enumerate()
             .with_min_len(min_len(ROWS_PER_TASK))
-            .for_each(|(j, out)| {
-                let base = at(0, j % ny, j / ny) as isize;
-                for &delta in &deltas {
-                    let from = &empty[(base + delta) as usize..][..nx];
-                    for (c, e) in out.iter_mut().zip(from) {
-                        *c += e;
-                    }
-                }
-            });
+            .for_each(|(j, out)| out.copy_from_slice(&sums[at(0, j % ny, j / ny) - lo..][..nx]));
         counts
+    }
+}
+
+/// Bytes of the padded sums per rayon task in `free_counts`.
+const SUM_RUN: usize = 4096;
+
+/// `acc[k] += from[k]` (no count exceeds 26), 32 bytes at a time. Out of line: as a
+/// function's own arguments the two slices are known not to overlap, so it vectorises.
+#[inline(never)]
+fn add_bytes(acc: &mut [u8], from: &[u8]) {
+    let mut acc_blocks = acc.chunks_exact_mut(32);
+    let mut from_blocks = from.chunks_exact(32);
+    for (a, f) in (&mut acc_blocks).zip(&mut from_blocks) {
+        for (a, f) in a.iter_mut().zip(f) {
+            *a += f;
+        }
+    }
+    for (a, f) in acc_blocks
+        .into_remainder()
+        .iter_mut()
+        .zip(from_blocks.remainder())
+    {
+        *a += f;
     }
 }
 

@@ -30,6 +30,14 @@ struct Claim {
     action: Action,
 }
 
+impl Claim {
+    /// The order of claims as one number: by target, then by priority from the
+    /// highest, then by actor (unique per claim).
+    fn rank(&self) -> u128 {
+        (self.target as u128) << 64 | ((!self.priority) as u128) << 32 | self.actor as u128
+    }
+}
+
 /// Settles the wishes; writes the lattice after them into `dst`, moves the exposure
 /// counters with their cells, and appends mutant daughters, by ascending site, to the
 /// event list of the lineage buffer (`model::lineage`).
@@ -67,11 +75,10 @@ pub fn resolve_in_place(
     lineage: &mut [u32],
 ) -> bool {
     let grid = grid_of(sim);
-    let offsets = grid.cell_offsets();
     let src: &[Site] = sites;
     // The claims in any order: the sort below orders them totally (actors differ).
     let scan = |c: usize, chunk: &[u32], out: &mut Vec<Claim>| {
-        scan_wishes(sim, &grid, &offsets, src, c * CHUNK, chunk, out)
+        scan_wishes(sim, &grid, src, c * CHUNK, chunk, out)
     };
     let mut claims: Vec<Claim> = if in_pool() {
         wish.par_chunks(CHUNK)
@@ -89,15 +96,10 @@ pub fn resolve_in_place(
         }
         out
     };
-    let order = |a: &Claim, b: &Claim| {
-        (a.target.cmp(&b.target))
-            .then(b.priority.cmp(&a.priority))
-            .then(a.actor.cmp(&b.actor))
-    };
     if in_pool() {
-        claims.par_sort_unstable_by(order);
+        claims.par_sort_unstable_by_key(Claim::rank);
     } else {
-        claims.sort_unstable_by(order);
+        claims.sort_unstable_by_key(Claim::rank);
     }
     claims.dedup_by_key(|c| c.target);
     // A site is claimed when it is one of the winners' targets (a bit per site).
@@ -156,7 +158,6 @@ const WISH_BLOCK: usize = 16;
 fn scan_wishes(
     sim: &SimParams,
     grid: &Grid,
-    offsets: &[[i32; 3]],
     src: &[Site],
     first: usize,
     chunk: &[u32],
@@ -169,23 +170,16 @@ fn scan_wishes(
         for (k, &w) in block.iter().enumerate() {
             if w != 0 {
                 let actor = (first + b * WISH_BLOCK + k) as u32;
-                out.extend(claim(sim, grid, offsets, src, actor, w));
+                out.extend(claim(sim, grid, src, actor, w));
             }
         }
     }
 }
 
 /// The claim that wish `w` of site `actor` makes, if it is one.
-fn claim(
-    sim: &SimParams,
-    grid: &Grid,
-    offsets: &[[i32; 3]],
-    src: &[Site],
-    actor: u32,
-    w: u32,
-) -> Option<Claim> {
+fn claim(sim: &SimParams, grid: &Grid, src: &[Site], actor: u32, w: u32) -> Option<Claim> {
     let (action, d) = action::decode(w)?;
-    if src[actor as usize].kind() == Kind::Empty || !offsets.contains(&d) {
+    if src[actor as usize].kind() == Kind::Empty || !grid.is_cell_offset(d) {
         return None;
     }
     let target = grid.neighbour(grid.coords(actor), d)?;
