@@ -1,5 +1,5 @@
 // Pass 4, resolve: every wish (an action aimed at a neighbour: divide, move, swap,
-// kill, sprout) is settled the same way (src/model/action.rs): each target goes to
+// kill, sprout, recruit) is settled the same way (src/model/action.rs): each target goes to
 // its claimant with the highest PRIORITY draw, ties to the lower site index, and a
 // claimed cell does not act; so the result never depends on thread order and every
 // site takes part in at most one event. Gather-only: each site computes what it
@@ -32,7 +32,8 @@ fn aims_at(n: u32, k: u32, t_empty: bool) -> bool {
         return false;
     }
     let a = w >> WISH_ACTION_SHIFT;
-    let wants_empty = a == ACTION_DIVIDE || a == ACTION_MOVE || a == ACTION_SPROUT;
+    let wants_empty = a == ACTION_DIVIDE || a == ACTION_MOVE || a == ACTION_SPROUT
+        || a == ACTION_RECRUIT;
     if !OCCUPIED_ACTIONS {
         return t_empty && wants_empty;
     }
@@ -105,8 +106,12 @@ fn new_cycle(site: u32, traits: u32) -> u32 {
 }
 
 // A daughter of the cell p at site `parent`, born at site t. A tumour cell's daughter
-// inherits clone and traits, may mutate, and starts a fresh cycle; other kinds copy.
+// inherits clone and traits, may mutate, and starts a fresh cycle; a T cell's shares
+// its age and kills (tcell_daughter); other kinds copy.
 fn daughter(t: u32, parent: u32, p: Site) -> Site {
+    if kind_of(p) == KIND_TCELL {
+        return tcell_daughter(p);
+    }
     if kind_of(p) != KIND_TUMOUR {
         return p;
     }
@@ -119,6 +124,19 @@ fn daughter(t: u32, parent: u32, p: Site) -> Site {
         }
     }
     return Site(KIND_TUMOUR | (p.w0 & HIGH16), new_cycle(t, traits), 0u, traits);
+}
+
+// A T cell after it divided: one division fewer pending (twin of immune::tcell_divided
+// in src/model/immune.rs) ...
+fn tcell_divided(p: Site) -> Site {
+    let pending = p.w1 >> TCELL_DIVISIONS_SHIFT;
+    let left = select(0u, pending - 1u, pending > 0u);
+    return Site(p.w0, (p.w1 & ~(BYTE << TCELL_DIVISIONS_SHIFT)) | (left << TCELL_DIVISIONS_SHIFT), p.w2, p.w3);
+}
+
+// ... and its daughter: the same age, kills and state, no division pending.
+fn tcell_daughter(p: Site) -> Site {
+    return Site(p.w0, p.w1 & ~(BYTE << TCELL_DIVISIONS_SHIFT), p.w2, p.w3);
 }
 
 // The exposure counters travel with the cell from site `source` to site `dest`. Only the
@@ -163,6 +181,8 @@ fn resolve(
             if a == ACTION_DIVIDE {
                 out = daughter(i, q, p);
                 carry_exposure(q, i);
+            } else if a == ACTION_RECRUIT {
+                out = Site(KIND_TCELL, 0u, 0u, 0u);
             } else if OCCUPIED_ACTIONS && a == ACTION_KILL {
                 out = Site(KIND_EMPTY, 0u, 0u, 0u);
             } else if OCCUPIED_ACTIONS && a == ACTION_SWAP {
@@ -184,6 +204,8 @@ fn resolve(
             if a == ACTION_DIVIDE {
                 if kind_of(s) == KIND_TUMOUR {
                     out = Site(s.w0, new_cycle(i, s.w3), s.w2, s.w3);
+                } else if kind_of(s) == KIND_TCELL {
+                    out = tcell_divided(s);
                 }
             } else if a == ACTION_MOVE {
                 out = Site(KIND_EMPTY, 0u, 0u, 0u);

@@ -381,6 +381,7 @@ fn resolve_matches_cpu_exactly() {
                     pd_table: &case.pd_tables,
                     src: &pre,
                     conc: &conc,
+                    immune: cpu::ImmuneInputs::DISABLED,
                 };
                 cpu::cells(&input, &mut post, &mut wish, &mut exposure);
                 (post, wish)

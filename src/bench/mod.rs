@@ -465,5 +465,6 @@ fn cell_inputs<'a>(
         pd_table,
         src: &state.sites,
         conc,
+        immune: crate::engine::cpu::ImmuneInputs::DISABLED,
     }
 }

@@ -37,6 +37,9 @@ pub enum EngineError {
     Shader(#[from] gpu::shaders::ShaderError),
     #[error("therapy: {0}")]
     Therapy(String),
+    /// The backend cannot run this scene (a mechanism it does not implement yet).
+    #[error("{0}")]
+    Unsupported(String),
 }
 
 /// Which backend to use.
@@ -150,6 +153,14 @@ pub trait Backend {
     /// Sets the drugs' kernel parameters and PD tables (`drug_params::pd_tables`),
     /// once per run, before `upload`.
     fn configure_drugs(&mut self, set: &DrugSet, pd_tables: &[u32]) -> Result<(), EngineError>;
+
+    /// Sets the T-cell rules and their tables (`model::immune`), once per run, before
+    /// `upload`. A backend without the immune passes refuses a scene that has them.
+    fn configure_immune(
+        &mut self,
+        params: &crate::model::immune::ImmuneParams,
+        tables: &[u32],
+    ) -> Result<(), EngineError>;
 
     /// Replaces the whole state.
     fn upload(&mut self, state: &HostState) -> Result<(), EngineError>;

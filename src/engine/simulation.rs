@@ -7,6 +7,7 @@ use super::{Backend, BackendInfo, EngineError, HostState, TickReport};
 use crate::model::drug_params::{pd_tables, DrugSet};
 use crate::model::failure::analyse;
 use crate::model::fields;
+use crate::model::immune::{immune_tables, ImmuneParams};
 use crate::model::lineage::Lineage;
 use crate::model::params::{FieldParams, SimParams};
 use crate::model::protocol::Event;
@@ -85,6 +86,7 @@ impl Simulation {
         let fields = FieldParams::all(&scene, &plasma_um);
         state_fits(&scene, &state)?;
         backend.configure_drugs(&DrugSet::from_scene(&scene), &pd_tables(&scene))?;
+        backend.configure_immune(&ImmuneParams::from_scene(&scene), &immune_tables(&scene))?;
         backend.upload(&state)?;
         let sim = SimParams::from_scene(&scene);
         let at = sim.at_tick(scene.seed, tick as u32);
@@ -149,6 +151,7 @@ impl Simulation {
     ) -> Result<Simulation, EngineError> {
         state_fits(&scene, state)?;
         backend.configure_drugs(&DrugSet::from_scene(&scene), &pd_tables(&scene))?;
+        backend.configure_immune(&ImmuneParams::from_scene(&scene), &immune_tables(&scene))?;
         backend.upload(state)?;
         let sim = Simulation {
             total_ticks: scene.total_ticks(),

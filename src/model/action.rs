@@ -4,7 +4,7 @@
 //! ARCHITECTURE.md, "resolve"):
 //!
 //! 1. A wish is a claim on its target when the target suits the action: empty for
-//!    divide, move and sprout; occupied for swap and kill (only in scenes whose
+//!    divide, move, sprout and recruit; occupied for swap and kill (only in scenes whose
 //!    `SimParams::occupied_actions` is set: otherwise resolve does not look for claims
 //!    on occupied sites). Other wishes are ignored.
 //! 2. Each target goes to its best claimant: the highest `PRIORITY` draw, ties to the
@@ -35,15 +35,19 @@ pub enum Action {
     /// The actor advances into the empty target and leaves a vessel segment behind
     /// (a sprouting vessel tip).
     Sprout = 5,
+    /// A fresh cell of the actor's recruit (a T cell, for a perfused vessel) fills the
+    /// empty target; the actor stays as it is.
+    Recruit = 6,
 }
 
 impl Action {
-    pub const ALL: [Action; 5] = [
+    pub const ALL: [Action; 6] = [
         Action::Divide,
         Action::Move,
         Action::Swap,
         Action::Kill,
         Action::Sprout,
+        Action::Recruit,
     ];
 
     pub fn from_code(code: u32) -> Option<Action> {
@@ -52,7 +56,10 @@ impl Action {
 
     /// Whether the action needs an empty target (else an occupied one).
     pub fn needs_empty_target(self) -> bool {
-        matches!(self, Action::Divide | Action::Move | Action::Sprout)
+        matches!(
+            self,
+            Action::Divide | Action::Move | Action::Sprout | Action::Recruit
+        )
     }
 
     /// The name in shaders (`ACTION_<NAME>`) and docs.
@@ -63,6 +70,7 @@ impl Action {
             Action::Swap => "swap",
             Action::Kill => "kill",
             Action::Sprout => "sprout",
+            Action::Recruit => "recruit",
         }
     }
 }
@@ -120,7 +128,7 @@ mod tests {
             assert_eq!(decode(w), Some((a, [0, -1, 1])));
         }
         assert_eq!(decode(0), None);
-        assert_eq!(decode(6 << WISH_ACTION_SHIFT), None);
+        assert_eq!(decode(7 << WISH_ACTION_SHIFT), None);
         assert_eq!(decode(1 << WISH_ACTION_SHIFT | 27), None);
     }
 }

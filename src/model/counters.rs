@@ -8,10 +8,12 @@
 //! totals, live cells by clone, field sums, the bounding box) stay members of
 //! `model::census::Census`.
 
-use crate::model::drug_params::{TRAIT_EFFLUX, TRAIT_SLOW_CYCLE, TRAIT_TARGET_MASK};
+use crate::model::drug_params::{
+    TRAIT_ANTIGEN_LOSS, TRAIT_EFFLUX, TRAIT_PDL1, TRAIT_SLOW_CYCLE, TRAIT_TARGET_MASK,
+};
 use crate::model::fields;
 use crate::model::params::SimParams;
-use crate::model::site::{Kind, LOW16, PERSISTER_BIT, QUIESCENT_BIT};
+use crate::model::site::{Kind, ENGAGED_BIT, EXHAUSTED_BIT, LOW16, PERSISTER_BIT, QUIESCENT_BIT};
 use crate::scene::Scene;
 
 /// Room for counters in the census (`Census::counts`).
@@ -30,6 +32,11 @@ pub enum Counter {
     TraitEfflux,
     TraitSlowCycle,
     Persister,
+    TCell,
+    TCellEngaged,
+    TCellExhausted,
+    TraitAntigenLoss,
+    TraitPdl1,
 }
 
 /// A scene parameter a test compares a field value with.
@@ -124,8 +131,12 @@ fn always(_: &Scene) -> bool {
     true
 }
 
+fn has_immune(scene: &Scene) -> bool {
+    scene.immune.is_some()
+}
+
 /// Every site counter, in `Counter` order.
-pub const SITE_COUNTERS: [SiteCounter; 10] = [
+pub const SITE_COUNTERS: [SiteCounter; 15] = [
     SiteCounter {
         id: Counter::TumourLive,
         name: "tumour_live",
@@ -266,6 +277,82 @@ pub const SITE_COUNTERS: [SiteCounter; 10] = [
         },
         present: always,
         plot: PlotAs::BurdenCarried { label: "persister" },
+    },
+    SiteCounter {
+        id: Counter::TCell,
+        name: "tcell",
+        column: "tcell",
+        doc: "cytotoxic T cells (scenes with [immune])",
+        kind: Kind::TCell,
+        test: SiteTest::Always,
+        present: has_immune,
+        plot: PlotAs::Chart {
+            stem: "immune",
+            title: "Cytotoxic T cells",
+            label: "all",
+        },
+    },
+    SiteCounter {
+        id: Counter::TCellEngaged,
+        name: "tcell_engaged",
+        column: "tcell_engaged",
+        doc: "T cells engaged with a tumour cell they are killing",
+        kind: Kind::TCell,
+        test: SiteTest::AnyBit {
+            word: 0,
+            mask: ENGAGED_BIT,
+        },
+        present: has_immune,
+        plot: PlotAs::Chart {
+            stem: "immune",
+            title: "Cytotoxic T cells",
+            label: "engaged",
+        },
+    },
+    SiteCounter {
+        id: Counter::TCellExhausted,
+        name: "tcell_exhausted",
+        column: "tcell_exhausted",
+        doc: "T cells that reached their kill cap and kill no more",
+        kind: Kind::TCell,
+        test: SiteTest::AnyBit {
+            word: 0,
+            mask: EXHAUSTED_BIT,
+        },
+        present: has_immune,
+        plot: PlotAs::Chart {
+            stem: "immune",
+            title: "Cytotoxic T cells",
+            label: "exhausted",
+        },
+    },
+    SiteCounter {
+        id: Counter::TraitAntigenLoss,
+        name: "trait_antigen_loss",
+        column: "trait_antigen_loss",
+        doc: "live tumour cells that lost antigen presentation",
+        kind: Kind::Tumour,
+        test: SiteTest::AnyBit {
+            word: 3,
+            mask: TRAIT_ANTIGEN_LOSS,
+        },
+        present: has_immune,
+        plot: PlotAs::BurdenCarried {
+            label: "antigen loss",
+        },
+    },
+    SiteCounter {
+        id: Counter::TraitPdl1,
+        name: "trait_pdl1",
+        column: "trait_pdl1",
+        doc: "live tumour cells with constitutive PD-L1",
+        kind: Kind::Tumour,
+        test: SiteTest::AnyBit {
+            word: 3,
+            mask: TRAIT_PDL1,
+        },
+        present: has_immune,
+        plot: PlotAs::BurdenCarried { label: "PD-L1" },
     },
 ];
 

@@ -6,11 +6,14 @@ use crate::model::rng;
 use crate::scene::{DrugClass, DrugInteraction, Scene, MAX_DRUGS};
 use bytemuck::{Pod, Zeroable};
 
-/// Trait bits in `Site::w3`: bit d = altered target of drug d (d < 4), then efflux and
-/// slow cycling. Heritable: a daughter copies them.
+/// Trait bits in `Site::w3`: bit d = altered target of drug d (d < 4), then efflux,
+/// slow cycling, and the two immune-evasion traits (`model::immune`): antigen loss
+/// and constitutive PD-L1. Heritable: a daughter copies them.
 pub const TRAIT_TARGET_MASK: u32 = 0xf;
 pub const TRAIT_EFFLUX: u32 = 1 << 4;
 pub const TRAIT_SLOW_CYCLE: u32 = 1 << 5;
+pub const TRAIT_ANTIGEN_LOSS: u32 = 1 << 6;
+pub const TRAIT_PDL1: u32 = 1 << 7;
 
 /// Fixed-point scale of the exposure (AUC) counters: 1/1024 µM·h per unit.
 pub const AUC_SCALE_PER_UM_H: f64 = 1024.0;
@@ -65,7 +68,8 @@ pub struct DrugSet {
     /// [none, efflux, slow, efflux + slow].
     pub cycle_factor_fx8: [u32; 4],
     /// Per-division mutation threshold (`rng::threshold`) of each trait bit: bit d
-    /// (d < 4) the target of drug d, bit 4 efflux, bit 5 slow cycling; 6 and 7 unused.
+    /// (d < 4) the target of drug d, bit 4 efflux, bit 5 slow cycling, bit 6 antigen loss,
+    /// bit 7 constitutive PD-L1.
     pub mutation_threshold: [u32; 8],
     pub drugs: [DrugParams; MAX_DRUGS],
 }
@@ -82,7 +86,9 @@ impl DrugSet {
                     DrugClass::CycleSpecific => CLASS_CYCLE_SPECIFIC,
                     DrugClass::Nonspecific => CLASS_NONSPECIFIC,
                     DrugClass::Targeted => CLASS_TARGETED,
-                    DrugClass::Cytostatic => CLASS_CYTOSTATIC,
+                    // A checkpoint inhibitor arrests nothing: its PD table is all 0
+                    // (`emax_per_h` is 0); its effect is the T cells' (`model::immune`).
+                    DrugClass::Cytostatic | DrugClass::Checkpoint => CLASS_CYTOSTATIC,
                 },
                 efflux_substrate: d.efflux_substrate as u32,
                 exposure_um: d.ic50_um as f32,
@@ -98,6 +104,10 @@ impl DrugSet {
         }
         mutation_threshold[4] = rng::threshold(r.efflux_mutation_per_division);
         mutation_threshold[5] = rng::threshold(r.slow_cycle_mutation_per_division);
+        if let Some(immune) = &scene.immune {
+            mutation_threshold[6] = rng::threshold(immune.antigen_loss_mutation_per_division);
+            mutation_threshold[7] = rng::threshold(immune.pdl1_mutation_per_division);
+        }
         DrugSet {
             n_drugs: scene.drugs.len() as u32,
             efflux_fraction: r.efflux_fraction as f32,

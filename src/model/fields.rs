@@ -9,7 +9,7 @@ use crate::model::params::{
     stopping_tolerance, FieldParams, FieldTerm, CENSUS_ALL_SITES, CENSUS_TUMOUR_SITES, MAX_FIELDS,
     TERM_FIRST_ORDER, TERM_MICHAELIS_MENTEN, TERM_ZERO_ORDER,
 };
-use crate::model::site::{Kind, PERSISTER_BIT, QUIESCENT_BIT};
+use crate::model::site::{Kind, ENGAGED_BIT, PERSISTER_BIT, QUIESCENT_BIT};
 use crate::scene::factors::{Factor, SourceKind, SourceState};
 use crate::scene::Scene;
 
@@ -93,11 +93,13 @@ pub fn factor_params(scene: &Scene, f: &Factor) -> FieldParams {
             SourceKind::Necrotic => Kind::Necrotic,
             SourceKind::Vessel => Kind::Vessel,
             SourceKind::Empty => Kind::Empty,
+            SourceKind::Tcell => Kind::TCell,
         };
         let state = match s.state {
             SourceState::Any => 0,
             SourceState::Hypoxic => QUIESCENT_BIT,
             SourceState::Persister => PERSISTER_BIT,
+            SourceState::Engaged => ENGAGED_BIT,
         };
         let term = if let Some(rate) = s.secretion_per_min {
             FieldTerm::new(kind, state, TERM_ZERO_ORDER, rate * scale)

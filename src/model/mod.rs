@@ -8,6 +8,7 @@ pub mod counters;
 pub mod drug_params;
 pub mod failure;
 pub mod fields;
+pub mod immune;
 pub mod lattice;
 pub mod lineage;
 pub mod params;

@@ -40,8 +40,8 @@ pub struct SimParams {
     pub initial_clones: u32,
     /// Fields of the scene (`model::fields`): oxygen, drugs, factors.
     pub n_fields: u32,
-    /// 1 when some kind of the scene wishes to swap with or kill an occupant; 0
-    /// (every scene today) makes resolve ignore claims on occupied sites and skip
+    /// 1 when some kind of the scene wishes to swap with or kill an occupant (scenes
+    /// with T cells); 0 makes resolve ignore claims on occupied sites and skip
     /// looking for them, which halves its neighbourhood gathers.
     pub occupied_actions: u32,
     /// 1 while the scene advances; 0 for a scene of a GPU pack whose run has ended
@@ -229,10 +229,18 @@ impl SimParams {
             compression_collapse: compression_count(scene, scene.vessels.compression_collapse),
             initial_clones: scene.clones.len().max(1) as u32,
             n_fields: (1 + scene.drugs.len() + scene.factors.len()) as u32,
-            occupied_actions: 0,
+            // T cells kill occupied sites.
+            occupied_actions: scene.immune.is_some() as u32,
             scene_active: 1,
             residual_stride: 0,
         }
+    }
+
+    /// The same parameters for T-cell move `m` of this tick: its own RNG key
+    /// (`rng::substep_key`), everything else the tick's.
+    pub fn at_substep(mut self, m: u32) -> SimParams {
+        self.tick_key = rng::substep_key(self.tick_key, m);
+        self
     }
 
     /// The same parameters for tick `tick` of a run seeded with `seed`.

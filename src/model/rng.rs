@@ -87,6 +87,23 @@ pub mod stream {
     pub const CLONE: u32 = 19;
     /// Trait bit k of a daughter mutates with stream MUTATION0 + k (k < 8).
     pub const MUTATION0: u32 = 24;
+    /// The immune system (`model::immune`): a perfused vessel recruits a T cell; a T
+    /// cell picks the tumour neighbour it contacts, the contact kills or not, a move
+    /// goes up the chemokine gradient or at random and picks its site, a kill starts a
+    /// division.
+    pub const RECRUIT: u32 = 32;
+    pub const CONTACT: u32 = 33;
+    pub const KILL: u32 = 34;
+    pub const WALK_BIAS: u32 = 35;
+    pub const WALK_PICK: u32 = 36;
+    pub const EXPAND: u32 = 37;
+}
+
+/// The key of immune substep `m` of the tick with key `tick_key`: each substep's
+/// draws (its moves and their priorities) are independent of the tick's and of the
+/// other substeps'.
+pub const fn substep_key(tick_key: u32, m: u32) -> u32 {
+    mix(tick_key ^ mix(0x1f83_d9ab_u32.wrapping_add(m)))
 }
 
 #[cfg(test)]

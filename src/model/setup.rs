@@ -1,6 +1,8 @@
 //! The initial lattice: vessels from the scene's layout, then the tumour around its centre.
 
-use crate::model::drug_params::{DrugSet, TRAIT_EFFLUX, TRAIT_SLOW_CYCLE};
+use crate::model::drug_params::{
+    DrugSet, TRAIT_ANTIGEN_LOSS, TRAIT_EFFLUX, TRAIT_PDL1, TRAIT_SLOW_CYCLE,
+};
 use crate::model::lattice::Grid;
 use crate::model::params::{cycle_len, SimParams};
 use crate::model::rng::{self, stream};
@@ -119,6 +121,8 @@ pub fn initial_clone_traits(scene: &Scene) -> Vec<u32> {
                 bits | match parse_trait(t, &scene.drugs) {
                     Ok(TraitName::Efflux) => TRAIT_EFFLUX,
                     Ok(TraitName::SlowCycle) => TRAIT_SLOW_CYCLE,
+                    Ok(TraitName::AntigenLoss) => TRAIT_ANTIGEN_LOSS,
+                    Ok(TraitName::Pdl1) => TRAIT_PDL1,
                     Ok(TraitName::Target(d)) => 1 << d,
                     // Validation has refused unknown traits already.
                     Err(_) => 0,

@@ -36,6 +36,13 @@ pub fn all() -> Vec<(String, ConstValue)> {
     u("LOW16", site::LOW16);
     u("HIGH16", site::HIGH16);
     u("NO_SITE", site::NO_SITE);
+    u("ENGAGED_BIT", site::ENGAGED_BIT);
+    u("EXHAUSTED_BIT", site::EXHAUSTED_BIT);
+    u("DETACHED_BIT", site::DETACHED_BIT);
+    u("TCELL_KILLS_SHIFT", site::KILLS_SHIFT);
+    u("TCELL_DIVISIONS_SHIFT", site::DIVISIONS_SHIFT);
+    u("TCELL_TARGET_SLOT_SHIFT", site::TARGET_SLOT_SHIFT);
+    u("BYTE", site::BYTE);
     for kind in site::Kind::ALL {
         u(&format!("KIND_{}", kind.name().to_uppercase()), kind as u32);
     }
@@ -77,6 +84,8 @@ pub fn all() -> Vec<(String, ConstValue)> {
     u("TRAIT_TARGET_MASK", drugs::TRAIT_TARGET_MASK);
     u("TRAIT_EFFLUX", drugs::TRAIT_EFFLUX);
     u("TRAIT_SLOW_CYCLE", drugs::TRAIT_SLOW_CYCLE);
+    u("TRAIT_ANTIGEN_LOSS", drugs::TRAIT_ANTIGEN_LOSS);
+    u("TRAIT_PDL1", drugs::TRAIT_PDL1);
     u("TRAIT_BITS", TRAIT_BITS);
     u("PD_SHIFT", pd::PD_SHIFT);
     u("PD_TABLE_LEN", pd::PD_TABLE_LEN as u32);

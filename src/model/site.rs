@@ -6,10 +6,13 @@
 //!
 //! | bits | meaning |
 //! | --- | --- |
-//! | 0–3 | kind (`Kind`; 16 codes, 4–15 free for new kinds) |
+//! | 0–3 | kind (`Kind`; 16 codes, 5–15 free for new kinds) |
 //! | 4 | quiescent (hypoxic arrest) |
 //! | 5 | persister (drug-tolerant state) |
-//! | 6–15 | free flags |
+//! | 6 | T cell engaged with a target (kills it when the engagement ends) |
+//! | 7 | T cell exhausted (kill cap reached: kills no more) |
+//! | 8 | T cell detached this tick after a contact that did not kill |
+//! | 9–15 | free flags |
 //! | 16–31 | kind payload: the clone id of tumour and necrotic sites |
 //!
 //! `w1`–`w3` are the kind's payload:
@@ -19,6 +22,7 @@
 //! | tumour | bits 0–15 ticks into the cycle, 16–31 this cycle's length | bits 0–15 consecutive anoxic ticks, 16–31 ticks quiescent or persistent under a cycle-specific drug | heritable traits (`model::drug_params::TRAIT_*`) |
 //! | necrotic | 0 | 0 | the traits it died with |
 //! | vessel | bits 0–15 perfusion × 65535 after compression | bits 0–15 uncompressed perfusion × 65535 | 0 |
+//! | T cell | bits 0–15 age in ticks, 16–23 kills, 24–31 divisions pending | bits 0–15 engagement ticks left, 16–20 the target's neighbour slot | 0 |
 //! | empty | 0 | 0 | 0 |
 //!
 //! A new kind takes a free code in `Kind`, says here what its payload words hold, and
@@ -33,11 +37,19 @@ pub enum Kind {
     Tumour = 1,
     Necrotic = 2,
     Vessel = 3,
+    /// A cytotoxic (CD8+) T cell (`model::immune`).
+    TCell = 4,
 }
 
 impl Kind {
     /// Every kind this build knows, by code.
-    pub const ALL: [Kind; 4] = [Kind::Empty, Kind::Tumour, Kind::Necrotic, Kind::Vessel];
+    pub const ALL: [Kind; 5] = [
+        Kind::Empty,
+        Kind::Tumour,
+        Kind::Necrotic,
+        Kind::Vessel,
+        Kind::TCell,
+    ];
 
     /// The kind with this code, if this build knows it.
     pub fn from_code(code: u32) -> Option<Kind> {
@@ -51,6 +63,7 @@ impl Kind {
             Kind::Tumour => "tumour",
             Kind::Necrotic => "necrotic",
             Kind::Vessel => "vessel",
+            Kind::TCell => "tcell",
         }
     }
 }
@@ -61,6 +74,15 @@ pub const MAX_KINDS: u32 = 1 << KIND_BITS;
 pub const KIND_MASK: u32 = MAX_KINDS - 1;
 pub const QUIESCENT_BIT: u32 = 1 << 4;
 pub const PERSISTER_BIT: u32 = 1 << 5;
+pub const ENGAGED_BIT: u32 = 1 << 6;
+pub const EXHAUSTED_BIT: u32 = 1 << 7;
+pub const DETACHED_BIT: u32 = 1 << 8;
+/// T cells: `w1` bits of the kill count and of the divisions pending.
+pub const KILLS_SHIFT: u32 = 16;
+pub const DIVISIONS_SHIFT: u32 = 24;
+pub const BYTE: u32 = 0xff;
+/// T cells: `w2` bits of the engaged target's neighbour slot.
+pub const TARGET_SLOT_SHIFT: u32 = 16;
 pub const CLONE_SHIFT: u32 = 16;
 /// The halves of a payload word: `w & LOW16` and `w >> HALF_SHIFT`.
 pub const HALF_SHIFT: u32 = 16;
@@ -96,6 +118,14 @@ impl Site {
         }
     }
 
+    /// A T cell just recruited: age 0, no kills, not engaged.
+    pub const TCELL: Site = Site {
+        w0: Kind::TCell as u32,
+        w1: 0,
+        w2: 0,
+        w3: 0,
+    };
+
     pub fn vessel(perfusion: f64) -> Site {
         let p = perfusion_to_u16(perfusion) as u32;
         Site {
@@ -121,6 +151,7 @@ impl Site {
             1 => Kind::Tumour,
             2 => Kind::Necrotic,
             3 => Kind::Vessel,
+            4 => Kind::TCell,
             code => {
                 debug_assert!(code == 0, "kind code {code}");
                 Kind::Empty
@@ -211,6 +242,17 @@ pub struct SiteFields {
     /// Vessels: perfusion × 65535 after compression, and uncompressed.
     pub perfusion: u16,
     pub base_perfusion: u16,
+    /// T cells: engaged with a target, exhausted, detached this tick.
+    pub engaged: bool,
+    pub exhausted: bool,
+    pub detached: bool,
+    /// T cells: age in ticks, kills so far, divisions pending.
+    pub age_ticks: u16,
+    pub kills: u8,
+    pub divisions_pending: u8,
+    /// T cells: ticks until the engaged target dies, and its neighbour slot.
+    pub engagement_ticks: u16,
+    pub target_slot: u8,
 }
 
 impl Site {
@@ -236,6 +278,16 @@ impl Site {
                 f.sanctuary_ticks = self.sanctuary_ticks();
                 f.traits = self.traits();
             }
+            Kind::TCell => {
+                f.engaged = self.w0 & ENGAGED_BIT != 0;
+                f.exhausted = self.w0 & EXHAUSTED_BIT != 0;
+                f.detached = self.w0 & DETACHED_BIT != 0;
+                f.age_ticks = (self.w1 & LOW16) as u16;
+                f.kills = (self.w1 >> KILLS_SHIFT & BYTE) as u8;
+                f.divisions_pending = (self.w1 >> DIVISIONS_SHIFT) as u8;
+                f.engagement_ticks = (self.w2 & LOW16) as u16;
+                f.target_slot = (self.w2 >> TARGET_SLOT_SHIFT & 0x1f) as u8;
+            }
             Kind::Empty => {}
         }
         f
@@ -251,6 +303,18 @@ impl Site {
                 w0: kind as u32 | flags,
                 w1: f.perfusion as u32,
                 w2: f.base_perfusion as u32,
+                w3: 0,
+            },
+            Kind::TCell => Site {
+                w0: kind as u32
+                    | if f.engaged { ENGAGED_BIT } else { 0 }
+                    | if f.exhausted { EXHAUSTED_BIT } else { 0 }
+                    | if f.detached { DETACHED_BIT } else { 0 },
+                w1: f.age_ticks as u32
+                    | (f.kills as u32) << KILLS_SHIFT
+                    | (f.divisions_pending as u32) << DIVISIONS_SHIFT,
+                w2: f.engagement_ticks as u32
+                    | ((f.target_slot as u32) & 0x1f) << TARGET_SLOT_SHIFT,
                 w3: 0,
             },
             _ => Site {
@@ -290,7 +354,13 @@ mod tests {
         t.w0 |= QUIESCENT_BIT | PERSISTER_BIT;
         t.w2 = 9 | 4 << 16;
         t.w3 = 0x21;
-        for s in [t, Site::vessel(0.25), Site::EMPTY] {
+        let tcell = Site {
+            w0: Kind::TCell as u32 | ENGAGED_BIT | DETACHED_BIT,
+            w1: 77 | 3 << KILLS_SHIFT | 2 << DIVISIONS_SHIFT,
+            w2: 5 | 22 << TARGET_SLOT_SHIFT,
+            w3: 0,
+        };
+        for s in [t, Site::vessel(0.25), Site::EMPTY, tcell] {
             assert_eq!(Site::pack(&s.unpack()), Some(s));
         }
         let f = t.unpack();

@@ -5,7 +5,8 @@
 
 use crate::engine::HostState;
 use crate::model::drug_params::{
-    AUC_SCALE_PER_UM_H, TRAIT_EFFLUX, TRAIT_SLOW_CYCLE, TRAIT_TARGET_MASK,
+    AUC_SCALE_PER_UM_H, TRAIT_ANTIGEN_LOSS, TRAIT_EFFLUX, TRAIT_PDL1, TRAIT_SLOW_CYCLE,
+    TRAIT_TARGET_MASK,
 };
 use crate::model::site::{Kind, Site};
 use crate::scene::Scene;
@@ -143,9 +144,57 @@ pub fn site_arrays(scene: &Scene, state: &HostState) -> Vec<NamedArray> {
         },
     ];
     arrays.extend(trait_arrays(s));
+    if scene.immune.is_some() {
+        arrays.extend(immune_arrays(s));
+    }
     arrays.extend(drug_arrays(scene, state));
     arrays.extend(factor_arrays(scene, state));
     arrays
+}
+
+/// The immune-evasion traits of tumour cells and the state of T cells (scenes with
+/// `[immune]`).
+fn immune_arrays(s: &[Site]) -> Vec<NamedArray> {
+    let live = |x: &Site, bit: u32| (x.kind() == Kind::Tumour && x.w3 & bit != 0) as u8;
+    let tcell = |x: &Site| x.kind() == Kind::TCell;
+    vec![
+        NamedArray {
+            name: "antigen_loss".into(),
+            unit: "".into(),
+            role: ArrayRole::Trait,
+            description: "1 where a tumour cell has lost antigen presentation",
+            data: ArrayData::U8(per_site(s, |x| live(x, TRAIT_ANTIGEN_LOSS))),
+        },
+        NamedArray {
+            name: "pdl1".into(),
+            unit: "".into(),
+            role: ArrayRole::Trait,
+            description: "1 where a tumour cell expresses PD-L1 constitutively",
+            data: ArrayData::U8(per_site(s, |x| live(x, TRAIT_PDL1))),
+        },
+        NamedArray {
+            name: "tcell_state".into(),
+            unit: "".into(),
+            role: ArrayRole::Trait,
+            description: "T cells: 1 free, 2 engaged with a target, 3 exhausted (0 elsewhere)",
+            data: ArrayData::U8(per_site(s, |x| {
+                let f = x.unpack();
+                match () {
+                    _ if !tcell(x) => 0,
+                    _ if f.exhausted => 3,
+                    _ if f.engaged => 2,
+                    _ => 1,
+                }
+            })),
+        },
+        NamedArray {
+            name: "tcell_kills".into(),
+            unit: "".into(),
+            role: ArrayRole::Trait,
+            description: "kills made by each T cell (0 elsewhere)",
+            data: ArrayData::U8(per_site(s, |x| x.unpack().kills)),
+        },
+    ]
 }
 
 fn trait_arrays(s: &[Site]) -> Vec<NamedArray> {

@@ -4,7 +4,7 @@
 //! cells are in the lattice at the end.
 
 use crate::engine::HostState;
-use crate::model::drug_params::{TRAIT_EFFLUX, TRAIT_SLOW_CYCLE};
+use crate::model::drug_params::{TRAIT_ANTIGEN_LOSS, TRAIT_EFFLUX, TRAIT_PDL1, TRAIT_SLOW_CYCLE};
 use crate::model::lattice::Grid;
 use crate::model::site::Kind;
 use crate::scene::Scene;
@@ -59,6 +59,12 @@ pub fn trait_names(scene: &Scene, traits: u32) -> String {
     }
     if traits & TRAIT_SLOW_CYCLE != 0 {
         names.push("slow_cycle".into());
+    }
+    if traits & TRAIT_ANTIGEN_LOSS != 0 {
+        names.push("antigen_loss".into());
+    }
+    if traits & TRAIT_PDL1 != 0 {
+        names.push("pdl1".into());
     }
     names.join("+")
 }

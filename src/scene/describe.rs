@@ -11,6 +11,7 @@ fn class(c: DrugClass) -> &'static str {
         DrugClass::Nonspecific => "non-specific",
         DrugClass::Targeted => "targeted",
         DrugClass::Cytostatic => "cytostatic",
+        DrugClass::Checkpoint => "checkpoint inhibitor",
     }
 }
 

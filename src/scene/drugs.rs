@@ -37,6 +37,11 @@ pub enum DrugClass {
     Targeted,
     /// Arrests the cycle of cycling cells for the tick instead of killing.
     Cytostatic,
+    /// An immune-checkpoint inhibitor (anti-PD-1/PD-L1 antibody, `[immune]`): acts on
+    /// no tumour cell itself, but blocks PD-L1's protection from T cells where it
+    /// reaches, by the occupancy cʰ/(IC50ʰ + cʰ) (`ic50_um`: the level of half-maximal
+    /// binding); `emax_per_h` must be 0.
+    Checkpoint,
 }
 
 /// How the drugs of a combination act together on one cell.
@@ -244,6 +249,9 @@ impl Default for Resistance {
 pub enum TraitName {
     Efflux,
     SlowCycle,
+    /// Immune evasion (`[immune]`): antigen loss, constitutive PD-L1.
+    AntigenLoss,
+    Pdl1,
     /// Altered target of the drug with this index in `drugs`.
     Target(usize),
 }
@@ -253,6 +261,8 @@ pub fn parse_trait(text: &str, drugs: &[Drug]) -> Result<TraitName, String> {
     match text {
         "efflux" => Ok(TraitName::Efflux),
         "slow_cycle" => Ok(TraitName::SlowCycle),
+        "antigen_loss" => Ok(TraitName::AntigenLoss),
+        "pdl1" => Ok(TraitName::Pdl1),
         _ => match text.strip_prefix("target:") {
             Some(name) => drugs
                 .iter()
@@ -270,7 +280,7 @@ pub fn parse_trait(text: &str, drugs: &[Drug]) -> Result<TraitName, String> {
                     )
                 }),
             None => Err(format!(
-                "has unknown trait \"{text}\"; allowed: efflux, slow_cycle, target:DRUG"
+                "has unknown trait \"{text}\"; allowed: efflux, slow_cycle, antigen_loss, pdl1, target:DRUG"
             )),
         },
     }

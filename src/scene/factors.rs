@@ -66,6 +66,8 @@ pub enum SourceKind {
     Necrotic,
     Vessel,
     Empty,
+    /// Cytotoxic T cells (`[immune]`).
+    Tcell,
 }
 
 /// Which cells of the kind: all, or only those in a state.
@@ -78,6 +80,8 @@ pub enum SourceState {
     Hypoxic,
     /// In the drug-tolerant persister state.
     Persister,
+    /// A T cell engaged with a target (IFN-γ release).
+    Engaged,
 }
 
 fn default_unit() -> String {
@@ -235,12 +239,14 @@ pub fn describe(f: &Factor) -> String {
             SourceState::Any => "",
             SourceState::Hypoxic => "hypoxic ",
             SourceState::Persister => "persister ",
+            SourceState::Engaged => "engaged ",
         };
         let kind = match s.kind {
             SourceKind::Tumour => "tumour",
             SourceKind::Necrotic => "necrotic",
             SourceKind::Vessel => "vessel",
             SourceKind::Empty => "empty",
+            SourceKind::Tcell => "T-cell",
         };
         let what = match (s.secretion_per_min, s.uptake_per_min, s.uptake_max_per_min) {
             (Some(v), _, _) => format!("made at {v} {}/min", f.unit),

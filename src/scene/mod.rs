@@ -9,6 +9,7 @@ pub mod describe;
 pub mod drugs;
 pub mod error;
 pub mod factors;
+pub mod immune;
 pub mod therapy;
 mod validate;
 mod validate_drugs;
@@ -63,6 +64,9 @@ pub struct Scene {
     /// The patient whose pharmacokinetics the drugs follow.
     #[serde(default)]
     pub patient: therapy::PatientSpec,
+    /// Cytotoxic T cells (`[immune]`); absent means no immune system.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub immune: Option<immune::Immune>,
     /// The treatment plan; absent means no treatment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub therapy: Option<therapy::Therapy>,

@@ -48,6 +48,33 @@ pub fn validate_drugs(s: &Scene) -> Result<(), Issue> {
         within(&key("cell_uptake_per_min"), d.cell_uptake_per_min, 0.0, 1e9)?;
         within(&key("decay_per_min"), d.decay_per_min, 0.0, 1e9)?;
         within(&key("emax_per_h"), d.emax_per_h, 0.0, 1e6)?;
+        if d.class == super::DrugClass::Checkpoint {
+            if d.emax_per_h != 0.0 {
+                return issue(
+                    &key("emax_per_h"),
+                    format!(
+                        "must be 0 for a checkpoint inhibitor, which kills no cell itself \
+                         (got {}); its effect is the T cells' ([immune])",
+                        d.emax_per_h
+                    ),
+                );
+            }
+            if s.immune.is_none() {
+                return issue(
+                    &key("class"),
+                    "a checkpoint inhibitor acts through T cells: the scene needs [immune]".into(),
+                );
+            }
+            if s.drugs[..k]
+                .iter()
+                .any(|o| o.class == super::DrugClass::Checkpoint)
+            {
+                return issue(
+                    &key("class"),
+                    "a scene has at most one checkpoint inhibitor".into(),
+                );
+            }
+        }
         if let Some(p) = d.target_mutation_per_division {
             within(&key("target_mutation_per_division"), p, 0.0, 0.5)?;
         }

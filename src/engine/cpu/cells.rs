@@ -1,6 +1,7 @@
 //! CPU twin of shaders/cells.wgsl.
 
 use super::drugs::{drug_action, DrugOutcome};
+use super::immune::{self, ImmuneInputs};
 use super::neighbours::{nth_set_bit, Neighbourhood};
 use super::shared::{all_zero, min_len, SharedSlice};
 use crate::model::action::{self, Action};
@@ -62,6 +63,8 @@ pub struct CellInputs<'a> {
     pub src: &'a [Site],
     /// Every field: oxygen, then each drug (`n_sites` values each).
     pub conc: &'a [f32],
+    /// The T-cell rules (disabled without `[immune]`).
+    pub immune: ImmuneInputs<'a>,
 }
 
 /// Decides each site from its state, its neighbourhood and the fields. `exposure`
@@ -203,7 +206,7 @@ fn drug_free_chunk(
                         cycle(hood, s, i, free[k], anoxic, quiescent, NO_DRUG)
                     }
                 };
-            } else if matches!(s.kind(), Kind::Tumour | Kind::Vessel) {
+            } else if matches!(s.kind(), Kind::Tumour | Kind::Vessel | Kind::TCell) {
                 let (next, w) = (&mut dst[k], &mut wish[k]);
                 whole_cell(input, rules, hood, exposure, i, free[k], next, w);
             } else {
@@ -214,7 +217,7 @@ fn drug_free_chunk(
 }
 
 /// `cell` out of line, writing its answer: for the few sites that the drug-free loop
-/// of `cells` does not decide itself (vessels, persisters).
+/// of `cells` does not decide itself (vessels, persisters, T cells).
 #[cold]
 #[inline(never)]
 #[allow(clippy::too_many_arguments)]
@@ -251,7 +254,13 @@ fn cell(
             })
             .count_ones();
         let w1 = compressed_perfusion(sim, s.w2 & LOW16, k);
-        return (Site { w1, ..s }, 0);
+        return (
+            Site { w1, ..s },
+            immune::recruit(input, hood, i, w1 & LOW16, free),
+        );
+    }
+    if s.kind() == Kind::TCell {
+        return immune::tcell(input, hood, i, free);
     }
     if s.w0 & KIND_MASK != Kind::Tumour as u32 {
         return (s, 0);
@@ -408,6 +417,7 @@ mod tests {
             pd_table: &pd,
             src: &src,
             conc: &conc,
+            immune: ImmuneInputs::DISABLED,
         };
         assert!(inert_at_zero(&drugs, &pd) && drug_fields_zero(&input));
         let exposure0: Vec<u32> = (0..n as u32).map(|i| mix(i) % 500).collect();

@@ -13,6 +13,7 @@ mod census;
 mod clone_assign;
 mod drugs;
 mod field;
+mod immune;
 mod neighbours;
 mod resolve;
 mod rest;
@@ -23,6 +24,7 @@ pub use census::{census, merge_census};
 pub use clone_assign::clone_assign;
 pub use drugs::{drug_action, DrugOutcome};
 pub use field::{field_guard, field_sweep, field_sweep_fused};
+pub use immune::{immune_moves, ImmuneInputs};
 pub use resolve::{resolve, resolve_in_place};
 
 use super::{
@@ -31,6 +33,7 @@ use super::{
 };
 use crate::model::census::Census;
 use crate::model::drug_params::DrugSet;
+use crate::model::immune::{ImmuneParams, TABLES};
 use crate::model::lineage::Lineage;
 use crate::model::params::{FieldParams, SimParams, SweepParams};
 use crate::model::pd::PD_TABLE_LEN;
@@ -52,6 +55,9 @@ pub struct CpuBackend {
     last_solve: Vec<SolveStats>,
     drugs: DrugSet,
     pd_tables: Vec<u32>,
+    /// The T-cell rules and tables (`model::immune`).
+    immune: ImmuneParams,
+    immune_tables: Vec<u32>,
     reports: VecDeque<TickReport>,
     exec: Exec,
     /// Each field's rest between ticks (`rest`).
@@ -116,6 +122,8 @@ impl CpuBackend {
             last_solve: Vec::new(),
             drugs: DrugSet::default(),
             pd_tables: vec![0; PD_TABLE_LEN],
+            immune: ImmuneParams::DISABLED,
+            immune_tables: Vec::new(),
             reports: VecDeque::new(),
             exec: Exec::Caller,
             rest: Vec::new(),
@@ -278,6 +286,23 @@ impl Backend for CpuBackend {
         Ok(())
     }
 
+    fn configure_immune(
+        &mut self,
+        params: &ImmuneParams,
+        tables: &[u32],
+    ) -> Result<(), EngineError> {
+        if params.enabled != 0 && tables.len() < TABLES * PD_TABLE_LEN {
+            return Err(EngineError::Gpu(format!(
+                "{} immune table entries, {} needed",
+                tables.len(),
+                TABLES * PD_TABLE_LEN
+            )));
+        }
+        self.immune = *params;
+        self.immune_tables = tables.to_vec();
+        Ok(())
+    }
+
     fn upload(&mut self, state: &HostState) -> Result<(), EngineError> {
         state.check()?;
         self.rest.clear();
@@ -334,10 +359,18 @@ impl Backend for CpuBackend {
         self.rest.resize(fields.len(), rest::Rest::default());
         let (drugs, pd, residual) = (&self.drugs, &self.pd_tables, &mut self.residual);
         let (rest, vessels) = (&mut self.rest, &mut self.vessels);
+        let rules = Rules {
+            drugs,
+            pd_table: pd,
+            immune: ImmuneInputs {
+                params: &self.immune,
+                tables: &self.immune_tables,
+            },
+        };
         // One entry into the pool per tick: the solve, then the cell passes.
         let (census, vessels_touched) = Self::install(&pool, || {
             sweep_fields(sim, fields, state.a, state.conc, residual, rest, vessels);
-            step(sim, fields, drugs, pd, state, report)
+            step(sim, fields, rules, state, report)
         });
         std::mem::swap(&mut self.a, &mut self.b);
         if vessels_touched {
@@ -385,6 +418,10 @@ impl Backend for CpuBackend {
     ) -> Result<(), EngineError> {
         let pool = self.pool_for(0)?;
         let (drugs, pd) = (&self.drugs, &self.pd_tables);
+        let immune = ImmuneInputs {
+            params: &self.immune,
+            tables: &self.immune_tables,
+        };
         let n = io.src.len();
         Self::install(&pool, || match pass {
             Pass::FieldSweep => {
@@ -405,6 +442,7 @@ impl Backend for CpuBackend {
                     pd_table: pd,
                     src: &io.src,
                     conc: &io.conc,
+                    immune,
                 };
                 cells(&input, &mut io.dst, &mut io.wish, &mut io.exposure)
             }
@@ -437,28 +475,49 @@ struct StepState<'a> {
     lineage: &'a mut [u32],
 }
 
+/// What the cell passes read besides the state: the drugs and the T-cell rules.
+#[derive(Clone, Copy)]
+struct Rules<'a> {
+    drugs: &'a DrugSet,
+    pd_table: &'a [u32],
+    immune: ImmuneInputs<'a>,
+}
+
 /// Cells (A → B), resolve in place on B (`resolve_in_place`: the result of the
-/// shader's B → A without the copy), clone_assign, then the census when asked. The
-/// lattice after the tick is in B: the caller swaps the two. Also says whether the
-/// tick may have made, moved or removed a vessel site (`resolve_in_place`).
+/// shader's B → A without the copy), clone_assign, the T cells' moves of the tick
+/// (`immune_moves`, each settled in place), then the census when asked. The lattice
+/// after the tick is in B: the caller swaps the two. Also says whether the tick may
+/// have made, moved or removed a vessel site (`resolve_in_place`).
 fn step(
     sim: &SimParams,
     fields: &[FieldParams],
-    drugs: &DrugSet,
-    pd_table: &[u32],
+    rules: Rules,
     s: StepState,
     report: bool,
 ) -> (Option<Census>, bool) {
+    let Rules {
+        drugs,
+        pd_table,
+        immune,
+    } = rules;
     let input = CellInputs {
         sim,
         drugs,
         pd_table,
         src: s.a,
         conc: s.conc,
+        immune,
     };
     cells(&input, s.b, s.wish, s.exposure);
-    let vessels_touched = resolve_in_place(sim, drugs, s.b, s.wish, s.exposure, s.lineage);
+    let mut vessels_touched = resolve_in_place(sim, drugs, s.b, s.wish, s.exposure, s.lineage);
     clone_assign(s.lineage, s.b, sim.tick + 1);
+    if immune.params.enabled != 0 {
+        for m in 0..immune.params.moves_per_tick {
+            let sim = sim.at_substep(m);
+            immune_moves(&sim, immune, s.conc, s.b, s.wish);
+            vessels_touched |= resolve_in_place(&sim, drugs, s.b, s.wish, s.exposure, s.lineage);
+        }
+    }
     let census = report.then(|| census(sim, fields, s.b, s.conc, s.lineage));
     (census, vessels_touched)
 }

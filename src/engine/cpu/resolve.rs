@@ -1,5 +1,5 @@
 //! CPU twin of shaders/resolve.wgsl: settles every wish (divide, move, swap, kill,
-//! sprout) by the rules of `model::action`.
+//! sprout, recruit) by the rules of `model::action`.
 //!
 //! The result is that of the shader, which gathers: every site looks for the
 //! neighbours claiming it and every actor recomputes its target's winner. Here the
@@ -14,6 +14,7 @@ use super::cells::{grid_of, CHUNK};
 use super::shared::in_pool;
 use crate::model::action::{self, Action};
 use crate::model::drug_params::DrugSet;
+use crate::model::immune::{tcell_daughter, tcell_divided};
 use crate::model::lattice::Grid;
 use crate::model::lineage::{word, EVENTS_AT, EVENT_CAP};
 use crate::model::params::{cycle_len, SimParams};
@@ -120,6 +121,8 @@ pub fn resolve_in_place(
             Action::Divide => {
                 if p.kind() == Kind::Tumour {
                     sites[q].w1 = new_cycle(sim, drugs, c.actor, p.w3);
+                } else if p.kind() == Kind::TCell {
+                    sites[q] = tcell_divided(p);
                 }
                 sites[t] = daughter(sim, drugs, c.target, p, lineage);
                 carry_exposure(exposure, n, drugs, q, t);
@@ -136,6 +139,7 @@ pub fn resolve_in_place(
                 }
             }
             Action::Kill => sites[t] = Site::EMPTY,
+            Action::Recruit => sites[t] = Site::TCELL,
             Action::Sprout => {
                 sites[t] = p;
                 // The tip leaves an unperfused vessel segment behind.
@@ -196,9 +200,12 @@ fn claim(sim: &SimParams, grid: &Grid, src: &[Site], actor: u32, w: u32) -> Opti
 }
 
 /// A daughter of cell `p`, born at `site`: a tumour cell's inherits clone and traits,
-/// may mutate (a mutant is listed for clone_assign) and starts a fresh cycle; other
-/// kinds copy.
+/// may mutate (a mutant is listed for clone_assign) and starts a fresh cycle; a T
+/// cell's shares its parent's age and kills (`immune::tcell_daughter`); other kinds copy.
 fn daughter(sim: &SimParams, drugs: &DrugSet, site: u32, p: Site, lineage: &mut [u32]) -> Site {
+    if p.kind() == Kind::TCell {
+        return tcell_daughter(p);
+    }
     if p.kind() != Kind::Tumour {
         return p;
     }

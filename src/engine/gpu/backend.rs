@@ -74,6 +74,7 @@ impl GpuBackend {
         scene: &Scene,
         scenes: u32,
     ) -> Result<GpuBackend, EngineError> {
+        refuse_immune(scene.immune.is_some())?;
         let shape = Shape {
             n_sites: scene.site_count(),
             n_drugs: scene.drugs.len() as u32,
@@ -849,4 +850,17 @@ fn residual_bytes(shape: Shape) -> u64 {
 /// uploads as state A.
 pub(super) fn site_codes(sites: &[crate::model::site::Site]) -> Vec<u32> {
     sites.iter().map(|s| s.solve_code()).collect()
+}
+
+/// The GPU kernels have no T-cell passes yet: a scene with `[immune]` runs on the CPU
+/// backend (`auto` picks it; `--backend gpu` is refused with this message).
+pub(crate) fn refuse_immune(immune: bool) -> Result<(), EngineError> {
+    if immune {
+        return Err(EngineError::Unsupported(
+            "the GPU backend has no T-cell passes yet ([immune]); run it with --backend cpu \
+             (or auto, which picks the CPU for such scenes)"
+                .into(),
+        ));
+    }
+    Ok(())
 }

@@ -37,6 +37,14 @@ impl Backend for GpuBackend {
         self.configure_scene_drugs(0, set, pd_tables)
     }
 
+    fn configure_immune(
+        &mut self,
+        params: &crate::model::immune::ImmuneParams,
+        _tables: &[u32],
+    ) -> Result<(), EngineError> {
+        super::backend::refuse_immune(params.enabled != 0)
+    }
+
     fn upload(&mut self, state: &HostState) -> Result<(), EngineError> {
         self.upload_scene(0, state)
     }

@@ -142,6 +142,14 @@ impl Backend for PackLane {
             .configure_scene_drugs(scene, set, pd_tables)
     }
 
+    fn configure_immune(
+        &mut self,
+        params: &crate::model::immune::ImmuneParams,
+        _tables: &[u32],
+    ) -> Result<(), EngineError> {
+        super::backend::refuse_immune(params.enabled != 0)
+    }
+
     fn upload(&mut self, state: &HostState) -> Result<(), EngineError> {
         let scene = self.scene;
         self.lock()?.backend.upload_scene(scene, state)

@@ -14,6 +14,8 @@ pub const QUIESCENT: Rgb = [250, 190, 40];
 pub const NECROTIC: Rgb = [110, 68, 42];
 pub const VESSEL: Rgb = [215, 30, 40];
 pub const VESSEL_UNPERFUSED: Rgb = [100, 20, 30];
+/// Cytotoxic T cells: a saturated blue that stands out among green, yellow and brown.
+pub const TCELL: Rgb = [30, 90, 230];
 pub const TISSUE_ANOXIC: Rgb = [18, 26, 70];
 pub const TISSUE_OXYGENATED: Rgb = [236, 238, 246];
 /// Empty sites where oxygen plays no part in the colour.
@@ -26,9 +28,9 @@ pub const OPACITY_NECROTIC: u8 = 160;
 /// A `--color` choice.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ColorMode {
-    /// Cycling, quiescent, necrotic, vessel; empty sites tinted by oxygen.
+    /// Cycling, quiescent, necrotic, vessel, T cell; empty sites tinted by oxygen.
     Cells,
-    /// The `kind` array: empty, tumour, necrotic, vessel.
+    /// The `kind` array: empty, tumour, necrotic, vessel, T cell.
     Kind,
     /// Tumour and necrotic sites by clone id.
     Clone,
@@ -209,6 +211,7 @@ impl Colouring {
                     ("quiescent".into(), QUIESCENT),
                     ("necrotic".into(), NECROTIC),
                     ("vessel".into(), VESSEL),
+                    ("T cell".into(), TCELL),
                 ];
                 if c.tint.is_empty() {
                     entries.push(("tissue".into(), TISSUE));
@@ -226,6 +229,7 @@ impl Colouring {
                     "quiescent" => quiescent,
                     "necrotic" => present(2),
                     "vessel" => present(3),
+                    "T cell" => present(4),
                     _ => present(0),
                 });
                 c.key = Key::Legend(entries);
@@ -237,6 +241,7 @@ impl Colouring {
                     ("tumour", CYCLING, 1),
                     ("necrotic", NECROTIC, 2),
                     ("vessel", VESSEL, 3),
+                    ("T cell", TCELL, 4),
                 ];
                 c.key = Key::Legend(
                     all.iter()
@@ -273,6 +278,9 @@ impl Colouring {
                 }
                 if present(3) {
                     entries.push(("vessel".into(), VESSEL_UNPERFUSED));
+                }
+                if present(4) {
+                    entries.push(("T cell".into(), TCELL));
                 }
                 c.title = "clone".into();
                 c.key = Key::Legend(entries);
@@ -338,10 +346,11 @@ impl Colouring {
         }
     }
 
-    /// How much a site matters along a projection ray: tumour and necrotic 2, vessel 1,
-    /// empty 0.
+    /// How much a site matters along a projection ray: T cells 3 (so that they show
+    /// among tumour cells), tumour and necrotic 2, vessel 1, empty 0.
     pub fn priority(&self, i: usize) -> u8 {
         match self.kind[i] {
+            4 => 3,
             1 | 2 => 2,
             3 => 1,
             _ => 0,
@@ -357,6 +366,7 @@ impl Colouring {
                 1 => CYCLING,
                 2 => NECROTIC,
                 3 => lerp(VESSEL_UNPERFUSED, VESSEL, self.value(i)),
+                4 => TCELL,
                 _ => match self.tint.get(i) {
                     Some(&po2) => {
                         let t = if po2.is_finite() {
@@ -373,12 +383,14 @@ impl Colouring {
                 1 => CYCLING,
                 2 => NECROTIC,
                 3 => VESSEL,
+                4 => TCELL,
                 _ => TISSUE,
             },
             ColorMode::Clone => match kind {
                 1 => clone_colour(self.aux[i]),
                 2 => blend(clone_colour(self.aux[i]), BLACK, 140),
                 3 => VESSEL_UNPERFUSED,
+                4 => TCELL,
                 _ => TISSUE,
             },
             ColorMode::Trait(_) | ColorMode::Field(_) => self.value_colour(self.value(i)),

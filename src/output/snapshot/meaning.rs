@@ -8,13 +8,16 @@
 use super::header::{ReportRecord, SnapshotHeader};
 use crate::engine::HostState;
 use crate::model::counters::Counter;
-use crate::model::drug_params::{TRAIT_EFFLUX, TRAIT_SLOW_CYCLE, TRAIT_TARGET_MASK};
+use crate::model::drug_params::{
+    TRAIT_ANTIGEN_LOSS, TRAIT_EFFLUX, TRAIT_PDL1, TRAIT_SLOW_CYCLE, TRAIT_TARGET_MASK,
+};
 use crate::model::fields;
 use crate::model::site::Kind;
 use crate::scene::Scene;
 
 /// Every trait bit a site can carry.
-const KNOWN_TRAITS: u32 = TRAIT_TARGET_MASK | TRAIT_EFFLUX | TRAIT_SLOW_CYCLE;
+const KNOWN_TRAITS: u32 =
+    TRAIT_TARGET_MASK | TRAIT_EFFLUX | TRAIT_SLOW_CYCLE | TRAIT_ANTIGEN_LOSS | TRAIT_PDL1;
 
 /// What is wrong with a snapshot whose container and layout are sound.
 pub fn check(h: &SnapshotHeader, scene: &Scene, state: &HostState) -> Result<(), String> {
@@ -216,7 +219,7 @@ fn check_state(h: &SnapshotHeader, scene: &Scene, state: &HostState) -> Result<(
             Kind::Tumour => Some(0),
             Kind::Necrotic => Some(1),
             Kind::Vessel => Some(2),
-            Kind::Empty => None,
+            Kind::Empty | Kind::TCell => None,
         };
         if let Some(k) = counted {
             counts[k] += 1;

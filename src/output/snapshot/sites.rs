@@ -32,7 +32,7 @@ const U16_MAX: u32 = u16::MAX as u32;
 /// The site arrays, in the order they are written. Absent ones (all but `site.kind`)
 /// read as 0 (`false`), which is what `Site::unpack` gives a member that does not
 /// apply to the site's kind.
-pub const MEMBERS: [Member; 11] = [
+pub const MEMBERS: [Member; 19] = [
     Member {
         name: KIND,
         dtype: Dtype::U8,
@@ -109,6 +109,62 @@ pub const MEMBERS: [Member; 11] = [
         max: U16_MAX,
         get: |f| f.base_perfusion as u32,
         set: |f, v| f.base_perfusion = v as u16,
+    },
+    Member {
+        name: "site.engaged",
+        dtype: Dtype::U8,
+        max: 1,
+        get: |f| f.engaged as u32,
+        set: |f, v| f.engaged = v != 0,
+    },
+    Member {
+        name: "site.exhausted",
+        dtype: Dtype::U8,
+        max: 1,
+        get: |f| f.exhausted as u32,
+        set: |f, v| f.exhausted = v != 0,
+    },
+    Member {
+        name: "site.detached",
+        dtype: Dtype::U8,
+        max: 1,
+        get: |f| f.detached as u32,
+        set: |f, v| f.detached = v != 0,
+    },
+    Member {
+        name: "site.age_ticks",
+        dtype: Dtype::U16,
+        max: U16_MAX,
+        get: |f| f.age_ticks as u32,
+        set: |f, v| f.age_ticks = v as u16,
+    },
+    Member {
+        name: "site.kills",
+        dtype: Dtype::U8,
+        max: u8::MAX as u32,
+        get: |f| f.kills as u32,
+        set: |f, v| f.kills = v as u8,
+    },
+    Member {
+        name: "site.divisions_pending",
+        dtype: Dtype::U8,
+        max: u8::MAX as u32,
+        get: |f| f.divisions_pending as u32,
+        set: |f, v| f.divisions_pending = v as u8,
+    },
+    Member {
+        name: "site.engagement_ticks",
+        dtype: Dtype::U16,
+        max: U16_MAX,
+        get: |f| f.engagement_ticks as u32,
+        set: |f, v| f.engagement_ticks = v as u16,
+    },
+    Member {
+        name: "site.target_slot",
+        dtype: Dtype::U8,
+        max: 26,
+        get: |f| f.target_slot as u32,
+        set: |f, v| f.target_slot = v as u8,
     },
 ];
 
@@ -223,6 +279,14 @@ mod tests {
             traits: 7,
             perfusion: 8,
             base_perfusion: 9,
+            engaged: true,
+            exhausted: true,
+            detached: true,
+            age_ticks: 10,
+            kills: 11,
+            divisions_pending: 12,
+            engagement_ticks: 13,
+            target_slot: 14,
         };
         let mut f = SiteFields::default();
         for m in &MEMBERS {

@@ -218,6 +218,7 @@ mod tests {
                 traits: 0x21,
                 perfusion: 0,
                 base_perfusion: 0,
+                ..SiteFields::default()
             }
         );
         // A compressed vessel: perfusion 0.25 of its uncompressed 0.5.
