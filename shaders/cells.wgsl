@@ -2,9 +2,11 @@
 // fields: apoptosis, necrosis after sustained anoxia, hypoxic quiescence, drug action
 // (kill or arrest, persister entry and exit, exposure bookkeeping), cycle progression,
 // and a wish to divide into a free neighbour (an action and a neighbour slot,
-// src/model/action.rs).
+// src/model/action.rs); a perfused vessel's recruitment of a T cell and a T cell's
+// tick (model::immune).
 // Reads src (state at the start of the tick), writes dst and wish.
-// CPU twin: src/engine/cpu/cells.rs (cells).
+// CPU twin: src/engine/cpu/cells.rs (cells) and src/engine/cpu/immune.rs (recruit,
+// tcell, end_engagement).
 
 #import params
 #import site
@@ -12,6 +14,7 @@
 #import lattice
 #import drugs
 #import bindings
+#import immune
 
 // The neighbour slot (see offset_of) of the free neighbour picked for a division, or
 // NO_SITE if none is free.
@@ -78,11 +81,18 @@ fn cells(
     if !enter_scene_with_drugs(wid.z) || i >= sim.n_sites {
         return;
     }
+    load_immune();
     let g = at(i);
     let s = src[g];
     wish[g] = 0u;
     if kind_of(s) == KIND_VESSEL {
-        dst[g] = Site(s.w0, compressed_perfusion(s.w2 & LOW16, tumour_neighbours(i)), s.w2, s.w3);
+        let w1 = compressed_perfusion(s.w2 & LOW16, tumour_neighbours(i));
+        dst[g] = Site(s.w0, w1, s.w2, s.w3);
+        wish[g] = recruit(i, w1 & LOW16);
+        return;
+    }
+    if kind_of(s) == KIND_TCELL {
+        tcell(i, s);
         return;
     }
     if kind_of(s) != KIND_TUMOUR {
@@ -217,4 +227,115 @@ fn drug_action(i: u32, s: Site, quiescent: bool) -> DrugOutcome {
         out.persister = true;
     }
     return out;
+}
+
+// The wish of the perfused vessel site i (perfusion `perfusion16` after compression):
+// a T cell recruited into a free neighbour, or none (twin of immune::recruit).
+fn recruit(i: u32, perfusion16: u32) -> u32 {
+    if immune.enabled == 0u || perfusion16 == 0u {
+        return 0u;
+    }
+    let free = kind_mask(site_coords(i), KIND_EMPTY);
+    if free == 0u {
+        return 0u;
+    }
+    let chemokine = conc[field_at(immune.chemokine_field, i)];
+    let rate = immune_table[immune_table_at(IMMUNE_TABLE_RECRUIT) + pd_index(chemokine)];
+    if draw(sim.tick_key, i, STREAM_RECRUIT) >= (rate >> 16u) * perfusion16 {
+        return 0u;
+    }
+    let k = draw(sim.tick_key, i, STREAM_TARGET) % countOneBits(free);
+    return (ACTION_RECRUIT << WISH_ACTION_SHIFT) | nth_slot(free, k);
+}
+
+// The 32-bit kill threshold of a contact of the T cell at i with tumour cell t (twin of
+// kill_threshold in src/engine/cpu/immune.rs).
+fn kill_threshold(i: u32, t: u32) -> u32 {
+    let traits = src[at(t)].w3;
+    let recognition = select(immune.recognition0, immune.recognition1, (traits & TRAIT_ANTIGEN_LOSS) != 0u);
+    let constitutive = select(0u, immune.pdl1_constitutive, (traits & TRAIT_PDL1) != 0u);
+    let induced = immune_factor(IMMUNE_TABLE_PDL1, immune.ifng_field, t);
+    let blocked = immune_factor(IMMUNE_TABLE_BLOCK, immune.checkpoint_field, i);
+    let suppressed = immune_factor(IMMUNE_TABLE_SUPPRESS, immune.suppressor_field, i);
+    let m = kill_multiplier(recognition, max(constitutive, induced), blocked, suppressed);
+    return immune_table[immune_table_at(IMMUNE_TABLE_KILL) + (m >> KILL_SHIFT)];
+}
+
+// One T cell's tick (s at site i): writes its next state and wish (twin of
+// immune::tcell).
+fn tcell(i: u32, s: Site) {
+    let g = at(i);
+    if immune.enabled == 0u {
+        dst[g] = s;
+        return;
+    }
+    let age = (s.w1 & LOW16) + 1u;
+    if age >= immune.lifespan_ticks {
+        dst[g] = Site(KIND_EMPTY, 0u, 0u, 0u);
+        return;
+    }
+    var next = Site(s.w0 & ~DETACHED_BIT, (s.w1 & HIGH16) | age, s.w2, s.w3);
+    if (s.w0 & ENGAGED_BIT) != 0u {
+        let ticks = s.w2 & LOW16;
+        let left = select(0u, ticks - 1u, ticks > 0u);
+        if left > 0u {
+            next.w2 = (s.w2 & HIGH16) | left;
+            dst[g] = next;
+            return;
+        }
+        end_engagement(i, next);
+        return;
+    }
+    let c = site_coords(i);
+    let free = kind_mask(c, KIND_EMPTY);
+    if (next.w1 >> TCELL_DIVISIONS_SHIFT) > 0u && free != 0u {
+        let k = draw(sim.tick_key, i, STREAM_TARGET) % countOneBits(free);
+        wish[g] = (ACTION_DIVIDE << WISH_ACTION_SHIFT) | nth_slot(free, k);
+        dst[g] = next;
+        return;
+    }
+    let tumour = kind_mask(c, KIND_TUMOUR);
+    if (s.w0 & EXHAUSTED_BIT) != 0u || tumour == 0u {
+        dst[g] = next;
+        return;
+    }
+    let k = draw(sim.tick_key, i, STREAM_CONTACT) % countOneBits(tumour);
+    let slot = nth_slot(tumour, k);
+    let t = neighbour_at(c, offset_of(slot));
+    if draw(sim.tick_key, i, STREAM_KILL) < kill_threshold(i, t) {
+        next.w0 |= ENGAGED_BIT;
+        next.w2 = min(immune.kill_ticks, LOW16) | (slot << TCELL_TARGET_SLOT_SHIFT);
+    } else {
+        next.w0 |= DETACHED_BIT;
+    }
+    dst[g] = next;
+}
+
+// The engagement of the T cell at i (state `engaged` so far) ends: its target dies if it
+// is still a tumour cell, the kill is counted, with exhaustion at the cap and divisions
+// pending unless suppressed (twin of end_engagement in src/engine/cpu/immune.rs).
+fn end_engagement(i: u32, engaged: Site) {
+    let g = at(i);
+    var next = engaged;
+    let slot = (next.w2 >> TCELL_TARGET_SLOT_SHIFT) & WISH_SLOT_MASK;
+    next.w0 &= ~ENGAGED_BIT;
+    next.w2 = 0u;
+    let t = neighbour_at(site_coords(i), offset_of(slot));
+    if t == NO_SITE || kind_of(src[at(t)]) != KIND_TUMOUR {
+        dst[g] = next;
+        return;
+    }
+    let kills = min(((next.w1 >> TCELL_KILLS_SHIFT) & BYTE) + 1u, BYTE);
+    if kills >= immune.max_kills {
+        next.w0 |= EXHAUSTED_BIT;
+    }
+    let suppressed = immune_factor(IMMUNE_TABLE_SUPPRESS, immune.suppressor_field, i);
+    var pending = next.w1 >> TCELL_DIVISIONS_SHIFT;
+    // A 16-bit probability as a 32-bit threshold (65535 · 65537 = 2³² − 1).
+    if draw(sim.tick_key, i, STREAM_EXPAND) < (ONE16 - suppressed) * 0x10001u {
+        pending = min(pending + immune.divisions_per_kill, BYTE);
+    }
+    next.w1 = (next.w1 & LOW16) | (kills << TCELL_KILLS_SHIFT) | (pending << TCELL_DIVISIONS_SHIFT);
+    dst[g] = next;
+    wish[g] = (ACTION_KILL << WISH_ACTION_SHIFT) | slot;
 }

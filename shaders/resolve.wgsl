@@ -5,7 +5,8 @@
 // site takes part in at most one event. Gather-only: each site computes what it
 // becomes, as target or as actor. A tumour daughter may mutate (DrugSet::mutate);
 // mutants are appended to the lineage buffer's event list for clone_assign. Reads src
-// (after cells) and wish, writes dst.
+// (after cells, or after the last T-cell move) and wish, writes dst. The RNG key is the
+// tick's, or in an immune substep the substep's (dispatch_key).
 // CPU twin: src/engine/cpu/resolve.rs (resolve).
 
 #import params
@@ -14,6 +15,10 @@
 #import lattice
 #import drugs
 #import bindings
+#import immune
+
+// The RNG key of this dispatch: the tick's, or an immune substep's (dispatch_key).
+var<private> key: u32;
 
 // Whether the scene has swap or kill actions (`SimParams::occupied_actions` != 0): set
 // per pipeline (engine/gpu/pipelines.rs), so that a scene without them gets a kernel
@@ -60,7 +65,7 @@ fn winner_at(t: u32, c: vec3<u32>, t_empty: bool) -> u32 {
         if !in_neighbourhood(d) { continue; }
         let n = neighbour_at(c, d);
         if n == NO_SITE || !aims_at(n, k, t_empty) { continue; }
-        let p = draw(sim.tick_key, n, STREAM_PRIORITY);
+        let p = draw(key, n, STREAM_PRIORITY);
         if (best == NO_SITE || p > best_priority || (p == best_priority && n < best))
             && kind_at(n) != KIND_EMPTY {
             best = n;
@@ -101,7 +106,7 @@ fn mutate(key: u32, site: u32, traits: u32) -> u32 {
 
 // A fresh cycle (progress 0) whose length suits the cell's traits.
 fn new_cycle(site: u32, traits: u32) -> u32 {
-    let len = cycle_len_from(sim.tick_key, site, sim.cycle_mean_fx8, sim.cycle_sd_coef);
+    let len = cycle_len_from(key, site, sim.cycle_mean_fx8, sim.cycle_sd_coef);
     return scale_cycle(len, traits) << HALF_SHIFT;
 }
 
@@ -115,7 +120,7 @@ fn daughter(t: u32, parent: u32, p: Site) -> Site {
     if kind_of(p) != KIND_TUMOUR {
         return p;
     }
-    let traits = mutate(sim.tick_key, t, p.w3);
+    let traits = mutate(key, t, p.w3);
     // A mutant founds a clone: clone_assign numbers this tick's mutants by site.
     if traits != p.w3 {
         let e = atomicAdd(&lineage[lineage_base + LINEAGE_EVENTS], 1u);
@@ -166,6 +171,7 @@ fn resolve(
     if !enter_scene_with_drugs(wid.z) || i >= sim.n_sites {
         return;
     }
+    key = dispatch_key();
     let s = src[at(i)];
     var out = s;
     // Only empty sites can be claimed unless the scene has swap or kill actions.

@@ -1,4 +1,5 @@
-// Test kernel: writes draw() and cycle_len_from() for consecutive sites so the RNG
+// Test kernel: writes draw(), cycle_len_from() and substep_key() (with the site as the
+// substep) for consecutive sites so the RNG
 // contract can be checked against src/model/rng.rs bit for bit (tests/rng_contract.rs).
 
 #import rng
@@ -23,6 +24,7 @@ fn rng_probe(@builtin(global_invocation_id) gid: vec3<u32>) {
     if i >= probe.count {
         return;
     }
-    out[2u * i] = draw(probe.key, i, probe.stream);
-    out[2u * i + 1u] = cycle_len_from(probe.key, i, probe.cycle_mean_fx8, probe.cycle_sd_coef);
+    out[3u * i] = draw(probe.key, i, probe.stream);
+    out[3u * i + 1u] = cycle_len_from(probe.key, i, probe.cycle_mean_fx8, probe.cycle_sd_coef);
+    out[3u * i + 2u] = substep_key(probe.key, i);
 }

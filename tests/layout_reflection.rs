@@ -7,9 +7,10 @@ use bytemuck::Zeroable;
 use naga::proc::Layouter;
 use oncolattice::engine::gpu::probe::Probe;
 use oncolattice::engine::gpu::shaders::Flavour;
-use oncolattice::engine::gpu::{group_entries, shaders};
+use oncolattice::engine::gpu::{group_entries, shaders, Substep};
 use oncolattice::model::census::Census;
 use oncolattice::model::drug_params::{DrugParams, DrugSet};
+use oncolattice::model::immune::ImmuneParams;
 use oncolattice::model::params::{FieldParams, FieldTerm, PackRange, SimParams, SweepParams};
 use oncolattice::model::site::Site;
 use std::collections::BTreeMap;
@@ -105,7 +106,26 @@ fn expected() -> BTreeMap<&'static str, (usize, Members)> {
     probe.extend(padding("_pad", offset_of!(Probe, _pad), 3));
     let mut pack = members!(PackRange { "first" => first, "count" => count });
     pack.extend(padding("_pad", offset_of!(PackRange, _pad), 2));
+    let mut immune = members!(ImmuneParams {
+        "enabled" => enabled, "chemokine_field" => chemokine_field, "ifng_field" => ifng_field,
+        "suppressor_field" => suppressor_field, "checkpoint_field" => checkpoint_field,
+        "moves_per_tick" => moves_per_tick, "walk_bias_threshold" => walk_bias_threshold,
+        "lifespan_ticks" => lifespan_ticks, "kill_ticks" => kill_ticks, "max_kills" => max_kills,
+        "divisions_per_kill" => divisions_per_kill, "pdl1_constitutive" => pdl1_constitutive,
+        "pdl1_protection" => pdl1_protection,
+    });
+    // `recognition: [u32; 2]` is two scalars in WGSL (a uniform array needs a 16-byte stride).
+    immune.extend(padding(
+        "recognition",
+        offset_of!(ImmuneParams, recognition),
+        2,
+    ));
+    immune.extend(padding("_pad", offset_of!(ImmuneParams, _pad), 1));
+    let mut substep = members!(Substep { "index" => index, "enabled" => enabled });
+    substep.extend(padding("_pad", offset_of!(Substep, _pad), 2));
     BTreeMap::from([
+        ("ImmuneParams", (size_of::<ImmuneParams>(), immune)),
+        ("Substep", (size_of::<Substep>(), substep)),
         ("PackRange", (size_of::<PackRange>(), pack)),
         ("SimParams", (size_of::<SimParams>(), sim)),
         ("FieldParams", (size_of::<FieldParams>(), field)),
@@ -188,9 +208,16 @@ fn structs_match(expected: &BTreeMap<&'static str, (usize, Members)>, flavour: F
     for name in expected.keys() {
         assert!(seen.contains_key(name), "no kernel declares struct {name}");
     }
-    // Every tick kernel (the five passes and the sweep guard) carries the parameter
+    // Every tick kernel (the six passes and the sweep guard) carries the parameter
     // structs and the site record.
-    for name in ["SimParams", "FieldParams", "SweepParams", "Site"] {
+    for name in [
+        "SimParams",
+        "FieldParams",
+        "SweepParams",
+        "Site",
+        "ImmuneParams",
+        "Substep",
+    ] {
         assert_eq!(
             seen[name].len(),
             shaders::TICK_KERNELS.len(),
@@ -223,7 +250,7 @@ fn kernel_bindings_match_the_explicit_layouts() {
 #[test]
 fn a_lone_run_binds_its_parameters_as_uniforms_and_a_pack_as_storage() {
     for (flavour, expect_uniform) in [(Flavour::Lone, true), (Flavour::Packed, false)] {
-        for binding in [0, 1, 3] {
+        for binding in [0, 1, 3, 5] {
             let entries = group_entries(0, flavour);
             let entry = entries.iter().find(|e| e.binding == binding).unwrap();
             let wgpu::BindingType::Buffer { ty, .. } = entry.ty else {
@@ -276,9 +303,10 @@ fn bindings_match(flavour: Flavour) {
                 }
                 (space, ty) => panic!("{ctx}: shader space {space:?} vs layout {ty:?}"),
             }
+            // The sweep's slot and the immune substep's are chosen per dispatch.
             assert_eq!(
                 has_dynamic_offset,
-                (rb.group, rb.binding) == (0, 2),
+                matches!((rb.group, rb.binding), (0, 2) | (0, 6)),
                 "{ctx}: dynamic offset"
             );
             assert_eq!(

@@ -1,10 +1,12 @@
-//! Every action a wish can carry (divide, move, swap, kill, sprout), settled by
+//! Every action a wish can carry (divide, move, swap, kill, sprout, recruit), settled by
 //! `resolve` on random states with many conflicts: the GPU kernel equals its CPU twin
 //! exactly, and nothing is duplicated or lost (src/model/action.rs has the rules).
 //!
 //! Each occupied site carries a unique id in `w3` (mutation is off, so a daughter keeps
 //! its parent's), and each site's exposure counters a unique value, so the test can
-//! follow every cell and its counters from where it was to where it ended.
+//! follow every cell and its counters from where it was to where it ended. A recruited
+//! T cell is the one occupant without an id (`Site::TCELL`, `w3` = 0), in a site that
+//! was empty and that a Recruit wish aimed at.
 
 mod gpu_common;
 
@@ -55,6 +57,7 @@ struct Tally {
     moved: u32,
     swapped: u32,
     sprouted: u32,
+    recruited: u32,
 }
 
 /// Follows every cell of `before` into `after`, checks it went where a wish allows,
@@ -76,6 +79,20 @@ fn check_conservation(ctx: &str, grid: &Grid, before: &KernelIo, after: &KernelI
         }
         if s.kind() == Kind::Vessel && s.w3 == 0 {
             trails += 1;
+            continue;
+        }
+        if s.kind() == Kind::TCell && s.w3 == 0 {
+            assert_eq!(*s, Site::TCELL, "{ctx}: a recruit at {j} is not fresh");
+            assert_eq!(
+                before.src[j].kind(),
+                Kind::Empty,
+                "{ctx}: a recruit at {j}, which was occupied"
+            );
+            assert!(
+                (0..n).any(|b| decoded(b) == Some((Action::Recruit, j))),
+                "{ctx}: a T cell recruited at {j} without a recruit wish"
+            );
+            tally.recruited += 1;
             continue;
         }
         places.entry(s.w3).or_default().push(j);
@@ -158,7 +175,7 @@ fn check_conservation(ctx: &str, grid: &Grid, before: &KernelIo, after: &KernelI
     let occupied_after = after.dst.iter().filter(|s| s.kind() != Kind::Empty).count() as u32;
     assert_eq!(
         occupied_after,
-        occupied_before + tally.divided + tally.sprouted - tally.killed,
+        occupied_before + tally.divided + tally.sprouted + tally.recruited - tally.killed,
         "{ctx}: occupants"
     );
     tally
@@ -248,6 +265,7 @@ fn every_action_is_settled_alike_on_both_backends_and_conserves_cells() {
             tally.moved += t.moved;
             tally.swapped += t.swapped;
             tally.sprouted += t.sprouted;
+            tally.recruited += t.recruited;
         }
     }
     eprintln!("{tally:?}");
@@ -257,6 +275,7 @@ fn every_action_is_settled_alike_on_both_backends_and_conserves_cells() {
         moved,
         swapped,
         sprouted,
+        recruited,
     } = tally;
     for (what, count) in [
         ("divisions", divided),
@@ -264,6 +283,7 @@ fn every_action_is_settled_alike_on_both_backends_and_conserves_cells() {
         ("moves", moved),
         ("swaps", swapped),
         ("sprouts", sprouted),
+        ("recruits", recruited),
     ] {
         assert!(count > 20, "only {count} {what} were carried out");
     }
@@ -283,5 +303,8 @@ fn without_occupied_actions_swaps_and_kills_are_ignored_alike() {
     let c = pair.resolve("no occupied actions", &io);
     let t = check_conservation("no occupied actions", &pair.grid, &io, &c);
     assert_eq!((t.killed, t.swapped), (0, 0), "{t:?}");
-    assert!(t.divided > 0 && t.moved > 0 && t.sprouted > 0, "{t:?}");
+    assert!(
+        t.divided > 0 && t.moved > 0 && t.sprouted > 0 && t.recruited > 0,
+        "{t:?}"
+    );
 }

@@ -1,6 +1,7 @@
-//! The RNG contract: the WGSL `draw` and `cycle_len_from` (shaders/shared/rng.wgsl)
-//! return exactly the bits of src/model/rng.rs `draw` and src/model/params.rs
-//! `cycle_len`, for many keys, streams and sites. Runs on the GPU (fails without one).
+//! The RNG contract: the WGSL `draw`, `cycle_len_from` and `substep_key`
+//! (shaders/shared/rng.wgsl) return exactly the bits of src/model/rng.rs `draw` and
+//! `substep_key` and src/model/params.rs `cycle_len`, for many keys, streams, sites and
+//! substeps. Runs on the GPU (fails without one).
 
 mod gpu_common;
 
@@ -25,6 +26,7 @@ fn gpu_draws_and_cycle_lengths_equal_the_cpu_bits() {
         rng::tick_key(42, 7),
         rng::tick_key(u64::MAX, 123_456),
         rng::setup_key(2024),
+        rng::substep_key(rng::tick_key(42, 7), 3),
     ];
     let streams = [
         stream::APOPTOSIS,
@@ -35,6 +37,12 @@ fn gpu_draws_and_cycle_lengths_equal_the_cpu_bits() {
         stream::PLACEMENT,
         stream::PERFUSION,
         stream::INITIAL_PHASE,
+        stream::RECRUIT,
+        stream::CONTACT,
+        stream::KILL,
+        stream::WALK_BIAS,
+        stream::WALK_PICK,
+        stream::EXPAND,
         0xdead_beef,
     ];
     // (mean in ticks ·256, sd coefficient): the default scene, a wide spread that clamps
@@ -65,7 +73,7 @@ fn gpu_draws_and_cycle_lengths_equal_the_cpu_bits() {
                 cycle_sd_coef: sd,
                 ..Default::default()
             };
-            for (site, &(draw, len)) in gpu.iter().enumerate() {
+            for (site, &[draw, len, substep]) in gpu.iter().enumerate() {
                 let site = site as u32;
                 assert_eq!(
                     draw,
@@ -76,6 +84,11 @@ fn gpu_draws_and_cycle_lengths_equal_the_cpu_bits() {
                     len,
                     cycle_len(&params, site),
                     "cycle_len(key {key:#x}, site {site}, mean {mean}, sd {sd})"
+                );
+                assert_eq!(
+                    substep,
+                    rng::substep_key(key, site),
+                    "substep_key(key {key:#x}, substep {site})"
                 );
                 checked += 1;
             }

@@ -14,6 +14,8 @@
 @group(0) @binding(2) var<uniform> sweep: SweepParams;
 // The scenes this dispatch covers: scene = pack.first + workgroup_id.z.
 @group(0) @binding(4) var<uniform> pack: PackRange;
+// The immune substep of a dispatch of resolve or immune_moves (a dynamic offset).
+@group(0) @binding(6) var<uniform> substep: Substep;
 
 @group(1) @binding(0) var<storage, read> src: array<Site>;
 @group(1) @binding(1) var<storage, read_write> dst: array<Site>;
@@ -34,6 +36,9 @@
 // Per scene one lineage table with this tick's mutation events (LINEAGE_WORDS words
 // from lineage_base); layout in src/model/lineage.rs.
 @group(2) @binding(5) var<storage, read_write> lineage: array<atomic<u32>>;
+// Per scene the IMMUNE_TABLES tables of model::immune, PD_TABLE_LEN entries each:
+// immune_table[immune_table_at(t) + index].
+@group(2) @binding(6) var<storage, read> immune_table: array<u32>;
 
 // The scene this invocation works on (set by enter_scene).
 var<private> scene: u32;
@@ -62,3 +67,8 @@ fn residual_at(slot: u32) -> u32 {
 fn pd_at(d: u32) -> u32 {
     return (scene * drug_set.n_drugs + d) * PD_TABLE_LEN;
 }
+
+fn immune_table_at(t: u32) -> u32 {
+    return (scene * IMMUNE_TABLES + t) * PD_TABLE_LEN;
+}
+

@@ -66,6 +66,40 @@ struct PackRange {
     _pad1: u32,
 }
 
+// The T-cell rules of a scene in lattice units. Keep in sync with ImmuneParams in
+// src/model/immune.rs (its `recognition: [u32; 2]` is recognition0, recognition1 here).
+struct ImmuneParams {
+    enabled: u32,
+    chemokine_field: u32,
+    // NO_FIELD when the scene names none.
+    ifng_field: u32,
+    suppressor_field: u32,
+    checkpoint_field: u32,
+    moves_per_tick: u32,
+    walk_bias_threshold: u32,
+    lifespan_ticks: u32,
+    kill_ticks: u32,
+    max_kills: u32,
+    divisions_per_kill: u32,
+    pdl1_constitutive: u32,
+    pdl1_protection: u32,
+    // Recognition (16-bit) of a cell without and with the antigen-loss trait.
+    recognition0: u32,
+    recognition1: u32,
+    _pad0: u32,
+}
+
+// Which immune substep a dispatch of resolve or immune_moves is (chosen by a dynamic
+// offset): `enabled` 0 for the tick's own resolve (key sim.tick_key), else substep
+// `index` (key substep_key(sim.tick_key, index)). Keep in sync with Substep in
+// src/engine/gpu/buffers.rs.
+struct Substep {
+    index: u32,
+    enabled: u32,
+    _pad0: u32,
+    _pad1: u32,
+}
+
 struct SweepParams {
     colour: u32,
     index: u32,

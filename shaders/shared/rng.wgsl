@@ -17,6 +17,11 @@ fn draw(key: u32, site: u32, stream: u32) -> u32 {
     return mix(mix(key ^ site) + ((stream * 0x9e3779b9u) ^ 0x68e31da4u));
 }
 
+// The key of immune substep m of the tick with key `tick_key` (twin of rng::substep_key).
+fn substep_key(tick_key: u32, m: u32) -> u32 {
+    return mix(tick_key ^ mix(0x1f83d9abu + m));
+}
+
 // This cycle's length in ticks (integer arithmetic; twin of model::params::cycle_len).
 fn cycle_len_from(key: u32, site: u32, mean_fx8: i32, sd_coef: i32) -> u32 {
     let a = draw(key, site, STREAM_CYCLE_A);

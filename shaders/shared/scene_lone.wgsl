@@ -7,6 +7,8 @@
 // Field 0 is oxygen, field 1 + d is drug d, then factors.
 @group(0) @binding(1) var<uniform> fields: array<FieldParams, MAX_FIELDS>;
 @group(0) @binding(3) var<uniform> drug_set: DrugSet;
+// The T-cell rules (all zero, enabled 0, without [immune]).
+@group(0) @binding(5) var<uniform> immune: ImmuneParams;
 
 // The pack's only scene; it is always advancing while it is dispatched.
 fn enter_scene(z: u32) -> bool {
@@ -23,4 +25,8 @@ fn enter_scene_with_drugs(z: u32) -> bool {
 
 fn field_params(f: u32) -> u32 {
     return f;
+}
+
+// Makes `immune` the scene's T-cell rules (a uniform here: nothing to do).
+fn load_immune() {
 }

@@ -8,9 +8,12 @@
 @group(0) @binding(1) var<storage, read> fields: array<FieldParams>;
 // One entry per scene.
 @group(0) @binding(3) var<storage, read> drug_sets: array<DrugSet>;
+// One entry per scene: the T-cell rules (all zero, enabled 0, without [immune]).
+@group(0) @binding(5) var<storage, read> immunes: array<ImmuneParams>;
 
 var<private> sim: SimParams;
 var<private> drug_set: DrugSet;
+var<private> immune: ImmuneParams;
 
 // Enters the scene of workgroup z of the dispatch; false when the scene is not advancing (a packed
 // run that has ended), whose sites the kernel then leaves alone.
@@ -32,4 +35,9 @@ fn enter_scene_with_drugs(z: u32) -> bool {
 
 fn field_params(f: u32) -> u32 {
     return scene * MAX_FIELDS + f;
+}
+
+// Makes `immune` the scene's T-cell rules (after enter_scene).
+fn load_immune() {
+    immune = immunes[scene];
 }

@@ -344,8 +344,9 @@ fn measure<B: Backend + ?Sized>(
             Pass::Cells => (1, sites, bytes::cells(sites, n_fields).total()),
             Pass::Resolve => (1, sites, bytes::resolve(sites, access).total()),
             Pass::Census => (1, sites, bytes::census(sites).total()),
-            // One workgroup over the tick's few mutants: not among PASSES.
-            Pass::CloneAssign => (1, 0, 0),
+            // One workgroup over the tick's few mutants, and the T cells' moves (only
+            // in scenes with [immune]): not among PASSES.
+            Pass::CloneAssign | Pass::ImmuneMoves => (1, 0, 0),
         };
         kernels.push(KernelRow::new(
             label, per_tick, median_s, updates, moved, reference,
@@ -437,6 +438,8 @@ fn cpu_pass(
                     lineage[crate::model::lineage::word::EVENTS] = 0;
                 }
                 Pass::CloneAssign => cpu::clone_assign(&mut lineage, &mut dst, sim.tick + 1),
+                // Not among PASSES (scenes with [immune] only).
+                Pass::ImmuneMoves => {}
                 Pass::Census => {
                     std::hint::black_box(cpu::census(sim, fields, &state.sites, &conc, &lineage));
                 }

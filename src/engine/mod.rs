@@ -115,6 +115,9 @@ pub enum Pass {
     Resolve,
     /// Numbers the mutant daughters that resolve listed (one workgroup).
     CloneAssign,
+    /// The wishes of one T-cell move (`model::immune`), with the key of the given
+    /// `SimParams` (a substep's: `SimParams::at_substep`); only `wish` changes.
+    ImmuneMoves,
     Census,
 }
 

@@ -49,7 +49,8 @@ pub const TABLE_BLOCK: usize = 4;
 pub const TABLES: usize = 5;
 pub const KILL_SHIFT: u32 = 4;
 
-/// The immune rules in lattice units.
+/// The immune rules in lattice units. Keep in sync with `struct ImmuneParams` in
+/// shaders/shared/params.wgsl (there `recognition` is `recognition0`, `recognition1`).
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Default, Pod, Zeroable)]
 pub struct ImmuneParams {
@@ -76,6 +77,8 @@ pub struct ImmuneParams {
     pub pdl1_protection: u32,
     /// Recognition (16-bit) of a cell without and with the antigen-loss trait.
     pub recognition: [u32; 2],
+    /// To a multiple of 16 bytes (a uniform on the device).
+    pub _pad: [u32; 1],
 }
 
 impl ImmuneParams {
@@ -95,6 +98,7 @@ impl ImmuneParams {
         pdl1_constitutive: 0,
         pdl1_protection: 0,
         recognition: [0; 2],
+        _pad: [0; 1],
     };
 
     /// The scene's rules; all zero (disabled) without `[immune]`.
@@ -128,6 +132,7 @@ impl ImmuneParams {
                 fx16(recognition(im, im.antigenicity)),
                 fx16(recognition(im, im.antigenicity * im.antigen_loss_factor)),
             ],
+            _pad: [0; 1],
         }
     }
 }

@@ -4,7 +4,7 @@
 //! none declares one of these names).
 
 use crate::model::{
-    action, census, counters, drug_params as drugs, lineage, params, pd, rng, site,
+    action, census, counters, drug_params as drugs, immune, lineage, params, pd, rng, site,
 };
 
 /// A constant's WGSL type and value.
@@ -62,6 +62,22 @@ pub fn all() -> Vec<(String, ConstValue)> {
     u("STREAM_PERSISTER", rng::stream::PERSISTER);
     u("STREAM_DRUG0", rng::stream::DRUG0);
     u("STREAM_MUTATION0", rng::stream::MUTATION0);
+    u("STREAM_RECRUIT", rng::stream::RECRUIT);
+    u("STREAM_CONTACT", rng::stream::CONTACT);
+    u("STREAM_KILL", rng::stream::KILL);
+    u("STREAM_WALK_BIAS", rng::stream::WALK_BIAS);
+    u("STREAM_WALK_PICK", rng::stream::WALK_PICK);
+    u("STREAM_EXPAND", rng::stream::EXPAND);
+    // The T cells (model::immune): its tables, fixed point and "no such field".
+    u("NO_FIELD", immune::NO_FIELD);
+    u("ONE16", immune::ONE16);
+    u("KILL_SHIFT", immune::KILL_SHIFT);
+    u("IMMUNE_TABLES", immune::TABLES as u32);
+    u("IMMUNE_TABLE_RECRUIT", immune::TABLE_RECRUIT as u32);
+    u("IMMUNE_TABLE_PDL1", immune::TABLE_PDL1 as u32);
+    u("IMMUNE_TABLE_SUPPRESS", immune::TABLE_SUPPRESS as u32);
+    u("IMMUNE_TABLE_KILL", immune::TABLE_KILL as u32);
+    u("IMMUNE_TABLE_BLOCK", immune::TABLE_BLOCK as u32);
     // Drugs, traits and PD tables (model::drug_params, model::pd).
     u("MAX_DRUGS", crate::scene::MAX_DRUGS as u32);
     u("MAX_FIELDS", params::MAX_FIELDS as u32);

@@ -456,6 +456,7 @@ impl Backend for CpuBackend {
                 &mut io.lineage,
             ),
             Pass::CloneAssign => clone_assign(&mut io.lineage, &mut io.dst, sim.tick + 1),
+            Pass::ImmuneMoves => immune_moves(sim, immune, &io.conc, &io.src, &mut io.wish),
             Pass::Census => {
                 let counts = census(sim, fields, &io.src, &io.conc, &io.lineage);
                 io.census = merge_census(io.census, counts)

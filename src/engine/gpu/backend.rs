@@ -5,9 +5,13 @@
 //! the runs of a batch. A tick is one submit for the solve's first chunks of sweeps
 //! (`solve_plan`), a small blocking read of the residual slots (and further chunks
 //! when a field of some scene needs them), and one submit for cells, resolve,
-//! clone_assign and census; reports come back through the asynchronous ring.
+//! clone_assign, the T cells' moves (each an `immune_moves` and a resolve with its
+//! substep's key) and census; reports come back through the asynchronous ring.
 
-use super::buffers::{bytes_per_site, Buffers, Shape, CENSUS_BYTES, FIELDS_BYTES, LINEAGE_BYTES};
+use super::buffers::{
+    bytes_per_site, Buffers, Shape, CENSUS_BYTES, FIELDS_BYTES, IMMUNE_TABLE_BYTES, LINEAGE_BYTES,
+    MAX_SUBSTEPS,
+};
 use super::pipelines::{KernelVariant, Pipelines};
 use super::readback::{
     cast_vec, poll, read_blocking, read_blocking_at, read_staged, ReportRequest, ReportRing,
@@ -19,6 +23,7 @@ use super::GpuContext;
 use crate::engine::{solve_stats, EngineError, HostState, Pass, SolveStats, TickReport};
 use crate::model::census::Census;
 use crate::model::drug_params::DrugSet;
+use crate::model::immune::{ImmuneParams, TABLES as IMMUNE_TABLES};
 use crate::model::lineage::Lineage;
 use crate::model::params::{FieldParams, PackRange, SimParams, SweepParams, MAX_FIELDS};
 use crate::model::pd::PD_TABLE_LEN;
@@ -47,6 +52,9 @@ pub struct GpuBackend {
     /// Per scene: drug parameters and PD tables, re-sent whenever the buffers are
     /// reallocated.
     pub(super) drugs: Vec<Option<(DrugSet, Vec<u32>)>>,
+    /// Per scene: the T-cell rules and tables, re-sent whenever the buffers are
+    /// reallocated (none: no immune system, the buffers' zeros).
+    pub(super) immune: Vec<Option<(ImmuneParams, Vec<u32>)>>,
     /// Per scene: reports already off the device, not yet handed out.
     pub(super) ready: Vec<VecDeque<TickReport>>,
     /// Whether solves are offered in chunks (`solve_plan`), and per scene the counts
@@ -74,7 +82,6 @@ impl GpuBackend {
         scene: &Scene,
         scenes: u32,
     ) -> Result<GpuBackend, EngineError> {
-        refuse_immune(scene.immune.is_some())?;
         let shape = Shape {
             n_sites: scene.site_count(),
             n_drugs: scene.drugs.len() as u32,
@@ -126,6 +133,7 @@ impl GpuBackend {
             ring,
             full_args,
             drugs: vec![None; k],
+            immune: vec![None; k],
             ready: vec![VecDeque::new(); k],
             chunked_solve: true,
             plans: vec![SolvePlan::default(); k],
@@ -182,8 +190,80 @@ impl GpuBackend {
         }
         for s in 0..self.scenes() {
             self.write_drugs(s);
+            self.write_immune(s);
         }
         Ok(())
+    }
+
+    pub(super) fn write_immune(&self, scene: usize) {
+        if let Some((params, tables)) = &self.immune[scene] {
+            let q = self.ctx.queue();
+            let params_bytes = std::mem::size_of::<ImmuneParams>() as u64;
+            q.write_buffer(
+                &self.buffers.immune,
+                scene as u64 * params_bytes,
+                bytemuck::bytes_of(params),
+            );
+            q.write_buffer(
+                &self.buffers.immune_table,
+                scene as u64 * IMMUNE_TABLE_BYTES,
+                bytemuck::cast_slice(tables),
+            );
+        }
+    }
+
+    /// Sets scene `scene`'s T-cell rules and tables (`Backend::configure_immune`). The
+    /// scenes of a pack share their dispatches, so they must agree on whether T cells
+    /// move and how many times a tick (`pack_key`).
+    pub(super) fn configure_scene_immune(
+        &mut self,
+        scene: usize,
+        params: &ImmuneParams,
+        tables: &[u32],
+    ) -> Result<(), EngineError> {
+        let n = IMMUNE_TABLES * PD_TABLE_LEN;
+        if params.enabled != 0 && tables.len() < n {
+            return Err(EngineError::Gpu(format!(
+                "{} immune table entries, {n} needed",
+                tables.len()
+            )));
+        }
+        if params.enabled != 0 && params.moves_per_tick > MAX_SUBSTEPS {
+            return Err(EngineError::Gpu(format!(
+                "{} T-cell moves per tick, more than the {MAX_SUBSTEPS} the GPU backend holds",
+                params.moves_per_tick
+            )));
+        }
+        let moves = |p: &ImmuneParams| (p.enabled != 0).then_some(p.moves_per_tick);
+        let other = self
+            .immune
+            .iter()
+            .enumerate()
+            .find_map(|(s, i)| i.as_ref().filter(|_| s != scene));
+        if let Some((first, _)) = other {
+            if moves(first) != moves(params) {
+                return Err(EngineError::Gpu(
+                    "a scene of a pack has T cells moving otherwise than the pack's \
+                     ([immune] present or not, moves per tick)"
+                        .into(),
+                ));
+            }
+        }
+        let mut table = vec![0u32; n];
+        let given = tables.len().min(n);
+        table[..given].copy_from_slice(&tables[..given]);
+        self.immune[scene] = Some((*params, table));
+        self.write_immune(scene);
+        Ok(())
+    }
+
+    /// T-cell moves per tick of the pack (its scenes agree on it): 0 without T cells.
+    fn moves_per_tick(&self) -> u32 {
+        self.immune
+            .iter()
+            .flatten()
+            .find(|(p, _)| p.enabled != 0)
+            .map_or(0, |(p, _)| p.moves_per_tick)
     }
 
     pub(super) fn write_drugs(&self, scene: usize) {
@@ -369,6 +449,7 @@ impl GpuBackend {
     /// while it has not converged.
     fn encode_sweeps(&self, encoder: &mut wgpu::CommandEncoder, ranges: &[(u32, u32)]) {
         let b = &self.buffers;
+        let tick = b.substep_offset(None);
         for (f, &(from, to)) in ranges.iter().enumerate() {
             if from >= to {
                 continue;
@@ -384,12 +465,16 @@ impl GpuBackend {
             for index in from..to {
                 pass.set_pipeline(self.pipelines.field_sweep(f));
                 for colour in 0..2 {
-                    pass.set_bind_group(0, &b.params_group, &[b.sweep_offset(f, index, colour)]);
+                    pass.set_bind_group(
+                        0,
+                        &b.params_group,
+                        &[b.sweep_offset(f, index, colour), tick],
+                    );
                     pass.dispatch_workgroups_indirect(&b.next_sweep, 0);
                 }
                 if index + 1 < to {
                     pass.set_pipeline(&self.pipelines.field_guard);
-                    pass.set_bind_group(0, &b.params_group, &[b.sweep_offset(f, index, 0)]);
+                    pass.set_bind_group(0, &b.params_group, &[b.sweep_offset(f, index, 0), tick]);
                     pass.set_bind_group(3, &b.control_group, &[]);
                     pass.dispatch_workgroups(1, 1, 1);
                 }
@@ -493,8 +578,10 @@ impl GpuBackend {
     }
 
     /// Runs one tick of every scene with `ticks[s] = Some(report)` (their parameters set
-    /// by `set_params`): fields, cells, resolve, clone_assign, and the census when some
-    /// scene reports. The other scenes of the pack are left as they are.
+    /// by `set_params`): fields, cells, resolve, clone_assign, the T cells' moves
+    /// (`moves_per_tick` × immune_moves and resolve, each with its substep's key), and
+    /// the census when some scene reports. The other scenes of the pack are left as they
+    /// are.
     pub(super) fn tick_pack(&mut self, ticks: &[Option<bool>]) -> Result<(), EngineError> {
         let active: Vec<bool> = ticks.iter().map(Option::is_some).collect();
         let reporting: Vec<usize> = (0..ticks.len())
@@ -524,6 +611,7 @@ impl GpuBackend {
         if slot.is_some() {
             encoder.copy_buffer_to_buffer(&b.census_clear, 0, &b.census, 0, b.census.size());
         }
+        let moves = self.moves_per_tick();
         {
             let mut cpass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
                 label: Some("oncolattice.pass.cells"),
@@ -535,9 +623,30 @@ impl GpuBackend {
                 // Numbers the mutants resolve wrote into A.
                 self.encode_pass(&mut cpass, Pass::CloneAssign, &lead, &b.b_to_a, 0, 0);
             }
-            if slot.is_some() {
-                self.encode_pass(&mut cpass, Pass::Census, &lead, &b.a_to_b, 0, 0);
+            // The T cells' moves, each settled by resolve with the substep's key: the
+            // state goes A → B, B → A, … (immune_moves reads the src of the group).
+            for m in 0..moves {
+                let group = if m % 2 == 0 { &b.a_to_b } else { &b.b_to_a };
+                let at = b.substep_offset(Some(m));
+                self.encode_pass_at(&mut cpass, Pass::ImmuneMoves, &lead, group, 0, 0, at);
+                self.encode_pass_at(&mut cpass, Pass::Resolve, &lead, group, 0, 0, at);
             }
+        }
+        if moves % 2 == 1 {
+            // An odd number of moves left the state in B: back to A, scene by scene (a
+            // scene not advancing keeps its own A).
+            let bytes = 16 * b.shape.n_sites;
+            for s in (0..ticks.len()).filter(|&s| active[s]) {
+                let at = s as u64 * bytes;
+                encoder.copy_buffer_to_buffer(&b.b, at, &b.a, at, bytes);
+            }
+        }
+        if slot.is_some() {
+            let mut cpass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                label: Some("oncolattice.pass.census"),
+                timestamp_writes: None,
+            });
+            self.encode_pass(&mut cpass, Pass::Census, &lead, &b.a_to_b, 0, 0);
         }
         if let Some(slot) = slot {
             self.ring
@@ -820,7 +929,8 @@ impl GpuBackend {
         Ok(t0.elapsed().as_secs_f64() / reps.max(1) as f64)
     }
 
-    /// One dispatch of `pass` with the given cells group (A → B, or B → A for resolve).
+    /// One dispatch of `pass` with the given cells group (A → B, or B → A for resolve),
+    /// with the tick's own RNG key.
     pub(super) fn encode_pass(
         &self,
         cpass: &mut wgpu::ComputePass<'_>,
@@ -830,9 +940,26 @@ impl GpuBackend {
         sweep_offset: u32,
         field: u32,
     ) {
+        let tick = self.buffers.substep_offset(None);
+        self.encode_pass_at(cpass, pass, sim, cells_group, sweep_offset, field, tick);
+    }
+
+    /// `encode_pass` with the `Substep` slot at dynamic offset `substep_offset`
+    /// (`Buffers::substep_offset`).
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn encode_pass_at(
+        &self,
+        cpass: &mut wgpu::ComputePass<'_>,
+        pass: Pass,
+        sim: &SimParams,
+        cells_group: &wgpu::BindGroup,
+        sweep_offset: u32,
+        field: u32,
+        substep_offset: u32,
+    ) {
         let b = &self.buffers;
         cpass.set_pipeline(self.pipelines.get(pass, field));
-        cpass.set_bind_group(0, &b.params_group, &[sweep_offset]);
+        cpass.set_bind_group(0, &b.params_group, &[sweep_offset, substep_offset]);
         cpass.set_bind_group(1, cells_group, &[]);
         cpass.set_bind_group(2, &b.fields_group, &[]);
         let (x, y) = b.workgroups(&self.ctx, pass, sim);
@@ -850,17 +977,4 @@ fn residual_bytes(shape: Shape) -> u64 {
 /// uploads as state A.
 pub(super) fn site_codes(sites: &[crate::model::site::Site]) -> Vec<u32> {
     sites.iter().map(|s| s.solve_code()).collect()
-}
-
-/// The GPU kernels have no T-cell passes yet: a scene with `[immune]` runs on the CPU
-/// backend (`auto` picks it; `--backend gpu` is refused with this message).
-pub(crate) fn refuse_immune(immune: bool) -> Result<(), EngineError> {
-    if immune {
-        return Err(EngineError::Unsupported(
-            "the GPU backend has no T-cell passes yet ([immune]); run it with --backend cpu \
-             (or auto, which picks the CPU for such scenes)"
-                .into(),
-        ));
-    }
-    Ok(())
 }

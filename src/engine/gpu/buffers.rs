@@ -8,10 +8,12 @@
 //! F signalling factors) and the exposure counters (4 B × D): **44 + 8·D + 4·F bytes
 //! per site**; plus a fixed part: the parameters, one 256-byte-aligned
 //! `SweepParams` slot per (field, sweep, colour), the residual (4 B per field and
-//! sweep), the PD tables (16 KiB per drug), the census (128 B), the lineage table
+//! sweep), the PD tables (16 KiB per drug), the T-cell rules (64 B) and tables
+//! (`model::immune::TABLES` × 16 KiB = 80 KiB), the census (128 B), the lineage table
 //! (`model::lineage::BUFFER_WORDS` × 4 B ≈ 1 MiB) and the readback ring
-//! (`readback::RING_SLOTS` × (128 B + 4 B per sweep)). `download` borrows staging
-//! buffers as large as what it reads while it runs.
+//! (`readback::RING_SLOTS` × (128 B + 4 B per sweep)); and once for the pack the
+//! immune substep slots (`MAX_SUBSTEPS` + 1, 256-byte aligned). `download` borrows
+//! staging buffers as large as what it reads while it runs.
 
 use super::layout::Layouts;
 use super::pipelines::{dispatch_size, threads};
@@ -19,12 +21,34 @@ use super::GpuContext;
 use crate::engine::{EngineError, Pass};
 use crate::model::census::Census;
 use crate::model::drug_params::DrugSet;
+use crate::model::immune::{ImmuneParams, TABLES as IMMUNE_TABLES};
 use crate::model::lineage;
 use crate::model::params::{FieldParams, PackRange, SimParams, SweepParams, MAX_FIELDS};
 use crate::model::pd::PD_TABLE_LEN;
 use crate::model::site::Site;
+use bytemuck::{Pod, Zeroable};
 use std::num::NonZeroU64;
 use wgpu::util::DeviceExt;
+
+/// Which immune substep a dispatch of resolve or `immune_moves` is: `enabled` 0 for the
+/// tick's own resolve (key `SimParams::tick_key`), else substep `index` (key
+/// `rng::substep_key(tick_key, index)`). One slot per substep, chosen by a dynamic
+/// offset (`Buffers::substep_offset`). Keep in sync with `struct Substep` in
+/// shaders/shared/params.wgsl.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Pod, Zeroable)]
+pub struct Substep {
+    pub index: u32,
+    pub enabled: u32,
+    pub _pad: [u32; 2],
+}
+
+/// The most T-cell moves per tick the substep slots hold (`[immune]
+/// max_moves_per_tick` is at most this).
+pub const MAX_SUBSTEPS: u32 = 256;
+
+/// Bytes of one scene's immune tables.
+pub const IMMUNE_TABLE_BYTES: u64 = 4 * (IMMUNE_TABLES * PD_TABLE_LEN) as u64;
 
 const SITE_BYTES: u64 = std::mem::size_of::<Site>() as u64;
 pub const CENSUS_BYTES: u64 = std::mem::size_of::<Census>() as u64;
@@ -180,6 +204,14 @@ pub struct Buffers {
     pub drug_set: wgpu::Buffer,
     /// The scenes a dispatch covers (`PackRange`).
     pub pack_range: wgpu::Buffer,
+    /// Per scene its `ImmuneParams`.
+    pub immune: wgpu::Buffer,
+    /// Per scene its immune tables (`model::immune::immune_tables`).
+    pub immune_table: wgpu::Buffer,
+    /// The `Substep` slots: slot 0 the tick's own, slot m + 1 substep m (written
+    /// once, read through `params_group`).
+    #[allow(dead_code, reason = "kept with the bind group that binds it")]
+    pub substeps: wgpu::Buffer,
     pub sweeps: wgpu::Buffer,
     pub a: wgpu::Buffer,
     pub b: wgpu::Buffer,
@@ -237,6 +269,14 @@ impl Buffers {
             usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         });
+        // Zero (no immune system) until a scene's are written.
+        let immune = scene_params(
+            device,
+            "oncolattice.immune_params",
+            k * std::mem::size_of::<ImmuneParams>() as u64,
+        );
+        let immune_table = storage(device, "oncolattice.immune_table", k * IMMUNE_TABLE_BYTES);
+        let substeps = substep_slots_buffer(ctx, stride);
         let a = storage(device, "oncolattice.sites_a", n * SITE_BYTES);
         let b = storage(device, "oncolattice.sites_b", n * SITE_BYTES);
         let wish = storage(device, "oncolattice.wish", n * 4);
@@ -298,6 +338,15 @@ impl Buffers {
                 ),
                 entry(3, whole(&drug_set)),
                 entry(4, whole(&pack_range)),
+                entry(5, whole(&immune)),
+                entry(
+                    6,
+                    wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                        buffer: &substeps,
+                        offset: 0,
+                        size: NonZeroU64::new(std::mem::size_of::<Substep>() as u64),
+                    }),
+                ),
             ],
         });
         let cells_group = |label: &str, src: &wgpu::Buffer, dst: &wgpu::Buffer| {
@@ -324,6 +373,7 @@ impl Buffers {
                 entry(3, whole(&pd_table)),
                 entry(4, whole(&exposure)),
                 entry(5, whole(&lineage)),
+                entry(6, whole(&immune_table)),
             ],
         });
         Ok(Buffers {
@@ -333,6 +383,9 @@ impl Buffers {
             fields,
             drug_set,
             pack_range,
+            immune,
+            immune_table,
+            substeps,
             sweeps,
             a,
             b,
@@ -370,6 +423,13 @@ impl Buffers {
         ((self.shape.sweep_slots() - 1) * self.sweep_stride) as u32
     }
 
+    /// Dynamic offset of the `Substep` slot of a dispatch: `None` for the tick's own
+    /// key, `Some(m)` for immune substep m (< `MAX_SUBSTEPS`).
+    pub fn substep_offset(&self, substep: Option<u32>) -> u32 {
+        let slot = substep.map_or(0, |m| m.min(MAX_SUBSTEPS - 1) as u64 + 1);
+        (slot * self.sweep_stride) as u32
+    }
+
     /// Workgroups of a pass on this lattice.
     pub fn workgroups(&self, ctx: &GpuContext, pass: Pass, sim: &SimParams) -> (u32, u32) {
         let per_dim = ctx.limits().max_compute_workgroups_per_dimension;
@@ -404,5 +464,27 @@ fn sweep_slots_buffer(ctx: &GpuContext, shape: Shape, stride: u64) -> wgpu::Buff
             label: Some("oncolattice.sweep_params"),
             contents: &bytes,
             usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+        })
+}
+
+/// The substep slots, written once: slot 0 the tick's own (inactive), slot m + 1
+/// substep m.
+fn substep_slots_buffer(ctx: &GpuContext, stride: u64) -> wgpu::Buffer {
+    let stride = stride as usize;
+    let mut bytes = vec![0u8; stride * (MAX_SUBSTEPS as usize + 1)];
+    for m in 0..MAX_SUBSTEPS {
+        let at = (m as usize + 1) * stride;
+        let slot = Substep {
+            index: m,
+            enabled: 1,
+            _pad: [0; 2],
+        };
+        bytes[at..at + 16].copy_from_slice(bytemuck::bytes_of(&slot));
+    }
+    ctx.device()
+        .create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some("oncolattice.substeps"),
+            contents: &bytes,
+            usage: wgpu::BufferUsages::UNIFORM,
         })
 }

@@ -3,9 +3,11 @@
 //! `field_guard`. Keep in sync with shaders/shared/bindings.wgsl (and the census binding
 //! in shaders/census.wgsl).
 
+use super::buffers::Substep;
 use super::shaders::Flavour;
 use crate::model::census::Census;
 use crate::model::drug_params::DrugSet;
+use crate::model::immune::ImmuneParams;
 use crate::model::params::{FieldParams, PackRange, SimParams, SweepParams, MAX_FIELDS};
 use crate::model::site::Site;
 use std::num::NonZeroU64;
@@ -65,6 +67,10 @@ pub fn group_entries(group: u32, flavour: Flavour) -> Vec<wgpu::BindGroupLayoutE
             per_scene(3, min_size::<DrugSet>()),
             // The scenes a dispatch covers.
             uniform(4, false, min_size::<PackRange>()),
+            // The T-cell rules.
+            per_scene(5, min_size::<ImmuneParams>()),
+            // The immune substep of a dispatch, chosen by a dynamic offset.
+            uniform(6, true, min_size::<Substep>()),
         ],
         1 => vec![
             storage(0, true, min_size::<Site>()),
@@ -79,6 +85,8 @@ pub fn group_entries(group: u32, flavour: Flavour) -> Vec<wgpu::BindGroupLayoutE
             storage(3, true, min_size::<u32>()),
             storage(4, false, min_size::<u32>()),
             storage(5, false, min_size::<u32>()),
+            // The immune tables.
+            storage(6, true, min_size::<u32>()),
         ],
         3 => vec![storage(0, false, NonZeroU64::new(12))],
         _ => Vec::new(),

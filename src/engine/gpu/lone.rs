@@ -40,9 +40,9 @@ impl Backend for GpuBackend {
     fn configure_immune(
         &mut self,
         params: &crate::model::immune::ImmuneParams,
-        _tables: &[u32],
+        tables: &[u32],
     ) -> Result<(), EngineError> {
-        super::backend::refuse_immune(params.enabled != 0)
+        self.configure_scene_immune(0, params, tables)
     }
 
     fn upload(&mut self, state: &HostState) -> Result<(), EngineError> {

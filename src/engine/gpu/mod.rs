@@ -4,7 +4,8 @@
 //! - `context`: adapter choice and device creation, apart from the work;
 //! - `layout`: the explicit bind-group layouts (0 = parameters, 1 = cells, 2 = fields);
 //! - `pipelines`: one compute pipeline per kernel, and the dispatch geometry;
-//! - `buffers`: device memory of a lattice (44 B per site) and its bind groups;
+//! - `buffers`: device memory of a lattice (44 B per site) and its bind groups, and the
+//!   immune substep slots;
 //! - `readback`: the asynchronous report ring and blocking reads;
 //! - `backend`: `GpuBackend`, the passes for a pack of one or more scenes;
 //! - `lone`: `GpuBackend` as the `Backend` of a lone run (a pack of one);
@@ -27,7 +28,7 @@ pub mod shaders;
 pub mod solve_plan;
 
 pub use backend::GpuBackend;
-pub use buffers::{bytes_per_site, BYTES_PER_SITE};
+pub use buffers::{bytes_per_site, Substep, BYTES_PER_SITE, MAX_SUBSTEPS};
 pub use context::{list_adapters, AdapterReport, GpuContext, ADAPTER_ENV};
 pub use layout::group_entries;
 pub use pack::{pack_key, GpuPack, PackLane};

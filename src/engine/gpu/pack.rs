@@ -145,9 +145,12 @@ impl Backend for PackLane {
     fn configure_immune(
         &mut self,
         params: &crate::model::immune::ImmuneParams,
-        _tables: &[u32],
+        tables: &[u32],
     ) -> Result<(), EngineError> {
-        super::backend::refuse_immune(params.enabled != 0)
+        let scene = self.scene;
+        self.lock()?
+            .backend
+            .configure_scene_immune(scene, params, tables)
     }
 
     fn upload(&mut self, state: &HostState) -> Result<(), EngineError> {
@@ -238,14 +241,16 @@ impl Backend for PackLane {
 }
 
 /// What scenes must share to be packed: the lattice, the fields (drugs, factors and
-/// their term counts), the sweep cap, and the specialised kernels they need. Scenes
-/// with equal keys may differ in anything else — seed, parameters, therapy.
+/// their term counts), the sweep cap, the specialised kernels they need, and whether
+/// T cells move and how often a tick (each move is a dispatch of the whole pack).
+/// Scenes with equal keys may differ in anything else — seed, parameters, therapy.
 pub fn pack_key(scene: &Scene) -> String {
     let sim = SimParams::from_scene(scene);
     let fields = FieldParams::all(scene, &vec![0.0; scene.drugs.len()]);
     let variant = super::pipelines::KernelVariant::of(&sim, &fields);
+    let immune = crate::model::immune::ImmuneParams::from_scene(scene);
     format!(
-        "{}x{}x{} moore {} drugs {} factors {} sweeps {} {:?}",
+        "{}x{}x{} moore {} drugs {} factors {} sweeps {} immune {} moves {} {:?}",
         sim.nx,
         sim.ny,
         sim.nz,
@@ -253,6 +258,8 @@ pub fn pack_key(scene: &Scene) -> String {
         scene.drugs.len(),
         scene.factors.len(),
         scene.oxygen.max_sweeps_per_tick.max(1),
+        immune.enabled,
+        immune.moves_per_tick * immune.enabled,
         variant
     )
 }

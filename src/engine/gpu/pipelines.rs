@@ -85,6 +85,7 @@ pub struct Pipelines {
     /// Without (0) and with (1) occupied-site actions.
     resolves: [Option<wgpu::ComputePipeline>; 2],
     pub clone_assign: wgpu::ComputePipeline,
+    pub immune_moves: wgpu::ComputePipeline,
     /// By the fields summed over every site and over tumour cells (bit masks).
     censuses: Vec<((u32, u32), wgpu::ComputePipeline)>,
     /// What `prepare` was last given: each field's term count, which resolve, which
@@ -110,6 +111,7 @@ impl Pipelines {
             cells: make("cells")?,
             resolves: [None, None],
             clone_assign: make("clone_assign")?,
+            immune_moves: make("immune_moves")?,
             censuses: Vec::new(),
             field_terms: [0; MAX_FIELDS],
             occupied: 0,
@@ -182,6 +184,7 @@ impl Pipelines {
                 .as_ref()
                 .expect("Pipelines::prepare runs before every dispatch"),
             Pass::CloneAssign => &self.clone_assign,
+            Pass::ImmuneMoves => &self.immune_moves,
             Pass::Census => &self.censuses[self.census].1,
         }
     }

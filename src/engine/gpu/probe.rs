@@ -1,5 +1,6 @@
-//! The RNG probe (shaders/rng_probe.wgsl): runs the WGSL `draw` and `cycle_len_from`
-//! for consecutive sites so tests can hold them to src/model/rng.rs bit for bit.
+//! The RNG probe (shaders/rng_probe.wgsl): runs the WGSL `draw`, `cycle_len_from` and
+//! `substep_key` for consecutive sites so tests can hold them to src/model/rng.rs bit
+//! for bit.
 
 use super::pipelines::shader_module;
 use super::readback::{cast_vec, read_blocking};
@@ -25,8 +26,9 @@ pub struct Probe {
 /// `@workgroup_size` of rng_probe.
 const PROBE_WORKGROUP: u32 = 64;
 
-/// For each site 0..probe.count: (draw(key, site, stream), cycle_len_from(key, site, ..)).
-pub fn run_rng_probe(ctx: &GpuContext, probe: &Probe) -> Result<Vec<(u32, u32)>, EngineError> {
+/// For each site 0..probe.count: [draw(key, site, stream), cycle_len_from(key, site, ..),
+/// substep_key(key, site)].
+pub fn run_rng_probe(ctx: &GpuContext, probe: &Probe) -> Result<Vec<[u32; 3]>, EngineError> {
     let device = ctx.device();
     let groups = probe.count.div_ceil(PROBE_WORKGROUP);
     if groups > ctx.limits().max_compute_workgroups_per_dimension {
@@ -79,7 +81,7 @@ pub fn run_rng_probe(ctx: &GpuContext, probe: &Probe) -> Result<Vec<(u32, u32)>,
         contents: bytemuck::bytes_of(probe),
         usage: wgpu::BufferUsages::UNIFORM,
     });
-    let out_bytes = 8 * probe.count.max(1) as u64;
+    let out_bytes = 12 * probe.count.max(1) as u64;
     let out = device.create_buffer(&wgpu::BufferDescriptor {
         label: Some("oncolattice.rng_probe_out"),
         size: out_bytes,
@@ -112,7 +114,7 @@ pub fn run_rng_probe(ctx: &GpuContext, probe: &Probe) -> Result<Vec<(u32, u32)>,
         pass.set_bind_group(0, &group, &[]);
         pass.dispatch_workgroups(groups, 1, 1);
     }
-    let parts = read_blocking(ctx, encoder, &[(&out, 8 * probe.count as u64)])?;
+    let parts = read_blocking(ctx, encoder, &[(&out, 12 * probe.count as u64)])?;
     let words: Vec<u32> = cast_vec(&parts[0]);
-    Ok(words.chunks_exact(2).map(|w| (w[0], w[1])).collect())
+    Ok(words.chunks_exact(3).map(|w| [w[0], w[1], w[2]]).collect())
 }

@@ -6,26 +6,28 @@
 
 /// The tick's kernels, in pass order, plus test-only probes and the renderer's volume
 /// kernel (`render_volume`, used by `output::render`). Entry point = file name.
-pub const TICK_KERNELS: [&str; 6] = [
+pub const TICK_KERNELS: [&str; 7] = [
     "field_sweep",
     "field_guard",
     "cells",
     "resolve",
     "clone_assign",
+    "immune_moves",
     "census",
 ];
-pub const ALL_KERNELS: [&str; 8] = [
+pub const ALL_KERNELS: [&str; 9] = [
     "field_guard",
     "field_sweep",
     "cells",
     "resolve",
     "clone_assign",
+    "immune_moves",
     "census",
     "rng_probe",
     "render_volume",
 ];
 
-const KERNEL_SOURCES: [(&str, &str); 8] = [
+const KERNEL_SOURCES: [(&str, &str); 9] = [
     (
         "field_guard",
         include_str!("../../../shaders/field_guard.wgsl"),
@@ -40,6 +42,10 @@ const KERNEL_SOURCES: [(&str, &str); 8] = [
         "clone_assign",
         include_str!("../../../shaders/clone_assign.wgsl"),
     ),
+    (
+        "immune_moves",
+        include_str!("../../../shaders/immune_moves.wgsl"),
+    ),
     ("census", include_str!("../../../shaders/census.wgsl")),
     ("rng_probe", include_str!("../../../shaders/rng_probe.wgsl")),
     (
@@ -48,7 +54,7 @@ const KERNEL_SOURCES: [(&str, &str); 8] = [
     ),
 ];
 
-const SHARED_SOURCES: [(&str, &str); 8] = [
+const SHARED_SOURCES: [(&str, &str); 9] = [
     ("drugs", include_str!("../../../shaders/shared/drugs.wgsl")),
     (
         "params",
@@ -63,6 +69,10 @@ const SHARED_SOURCES: [(&str, &str); 8] = [
     (
         "bindings",
         include_str!("../../../shaders/shared/bindings.wgsl"),
+    ),
+    (
+        "immune",
+        include_str!("../../../shaders/shared/immune.wgsl"),
     ),
     (
         "scene_lone",
