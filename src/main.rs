@@ -858,6 +858,9 @@ fn check(path: PathBuf) -> anyhow::Result<()> {
     for f in &s.factors {
         println!("  factor    {}", oncolattice::scene::factors::describe(f));
     }
+    if let Some(text) = oncolattice::model::immune::describe(&s) {
+        println!("  immune    {text}");
+    }
     for (label, text) in oncolattice::scene::describe::treatment_rows(&s) {
         println!("  {label:<9} {text}");
     }

@@ -91,7 +91,13 @@ impl DrugSet {
                     DrugClass::Cytostatic | DrugClass::Checkpoint => CLASS_CYTOSTATIC,
                 },
                 efflux_substrate: d.efflux_substrate as u32,
-                exposure_um: d.ic50_um as f32,
+                // A checkpoint inhibitor exposes no tumour cell (no persister entry,
+                // no sanctuary): its target is on the T cells.
+                exposure_um: if d.class == DrugClass::Checkpoint {
+                    f32::INFINITY
+                } else {
+                    d.ic50_um as f32
+                },
                 field: crate::model::fields::drug_field(k) as u32,
             };
         }
@@ -100,7 +106,11 @@ impl DrugSet {
             let p = d
                 .target_mutation_per_division
                 .unwrap_or(r.target_mutation_per_division);
-            *slot = rng::threshold(p);
+            // A tumour cell cannot alter a checkpoint inhibitor's target (PD-1, on T cells).
+            *slot = match d.class {
+                DrugClass::Checkpoint => 0,
+                _ => rng::threshold(p),
+            };
         }
         mutation_threshold[4] = rng::threshold(r.efflux_mutation_per_division);
         mutation_threshold[5] = rng::threshold(r.slow_cycle_mutation_per_division);

@@ -92,6 +92,9 @@ fn reason(scene: &Scene, t: &TreatmentExposure, site: &Site, exposure: &[u32]) -
     let pre_existing = t.pre_treatment_clones.contains(&site.clone_id());
     let genetic = scene.drugs.iter().enumerate().find_map(|(d, drug)| {
         given(d)?;
+        if drug.class == DrugClass::Checkpoint {
+            return None;
+        }
         if traits & (1 << d) != 0 {
             Some(GeneticTrait::Target)
         } else if traits & TRAIT_EFFLUX != 0 && drug.efflux_substrate {
@@ -124,6 +127,7 @@ fn reason(scene: &Scene, t: &TreatmentExposure, site: &Site, exposure: &[u32]) -
         .drugs
         .iter()
         .enumerate()
+        .filter(|(_, drug)| drug.class != DrugClass::Checkpoint)
         .filter_map(|(d, drug)| {
             let hours = given(d).filter(|&h| h > 0.0)?;
             let cell_auc = exposure[d] as f64 / AUC_SCALE_PER_UM_H;

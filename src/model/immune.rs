@@ -7,7 +7,9 @@
 //! engaged nor next to a tumour cell it may contact moves to a free neighbour — with
 //! probability `chemotaxis_bias` the one of highest chemokine (ties at random), else
 //! any at random — so in a fixed gradient its drift is `bias` sites per move up the
-//! gradient. In the cells pass of the next tick:
+//! gradient. (T cells move only into free sites, so they reach a packed tumour's
+//! core only through the holes that deaths leave: letting them swap with tumour cells
+//! instead mixed the tumour and sped its growth, an artefact; see the notes.) In the cells pass of the next tick:
 //! - a perfused vessel site with a free neighbour recruits a T cell there with the
 //!   per-tick probability 1 − exp(−r·Δt·c/(c + K)·competence), scaled by the site's
 //!   perfusion (`recruit_threshold`);
@@ -189,6 +191,45 @@ pub fn competence(scene: &Scene) -> f64 {
         .as_ref()
         .and_then(|im| im.competence)
         .unwrap_or_else(|| competence_at_age(scene.patient.age_years))
+}
+
+/// `check`'s line for `[immune]`: recruitment, movement, killing and its brakes.
+pub fn describe(scene: &Scene) -> Option<String> {
+    let im = scene.immune.as_ref()?;
+    let p = ImmuneParams::from_scene(scene);
+    let mut text = format!(
+        "T cells recruited at {}/vessel/day × {} (competence{}), climbing {}; {} moves/tick, \
+         P(kill) {:.3} per contact at antigenicity {}, {} h per kill, at most {} kills, \
+         lifespan {} days",
+        im.recruitment_per_vessel_per_day,
+        round3(competence(scene)),
+        if im.competence.is_some() {
+            String::new()
+        } else {
+            format!(" at {} years", scene.patient.age_years)
+        },
+        im.chemokine,
+        p.moves_per_tick,
+        kill_probability(im, recognition(im, im.antigenicity)),
+        im.antigenicity,
+        im.kill_duration_h,
+        im.max_kills,
+        im.lifespan_days
+    );
+    if let Some(f) = &im.ifng {
+        text += &format!("; PD-L1 induced by {f}");
+    }
+    if let Some(f) = &im.suppressor {
+        text += &format!("; suppressed by {f} (up to {} %)", im.max_suppression * 100.0);
+    }
+    if let Some(d) = checkpoint_drug(scene) {
+        text += &format!("; PD-L1 blocked by {}", scene.drugs[d].name);
+    }
+    Some(text)
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
 }
 
 /// The tables (`TABLE_*`), concatenated; all zero without `[immune]`.

@@ -3,6 +3,7 @@
 //! No GPU, no files.
 
 pub mod action;
+pub mod biomarkers;
 pub mod census;
 pub mod counters;
 pub mod drug_params;

@@ -40,6 +40,10 @@ pub struct Summary {
     /// error.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lineage: Option<super::lineage::LineageSummary>,
+    /// The immune biomarkers of the final state (scenes with `[immune]`;
+    /// `model::biomarkers`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub immune: Option<crate::model::biomarkers::Biomarkers>,
 }
 
 /// The file performance.json.

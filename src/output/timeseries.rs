@@ -546,8 +546,13 @@ mod tests {
             tumor_diameter_um: 40.0,
             clones: 1,
             mutations: 0,
+            // The counters of a scene without T cells.
             counts: counters::SITE_COUNTERS
                 .iter()
+                .filter(|c| c.kind != crate::model::site::Kind::TCell)
+                .filter(|c| {
+                    !matches!(c.id, Counter::TraitAntigenLoss | Counter::TraitPdl1)
+                })
                 .map(|c| {
                     let n = match c.id {
                         Counter::TumourLive => 3,
@@ -597,8 +602,19 @@ mod tests {
         let names = |cols: Vec<Column>| cols.iter().map(|c| c.name()).collect::<Vec<_>>();
         let all: Vec<Counter> = SITE_COUNTERS.iter().map(|c| c.id).collect();
         let cols = names(leading_columns_after(&first, &all));
-        assert_eq!(cols.len(), 20);
-        assert_eq!(cols[18..], ["mutations", "vessel"]);
+        assert_eq!(cols.len(), 25);
+        assert_eq!(
+            cols[18..],
+            [
+                "mutations",
+                "vessel",
+                "tcell",
+                "tcell_engaged",
+                "tcell_exhausted",
+                "trait_antigen_loss",
+                "trait_pdl1"
+            ]
+        );
         let without = [Counter::TumourLive, Counter::Necrotic];
         let cols = names(leading_columns(&without));
         assert_eq!(cols[..4], ["tick", "time_h", "tumor_live", "necrotic"]);
