@@ -196,8 +196,8 @@ fn walkers_drift_up_a_fixed_gradient_by_the_bias() {
         for t in 0..120 {
             let sim = rig.sim(t).at_substep(t % 7);
             cpu::immune_moves(&sim, rig.immune(), &conc, &src, &mut wish);
-            for i in 0..n {
-                match action::decode(wish[i]) {
+            for (i, &w) in wish.iter().enumerate() {
+                match action::decode(w) {
                     Some((Action::Move, d)) => {
                         assert!(walkers.contains(&i));
                         sum += d[0] as i64;

@@ -27,7 +27,10 @@ impl Run {
     }
 
     fn phenotype(&self) -> String {
-        self.summary["immune"]["phenotype"].as_str().unwrap().to_string()
+        self.summary["immune"]["phenotype"]
+            .as_str()
+            .unwrap()
+            .to_string()
     }
 }
 
@@ -64,7 +67,8 @@ fn run(dir: &Path, name: &str, text: &str, treated: bool) -> Run {
                 .collect()
         })
         .collect();
-    let summary = serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    let summary =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
     Run {
         header,
         rows,
@@ -87,16 +91,25 @@ fn a_hot_tumour_responds_to_anti_pd1() {
     // Untreated, it grows with T cells in it, held back by PD-L1 ...
     assert!(untreated.last("tumor_live") > 2.0 * baseline);
     assert!(untreated.col("tcell").iter().all(|&n| n < 1000.0));
-    assert!(untreated.col("tcell")[10] > 100.0, "T cells in the tumour by day 5");
+    assert!(
+        untreated.col("tcell")[10] > 100.0,
+        "T cells in the tumour by day 5"
+    );
     // T cells crowd its margin (they enter a packed tumour only through the holes
     // that deaths leave, so its core stays thin), and IFN-γ has made it PD-L1+.
     let immune = &untreated.summary["immune"];
-    assert!(immune["cd8_margin_per_mm2"].as_f64().unwrap() > 100.0, "{immune}");
+    assert!(
+        immune["cd8_margin_per_mm2"].as_f64().unwrap() > 100.0,
+        "{immune}"
+    );
     assert_ne!(untreated.phenotype(), "desert");
     assert!(immune["pdl1_tps_percent"].as_f64().unwrap() > 50.0);
     // ... and nivolumab clears most of it.
     let (before, after) = (untreated.last("tumor_live"), treated.last("tumor_live"));
-    assert!(after < 0.05 * before, "treated {after} vs untreated {before}");
+    assert!(
+        after < 0.05 * before,
+        "treated {after} vs untreated {before}"
+    );
     assert!(after < 0.1 * baseline);
     // The antibody reached the tissue at blocking levels (K_D 0.003 µM).
     let tissue = treated.col("tissue_um_nivolumab");
@@ -117,36 +130,63 @@ fn suppression_is_a_brake_anti_pd1_does_not_release() {
     let (untreated, treated, _tmp) = both("immune-suppressed-anti-pd1");
     assert!(treated.col("tcell")[20] > 100.0, "T cells arrive");
     let (before, after) = (untreated.last("tumor_live"), treated.last("tumor_live"));
-    assert!(after > 0.7 * before, "treated {after} vs untreated {before}");
-    assert!(after > 1.5 * treated.col("tumor_live")[0], "it grows under treatment");
+    assert!(
+        after > 0.7 * before,
+        "treated {after} vs untreated {before}"
+    );
+    assert!(
+        after > 1.5 * treated.col("tumor_live")[0],
+        "it grows under treatment"
+    );
     assert!(treated.col("tumour_tgfb").iter().skip(1).all(|&c| c > 0.5));
 }
 
 #[test]
 fn antigen_loss_escapes_anti_pd1_after_an_initial_response() {
     let tmp = tempfile::tempdir().unwrap();
-    let treated = run(tmp.path(), "escape", &scene_text("immune-antigen-loss-escape"), true);
+    let treated = run(
+        tmp.path(),
+        "escape",
+        &scene_text("immune-antigen-loss-escape"),
+        true,
+    );
     let live = treated.col("tumor_live");
     let lost = treated.col("trait_antigen_loss");
-    let (min_at, min) = live
-        .iter()
-        .copied()
-        .enumerate()
-        .fold((0, f64::INFINITY), |m, (k, v)| if v < m.1 { (k, v) } else { m });
+    let (min_at, min) =
+        live.iter().copied().enumerate().fold(
+            (0, f64::INFINITY),
+            |m, (k, v)| if v < m.1 { (k, v) } else { m },
+        );
     assert!(min < live[0], "an initial response: {live:?}");
     let last = live.len() - 1;
     assert!(min_at < last);
     assert!(live[last] > 2.0 * min, "escape: {live:?}");
-    assert!(lost[last] > 0.6 * live[last], "antigen-lost cells: {lost:?}");
+    assert!(
+        lost[last] > 0.6 * live[last],
+        "antigen-lost cells: {lost:?}"
+    );
     assert!(lost[min_at] < 0.5 * live[min_at]);
 }
 
 #[test]
 fn an_older_patient_responds_worse() {
     let tmp = tempfile::tempdir().unwrap();
-    let young = run(tmp.path(), "young", &scene_text("immune-hot-anti-pd1"), true);
-    let old = run(tmp.path(), "old", &scene_text("immune-older-patient-anti-pd1"), true);
+    let young = run(
+        tmp.path(),
+        "young",
+        &scene_text("immune-hot-anti-pd1"),
+        true,
+    );
+    let old = run(
+        tmp.path(),
+        "old",
+        &scene_text("immune-older-patient-anti-pd1"),
+        true,
+    );
     let recruited = |r: &Run| r.col("tcell")[..12].iter().sum::<f64>();
-    assert!(recruited(&old) < 0.9 * recruited(&young), "fewer T cells early on");
+    assert!(
+        recruited(&old) < 0.9 * recruited(&young),
+        "fewer T cells early on"
+    );
     assert!(old.last("tumor_live") > 10.0 * young.last("tumor_live").max(1.0));
 }

@@ -37,9 +37,6 @@ pub enum EngineError {
     Shader(#[from] gpu::shaders::ShaderError),
     #[error("therapy: {0}")]
     Therapy(String),
-    /// The backend cannot run this scene (a mechanism it does not implement yet).
-    #[error("{0}")]
-    Unsupported(String),
 }
 
 /// Which backend to use.

@@ -197,10 +197,20 @@ pub fn biomarkers(scene: &Scene, sites: &[Site], ifng: Option<&[f32]>) -> Option
     } else {
         Phenotype::Desert
     };
-    let share = |k: u64| if live == 0 { 0.0 } else { k as f64 / live as f64 };
+    let share = |k: u64| {
+        if live == 0 {
+            0.0
+        } else {
+            k as f64 / live as f64
+        }
+    };
     Some(Biomarkers {
         pdl1_tps_percent: 100.0 * share(positive),
-        mean_antigenicity: if live == 0 { 0.0 } else { antigen / live as f64 },
+        mean_antigenicity: if live == 0 {
+            0.0
+        } else {
+            antigen / live as f64
+        },
         cd8_core_per_mm2: core,
         cd8_margin_per_mm2: margin,
         cd8_stroma_per_mm2: stroma,
@@ -269,7 +279,10 @@ mod tests {
         assert_eq!(b.cd8_core_per_mm2, 0.0);
         assert!((b.cd8_margin_per_mm2 - 125.0).abs() < 1e-9, "{b:?}");
         assert_eq!(b.phenotype, Phenotype::Excluded, "{b:?}");
-        assert_eq!(biomarkers(&s, &square(), None).unwrap().phenotype, Phenotype::Desert);
+        assert_eq!(
+            biomarkers(&s, &square(), None).unwrap().phenotype,
+            Phenotype::Desert
+        );
     }
 
     #[test]
@@ -277,7 +290,9 @@ mod tests {
         let s = scene();
         let mut sites = square();
         // A quarter of the 400 cells with PD-L1, a tenth without antigen.
-        let cells: Vec<usize> = (0..1600).filter(|&i| sites[i].kind() == Kind::Tumour).collect();
+        let cells: Vec<usize> = (0..1600)
+            .filter(|&i| sites[i].kind() == Kind::Tumour)
+            .collect();
         for (k, &i) in cells.iter().enumerate() {
             if k % 4 == 0 {
                 sites[i].w3 |= TRAIT_PDL1;

@@ -220,7 +220,10 @@ pub fn describe(scene: &Scene) -> Option<String> {
         text += &format!("; PD-L1 induced by {f}");
     }
     if let Some(f) = &im.suppressor {
-        text += &format!("; suppressed by {f} (up to {} %)", im.max_suppression * 100.0);
+        text += &format!(
+            "; suppressed by {f} (up to {} %)",
+            im.max_suppression * 100.0
+        );
     }
     if let Some(d) = checkpoint_drug(scene) {
         text += &format!("; PD-L1 blocked by {}", scene.drugs[d].name);

@@ -550,9 +550,7 @@ mod tests {
             counts: counters::SITE_COUNTERS
                 .iter()
                 .filter(|c| c.kind != crate::model::site::Kind::TCell)
-                .filter(|c| {
-                    !matches!(c.id, Counter::TraitAntigenLoss | Counter::TraitPdl1)
-                })
+                .filter(|c| !matches!(c.id, Counter::TraitAntigenLoss | Counter::TraitPdl1))
                 .map(|c| {
                     let n = match c.id {
                         Counter::TumourLive => 3,

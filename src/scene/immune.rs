@@ -50,12 +50,10 @@ pub struct Immune {
     pub kill_duration_h: f64,
     #[serde(default = "defaults::max_kills")]
     pub max_kills: u32,
-    /// Divisions a T cell makes after each kill (clonal expansion), while it has made
-    /// fewer than `max_divisions`.
+    /// Divisions a T cell makes after each kill (clonal expansion); its daughters share
+    /// its kills, so the kill cap bounds the expansion.
     #[serde(default = "defaults::divisions_per_kill")]
     pub divisions_per_kill: u32,
-    #[serde(default = "defaults::max_divisions")]
-    pub max_divisions: u32,
     #[serde(default = "defaults::lifespan_days")]
     pub lifespan_days: f64,
     /// Fraction of the kill rate that full PD-L1 (fraction 1) removes.
@@ -147,13 +145,10 @@ pub mod defaults {
     pub fn max_kills() -> u32 {
         5
     }
-    /// The project's assumption: one division per kill, at most 2 per T cell (effector
-    /// expansion inside tumours is limited; Kather et al. 2017 bound it likewise).
+    /// The project's assumption: one division per kill (effector expansion inside
+    /// tumours is limited; Kather et al. 2017 bound it by a proliferation capacity).
     pub fn divisions_per_kill() -> u32 {
         1
-    }
-    pub fn max_divisions() -> u32 {
-        2
     }
     /// Effector T cells live ≈ 10 days (PhysiCell's cancer-immune sample, death rate
     /// 1/(10 days); spQSP-IO, Gong et al. 2017, J R Soc Interface 14:20170320).
@@ -235,7 +230,7 @@ pub(super) fn validate_immune(s: &Scene) -> Result<(), Issue> {
     positive(&key("detach_rate_per_min"), im.detach_rate_per_min)?;
     non_negative(&key("antigenicity"), im.antigenicity)?;
     non_negative(&key("antigenicity_threshold"), im.antigenicity_threshold)?;
-    if !(im.antigenicity_saturation > im.antigenicity_threshold) {
+    if im.antigenicity_saturation <= im.antigenicity_threshold {
         return issue(
             &key("antigenicity_saturation"),
             format!(
@@ -264,12 +259,12 @@ pub(super) fn validate_immune(s: &Scene) -> Result<(), Issue> {
         0.0,
         255.0,
     )?;
-    within(&key("max_divisions"), im.max_divisions as f64, 0.0, 255.0)?;
-    if im.lifespan_days * 24.0 / tick_h > 65535.0 || !(im.lifespan_days > 0.0) {
+    positive(&key("lifespan_days"), im.lifespan_days)?;
+    if im.lifespan_days * 24.0 / tick_h > 65535.0 {
         return issue(
             &key("lifespan_days"),
             format!(
-                "must be > 0 and at most 65535 ticks ({} days at tick_h {tick_h}) (got {})",
+                "must be at most 65535 ticks ({} days at tick_h {tick_h}) (got {})",
                 65535.0 * tick_h / 24.0,
                 im.lifespan_days
             ),
