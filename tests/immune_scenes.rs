@@ -190,3 +190,38 @@ fn an_older_patient_responds_worse() {
     );
     assert!(old.last("tumor_live") > 10.0 * young.last("tumor_live").max(1.0));
 }
+
+#[test]
+fn the_antibody_half_life_is_ln2_vss_over_cl() {
+    use oncolattice::model::pk::{DoseEvent, DrugPk, Patient, Phenotype, Route};
+    let text = scene_text("immune-hot-anti-pd1");
+    let scene = oncolattice::scene::Scene::parse(&text, Path::new("hot.toml")).unwrap();
+    let drug = &scene.drugs[0];
+    let pk = drug.pk.as_ref().unwrap();
+    let model = pk
+        .effective(&Patient::reference(), Phenotype::Normal)
+        .unwrap();
+    let mut state = DrugPk::new(model, 0.0);
+    state
+        .administer(DoseEvent {
+            time_h: 0.0,
+            amount_mg: 240.0,
+            route: Route::IvBolus,
+        })
+        .unwrap();
+    // The terminal slope between days 60 and 90, from the simulated plasma levels.
+    let (t1, t2) = (60.0 * 24.0, 90.0 * 24.0);
+    let c1 = state.advance_to(t1).unwrap().plasma_um;
+    let c2 = state.advance_to(t2).unwrap().plasma_um;
+    let half_life_h = (t2 - t1) * std::f64::consts::LN_2 / (c1 / c2).ln();
+    let vss = pk.central_volume_l + pk.peripheral_volume_l.unwrap();
+    let expected = std::f64::consts::LN_2 * vss / pk.clearance_l_per_h;
+    // Nivolumab: CL 7.9 mL/h, Vss 6.8 L (Bajaj et al. 2017): ≈ 25 days.
+    assert!((expected / 24.0 - 24.9).abs() < 0.1, "{}", expected / 24.0);
+    assert!(
+        (half_life_h / expected - 1.0).abs() < 0.05,
+        "simulated {} d, ln 2·Vss/CL {} d",
+        half_life_h / 24.0,
+        expected / 24.0
+    );
+}
