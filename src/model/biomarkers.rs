@@ -66,8 +66,7 @@ pub fn pdl1_of(scene: &Scene, site: &Site, ifng: Option<f32>) -> f64 {
         0.0
     };
     let induced = ifng.map_or(0.0, |c| {
-        let r = (c.max(0.0) as f64 / im.ifng_half_max).powf(im.ifng_hill);
-        r / (1.0 + r)
+        crate::model::immune::hill(c as f64, im.ifng_half_max, im.ifng_hill)
     });
     constitutive.max(induced)
 }

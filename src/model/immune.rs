@@ -193,6 +193,20 @@ pub fn competence(scene: &Scene) -> f64 {
         .unwrap_or_else(|| competence_at_age(scene.patient.age_years))
 }
 
+/// The Hill fraction cⁿ/(Kⁿ + cⁿ) of level `c` (0 for c ≤ 0, 1 for c = +∞): PD-L1
+/// induced by IFN-γ, PD-1 occupancy by a checkpoint inhibitor.
+pub fn hill(c: f64, half_max: f64, n: f64) -> f64 {
+    if c.is_nan() || c <= 0.0 {
+        return 0.0;
+    }
+    let r = (c / half_max).powf(n);
+    if r.is_finite() {
+        r / (1.0 + r)
+    } else {
+        1.0
+    }
+}
+
 /// `check`'s line for `[immune]`: recruitment, movement, killing and its brakes.
 pub fn describe(scene: &Scene) -> Option<String> {
     let im = scene.immune.as_ref()?;
@@ -255,15 +269,7 @@ pub fn immune_tables(scene: &Scene) -> Vec<u32> {
         rng::threshold(tick_probability(rate_per_h * sat, tick_h))
     }));
     // Induced PD-L1 by IFN-γ level.
-    out.extend((0..PD_TABLE_LEN).map(|k| {
-        let c = level(k);
-        let r = if c.is_finite() {
-            (c / im.ifng_half_max).powf(im.ifng_hill)
-        } else {
-            f64::INFINITY
-        };
-        fx16(if r.is_finite() { r / (1.0 + r) } else { 1.0 })
-    }));
+    out.extend((0..PD_TABLE_LEN).map(|k| fx16(hill(level(k), im.ifng_half_max, im.ifng_hill))));
     // Share of the kill rate (and of expansion) the suppressor removes, by level.
     out.extend((0..PD_TABLE_LEN).map(|k| {
         let c = level(k);
@@ -281,16 +287,9 @@ pub fn immune_tables(scene: &Scene) -> Vec<u32> {
     }));
     // PD-1 occupancy by the checkpoint inhibitor, by its level.
     let drug = checkpoint_drug(scene).map(|d| &scene.drugs[d]);
-    out.extend((0..PD_TABLE_LEN).map(|k| {
-        let Some(d) = drug else { return 0 };
-        let c = level(k);
-        let r = if c.is_finite() {
-            (c / d.ic50_um).powf(d.hill)
-        } else {
-            f64::INFINITY
-        };
-        fx16(if r.is_finite() { r / (1.0 + r) } else { 1.0 })
-    }));
+    out.extend(
+        (0..PD_TABLE_LEN).map(|k| drug.map_or(0, |d| fx16(hill(level(k), d.ic50_um, d.hill)))),
+    );
     out
 }
 
