@@ -26,6 +26,13 @@ impl Run {
         *self.col(name).last().unwrap()
     }
 
+    /// A share of the cells alive at the end, by why they survived (summary.json).
+    fn survived_by(&self, reason: &str) -> f64 {
+        self.summary["failure"]["fractions"][reason]
+            .as_f64()
+            .unwrap_or_else(|| panic!("no failure fraction {reason}: {}", self.summary))
+    }
+
     fn phenotype(&self) -> String {
         self.summary["immune"]["phenotype"]
             .as_str()
@@ -123,6 +130,8 @@ fn a_desert_does_not_respond_because_no_t_cell_comes() {
     assert_eq!(untreated.col("tumor_live"), treated.col("tumor_live"));
     assert!(treated.last("tumor_live") > 2.0 * treated.col("tumor_live")[0]);
     assert_eq!(treated.phenotype(), "desert");
+    // Why it failed: no T cell ever came near.
+    assert_eq!(treated.survived_by("exclusion"), 1.0);
 }
 
 #[test]
@@ -139,6 +148,9 @@ fn suppression_is_a_brake_anti_pd1_does_not_release() {
         "it grows under treatment"
     );
     assert!(treated.col("tumour_tgfb").iter().skip(1).all(|&c| c > 0.5));
+    // Why it failed: the suppressive field, not PD-L1 (nivolumab blocks that).
+    assert!(treated.survived_by("suppression") > 0.9);
+    assert_eq!(treated.survived_by("pdl1_protection"), 0.0);
 }
 
 #[test]
@@ -166,6 +178,9 @@ fn antigen_loss_escapes_anti_pd1_after_an_initial_response() {
         "antigen-lost cells: {lost:?}"
     );
     assert!(lost[min_at] < 0.5 * live[min_at]);
+    // Why it failed: antigen loss, for the same share of the survivors.
+    let share = lost[last] / live[last];
+    assert!((treated.survived_by("antigen_loss") - share).abs() < 1e-9);
 }
 
 #[test]
@@ -189,6 +204,12 @@ fn an_older_patient_responds_worse() {
         "fewer T cells early on"
     );
     assert!(old.last("tumor_live") > 10.0 * young.last("tumor_live").max(1.0));
+    // Why the older patient's failed: the few T cells were used up.
+    assert!(
+        old.survived_by("exhaustion") > 0.25,
+        "{}",
+        old.summary["failure"]
+    );
 }
 
 #[test]

@@ -315,6 +315,7 @@ impl Simulation {
                 &exposure,
                 &state.sites,
                 &state.exposure,
+                &state.fields,
             ));
         }
         self.therapy_log.push(record);

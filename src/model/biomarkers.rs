@@ -136,7 +136,7 @@ pub fn border_distance(grid: &Grid, sites: &[Site]) -> Option<Vec<i32>> {
 
 /// Every Moore offset of the lattice (26 in 3D, 8 in 2D), whatever its neighbourhood:
 /// distances are geometric.
-fn moore(grid: &Grid) -> Vec<[i32; 3]> {
+pub(crate) fn moore(grid: &Grid) -> Vec<[i32; 3]> {
     let zs: &[i32] = if grid.nz > 1 { &[-1, 0, 1] } else { &[0] };
     let mut out = Vec::new();
     for &z in zs {

@@ -91,7 +91,13 @@ pub fn failure_report(
         .position(|r| r.failed_h.is_some())
         .map(|k| k as u32 + 1);
     let exposure = treatment_exposure(scene.drugs.len(), tick_h, log, &state.lineage, now);
-    let b = analyse(&scene, &exposure, &state.sites, &state.exposure);
+    let b = analyse(
+        &scene,
+        &exposure,
+        &state.sites,
+        &state.exposure,
+        &state.fields,
+    );
     let end = b.fractions.sentence(b.surviving_cells);
     let sentence = match failed_line.and_then(|k| Some((k, lines.get(k as usize - 1)?))) {
         Some((k, line)) => {

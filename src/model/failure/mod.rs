@@ -16,10 +16,21 @@
 //!    - **low systemic exposure**: the drugs reached it as well as the blood carried
 //!      them, and the blood carried too little (dose, clearance, the patient);
 //! 5. **exposed sensitive**: none of the above (survived by chance, or not yet killed).
+//!
+//! With `[immune]`, the immune reasons (`immune`) join the order: the cell's own —
+//! **antigen loss**, **PD-L1 protection**, **lack of biomarker** (too little antigen) —
+//! right after genetic drug resistance, and its surroundings' — **suppression**,
+//! **exclusion** (no T cell within reach), **exhaustion** — right before "exposed
+//! sensitive".
+
+mod immune;
+
+pub use immune::BRAKE_MIN;
 
 use crate::model::drug_params::{AUC_SCALE_PER_UM_H, TRAIT_EFFLUX, TRAIT_SLOW_CYCLE};
 use crate::model::site::{Kind, Site};
 use crate::scene::{DrugClass, Scene};
+use immune::{ImmuneReason, ImmuneSurvey};
 use serde::{Deserialize, Serialize};
 
 /// Time quiescent under a cycle-specific drug that makes a cell-cycle sanctuary.
@@ -57,7 +68,22 @@ pub struct FailureFractions {
     #[serde(default)]
     pub low_systemic_exposure: f64,
     pub exposed_sensitive: f64,
+    #[serde(default)]
+    pub antigen_loss: f64,
+    #[serde(default)]
+    pub pdl1_protection: f64,
+    #[serde(default)]
+    pub lack_of_biomarker: f64,
+    #[serde(default)]
+    pub suppression: f64,
+    #[serde(default)]
+    pub exclusion: f64,
+    #[serde(default)]
+    pub exhaustion: f64,
 }
+
+/// How many reasons there are: the fields of `FailureFractions`.
+pub const REASONS: usize = 17;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FailureBreakdown {
@@ -75,6 +101,7 @@ enum Reason {
     CycleSanctuary,
     PharmacologicalSanctuary,
     LowSystemicExposure,
+    Immune(ImmuneReason),
     ExposedSensitive,
 }
 
@@ -86,7 +113,13 @@ enum GeneticTrait {
 }
 
 /// The reason one surviving cell survived.
-fn reason(scene: &Scene, t: &TreatmentExposure, site: &Site, exposure: &[u32]) -> Reason {
+fn reason(
+    scene: &Scene,
+    t: &TreatmentExposure,
+    site: &Site,
+    exposure: &[u32],
+    immune: Option<(&ImmuneSurvey, usize)>,
+) -> Reason {
     let given = |d: usize| t.hours_since_first_dose.get(d).copied().flatten();
     let traits = site.w3;
     let pre_existing = t.pre_treatment_clones.contains(&site.clone_id());
@@ -110,6 +143,9 @@ fn reason(scene: &Scene, t: &TreatmentExposure, site: &Site, exposure: &[u32]) -
             pre_existing,
             which,
         };
+    }
+    if let Some(why) = immune.and_then(|(survey, i)| survey.intrinsic(i, site)) {
+        return Reason::Immune(why);
     }
     if site.is_persister() {
         return Reason::Persister;
@@ -145,20 +181,58 @@ fn reason(scene: &Scene, t: &TreatmentExposure, site: &Site, exposure: &[u32]) -
             Reason::LowSystemicExposure
         };
     }
-    Reason::ExposedSensitive
+    match immune.and_then(|(survey, i)| survey.environment(i)) {
+        Some(why) => Reason::Immune(why),
+        None => Reason::ExposedSensitive,
+    }
+}
+
+/// A reason's place among the fields of `FailureFractions`.
+fn index(r: Reason) -> usize {
+    match r {
+        Reason::Genetic {
+            pre_existing,
+            which,
+        } => {
+            (if pre_existing { 0 } else { 3 })
+                + match which {
+                    GeneticTrait::Target => 0,
+                    GeneticTrait::Efflux => 1,
+                    GeneticTrait::SlowCycle => 2,
+                }
+        }
+        Reason::Persister => 6,
+        Reason::CycleSanctuary => 7,
+        Reason::PharmacologicalSanctuary => 8,
+        Reason::LowSystemicExposure => 9,
+        Reason::ExposedSensitive => 10,
+        Reason::Immune(why) => {
+            11 + match why {
+                ImmuneReason::AntigenLoss => 0,
+                ImmuneReason::Pdl1Protection => 1,
+                ImmuneReason::LackOfBiomarker => 2,
+                ImmuneReason::Suppression => 3,
+                ImmuneReason::Exclusion => 4,
+                ImmuneReason::Exhaustion => 5,
+            }
+        }
+    }
 }
 
 /// Classifies every live tumour cell. `exposure` holds each drug's counters, `sites.len()`
-/// per drug.
+/// per drug; `fields` every field, `sites.len()` values each (the immune reasons read
+/// IFN-γ, the suppressor and the checkpoint inhibitor).
 pub fn analyse(
     scene: &Scene,
     t: &TreatmentExposure,
     sites: &[Site],
     exposure: &[u32],
+    fields: &[f32],
 ) -> FailureBreakdown {
     let n = sites.len();
     let n_drugs = scene.drugs.len();
-    let mut counts = [0u64; 11];
+    let survey = ImmuneSurvey::new(scene, sites, fields);
+    let mut counts = [0u64; REASONS];
     let mut cell_exposure = vec![0u32; n_drugs];
     for (i, site) in sites.iter().enumerate() {
         if site.kind() != Kind::Tumour {
@@ -167,48 +241,37 @@ pub fn analyse(
         for (d, slot) in cell_exposure.iter_mut().enumerate() {
             *slot = exposure.get(d * n + i).copied().unwrap_or(0);
         }
-        let k = match reason(scene, t, site, &cell_exposure) {
-            Reason::Genetic {
-                pre_existing,
-                which,
-            } => {
-                (if pre_existing { 0 } else { 3 })
-                    + match which {
-                        GeneticTrait::Target => 0,
-                        GeneticTrait::Efflux => 1,
-                        GeneticTrait::SlowCycle => 2,
-                    }
-            }
-            Reason::Persister => 6,
-            Reason::CycleSanctuary => 7,
-            Reason::PharmacologicalSanctuary => 8,
-            Reason::LowSystemicExposure => 10,
-            Reason::ExposedSensitive => 9,
-        };
-        counts[k] += 1;
+        let immune = survey.as_ref().map(|s| (s, i));
+        counts[index(reason(scene, t, site, &cell_exposure, immune))] += 1;
     }
     let total: u64 = counts.iter().sum();
-    let f = |k: usize| {
+    let f = counts.map(|k| {
         if total == 0 {
             0.0
         } else {
-            counts[k] as f64 / total as f64
+            k as f64 / total as f64
         }
-    };
+    });
     FailureBreakdown {
         surviving_cells: total,
         fractions: FailureFractions {
-            pre_existing_target: f(0),
-            pre_existing_efflux: f(1),
-            pre_existing_slow_cycle: f(2),
-            acquired_target: f(3),
-            acquired_efflux: f(4),
-            acquired_slow_cycle: f(5),
-            persister: f(6),
-            cell_cycle_sanctuary: f(7),
-            pharmacological_sanctuary: f(8),
-            low_systemic_exposure: f(10),
-            exposed_sensitive: f(9),
+            pre_existing_target: f[0],
+            pre_existing_efflux: f[1],
+            pre_existing_slow_cycle: f[2],
+            acquired_target: f[3],
+            acquired_efflux: f[4],
+            acquired_slow_cycle: f[5],
+            persister: f[6],
+            cell_cycle_sanctuary: f[7],
+            pharmacological_sanctuary: f[8],
+            low_systemic_exposure: f[9],
+            exposed_sensitive: f[10],
+            antigen_loss: f[11],
+            pdl1_protection: f[12],
+            lack_of_biomarker: f[13],
+            suppression: f[14],
+            exclusion: f[15],
+            exhaustion: f[16],
         },
     }
 }
@@ -216,7 +279,7 @@ pub fn analyse(
 impl FailureFractions {
     /// Every fraction with its summary.json name, in declaration order (the columns of a
     /// batch's summary.csv).
-    pub fn named(&self) -> [(&'static str, f64); 11] {
+    pub fn named(&self) -> [(&'static str, f64); REASONS] {
         [
             ("pre_existing_target", self.pre_existing_target),
             ("pre_existing_efflux", self.pre_existing_efflux),
@@ -229,6 +292,12 @@ impl FailureFractions {
             ("pharmacological_sanctuary", self.pharmacological_sanctuary),
             ("low_systemic_exposure", self.low_systemic_exposure),
             ("exposed_sensitive", self.exposed_sensitive),
+            ("antigen_loss", self.antigen_loss),
+            ("pdl1_protection", self.pdl1_protection),
+            ("lack_of_biomarker", self.lack_of_biomarker),
+            ("suppression", self.suppression),
+            ("exclusion", self.exclusion),
+            ("exhaustion", self.exhaustion),
         ]
     }
 
@@ -254,7 +323,25 @@ impl FailureFractions {
                 self.low_systemic_exposure,
                 "received the drug as well as the blood carried it, but the blood carried too little (dose, clearance, the patient)",
             ),
-            (self.exposed_sensitive, "were sensitive and exposed but not yet killed"),
+            (self.exposed_sensitive, "were sensitive and exposed (to the drugs or to T cells) but not yet killed"),
+            (self.antigen_loss, "had lost antigen, so T cells could not recognise them"),
+            (
+                self.pdl1_protection,
+                "were protected by PD-L1 that no checkpoint inhibitor blocked where they sat",
+            ),
+            (
+                self.lack_of_biomarker,
+                "had too little antigen for T cells to recognise them (the tumour lacked the biomarker immunotherapy needs)",
+            ),
+            (
+                self.suppression,
+                "sat where the suppressive field removed at least half of T-cell killing",
+            ),
+            (
+                self.exclusion,
+                "were out of the T cells' reach (excluded: no T cell within 100 µm)",
+            ),
+            (self.exhaustion, "were within reach of exhausted T cells only"),
         ];
         v.retain(|(f, _)| *f > 0.0);
         v.sort_by(|a, b| b.0.total_cmp(&a.0));
@@ -312,7 +399,13 @@ mod tests {
             cell_cycle_sanctuary: 0.08,
             pharmacological_sanctuary: 0.09,
             low_systemic_exposure: 0.10,
-            exposed_sensitive: 0.45,
+            exposed_sensitive: 0.11,
+            antigen_loss: 0.12,
+            pdl1_protection: 0.13,
+            lack_of_biomarker: 0.14,
+            suppression: 0.15,
+            exclusion: 0.16,
+            exhaustion: 0.17,
         };
         let json = serde_json::to_value(&f).unwrap();
         let fields = json.as_object().unwrap();
@@ -320,10 +413,7 @@ mod tests {
         assert_eq!(named.len(), fields.len());
         for (k, (name, v)) in named.iter().enumerate() {
             assert_eq!(fields[*name].as_f64(), Some(*v), "{name}");
-            assert!(
-                (v - [0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.07, 0.08, 0.09, 0.10, 0.45][k]).abs()
-                    < 1e-12
-            );
+            assert!((v - 0.01 * (k + 1) as f64).abs() < 1e-12, "{name}");
         }
     }
 
@@ -367,7 +457,7 @@ mod tests {
             plasma_auc_um_h: vec![0.5, 50.0],
             pre_treatment_clones: vec![0],
         };
-        let b = analyse(&scene, &t, &sites, &exposure);
+        let b = analyse(&scene, &t, &sites, &exposure, &[]);
         assert_eq!(b.surviving_cells, 8);
         let f = &b.fractions;
         let one = 1.0 / 8.0;
@@ -400,7 +490,7 @@ mod tests {
             plasma_auc_um_h: vec![5.0, 0.0],
             pre_treatment_clones: vec![0],
         };
-        let b = analyse(&scene, &t, &sites, &[0; 32]);
+        let b = analyse(&scene, &t, &sites, &[0; 32], &[]);
         assert_eq!(b.fractions.pre_existing_efflux, 1.0);
         assert_eq!(b.fractions.pre_existing_target, 0.0);
     }
