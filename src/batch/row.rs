@@ -289,7 +289,7 @@ mod tests {
         let keys = vec!["patient.age_years".to_string(), "a,b".to_string()];
         let h = header(&keys);
         assert!(h.starts_with("run,arm,patient,replicate,seed,patient.age_years,\"a,b\",status,"));
-        assert!(h.ends_with(",failure_exposed_sensitive,error\n"), "{h}");
+        assert!(h.ends_with(",failure_exclusion,failure_exhaustion,error\n"), "{h}");
         let row = RunRow {
             values: vec![("a,b".into(), "x".into())],
             ..RunRow::failed(
@@ -313,9 +313,9 @@ mod tests {
         let line = row.csv_line(&keys);
         assert_eq!(
             line,
-            "arm-p001,arm,1,0,7,,x,failed,,,,,,,,,,,,,,,,,,,,,,,,,,\"oxygen went \"\"NaN\"\", at tick 3\"\n"
+            "arm-p001,arm,1,0,7,,x,failed,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,\"oxygen went \"\"NaN\"\", at tick 3\"\n"
         );
-        // 5 + 2 + 15 + 11 + 1 cells, as the header has.
-        assert_eq!(h.trim_end().split(',').count(), 5 + 3 + 15 + 11 + 1);
+        // 5 + 2 + 15 + 17 + 1 cells, as the header has.
+        assert_eq!(h.trim_end().split(',').count(), 5 + 3 + 15 + 17 + 1);
     }
 }
