@@ -150,7 +150,7 @@ impl RunRow {
             row.failed_line = f.failed_line;
             row.failed_line_name = f
                 .failed_line
-                .and_then(|k| f.lines.get(k as usize - 1))
+                .and_then(|k| f.lines.iter().find(|l| l.line == k))
                 .map(|l| l.name.clone());
             row.lines_given = Some(f.lines.len() as u32);
             row.fractions = Some(f.fractions.clone());
@@ -289,7 +289,10 @@ mod tests {
         let keys = vec!["patient.age_years".to_string(), "a,b".to_string()];
         let h = header(&keys);
         assert!(h.starts_with("run,arm,patient,replicate,seed,patient.age_years,\"a,b\",status,"));
-        assert!(h.ends_with(",failure_exclusion,failure_exhaustion,error\n"), "{h}");
+        assert!(
+            h.ends_with(",failure_exclusion,failure_exhaustion,error\n"),
+            "{h}"
+        );
         let row = RunRow {
             values: vec![("a,b".into(), "x".into())],
             ..RunRow::failed(

@@ -4,6 +4,7 @@
 
 use super::therapy::{measurement, treatment_exposure, TherapyHost, TherapyTick};
 use super::{Backend, BackendInfo, EngineError, HostState, TickReport};
+use crate::model::biomarkers;
 use crate::model::drug_params::{pd_tables, DrugSet};
 use crate::model::failure::analyse;
 use crate::model::fields;
@@ -276,10 +277,18 @@ impl Simulation {
         let scan_due = self.therapy.as_ref().is_some_and(|t| t.scan_due(tick));
         let scan = if scan_due {
             let census = self.report_now()?.census;
+            // The biomarkers read every cell: a second download, in immune scenes only.
+            let biomarkers = if self.scene.immune.is_some() {
+                let state = self.backend.download()?;
+                biomarkers::of_state(&self.scene, &state.sites, &state.fields)
+            } else {
+                None
+            };
             Some(measurement(
                 &self.scene,
                 &census,
                 tick as f64 * self.scene.time.tick_h,
+                biomarkers,
             ))
         } else {
             None

@@ -3,6 +3,7 @@
 //! tick-average level becomes the vessel source of the drug's field.
 
 use super::EngineError;
+use crate::model::biomarkers::Biomarkers;
 use crate::model::census::Census;
 use crate::model::counters::Counter;
 use crate::model::failure::{FailureBreakdown, TreatmentExposure};
@@ -87,8 +88,14 @@ pub struct TherapyHost {
 /// The tumour as a scan sees it: its diameter is that of the disc (2D) or ball (3D)
 /// holding its live cells — a volumetric reading, because cells killed by a drug leave
 /// empty sites scattered through the lesion and a bounding box would not shrink; and
-/// its live cells and their volume.
-pub fn measurement(scene: &Scene, census: &Census, time_h: f64) -> Measurement {
+/// its live cells and their volume; and `biomarkers`, read from the whole state in
+/// scenes with `[immune]`.
+pub fn measurement(
+    scene: &Scene,
+    census: &Census,
+    time_h: f64,
+    biomarkers: Option<Biomarkers>,
+) -> Measurement {
     let h = scene.lattice.site_size_um;
     let mut live = *census;
     live.counts[Counter::Necrotic.index()] = 0;
@@ -97,6 +104,7 @@ pub fn measurement(scene: &Scene, census: &Census, time_h: f64) -> Measurement {
         longest_diameter_mm: 2.0 * live.equivalent_radius_um(h, scene.is_3d()) / 1000.0,
         live_cells: census.tumour_live() as u64,
         live_volume_mm3: census.tumour_live() as f64 * h * h * h * 1e-9,
+        biomarkers,
     }
 }
 

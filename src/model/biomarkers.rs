@@ -19,7 +19,7 @@ use crate::model::drug_params::{TRAIT_ANTIGEN_LOSS, TRAIT_PDL1};
 use crate::model::lattice::Grid;
 use crate::model::site::{Kind, Site};
 use crate::scene::Scene;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 
 /// Half-width of the invasive margin band (µm) on either side of the border.
@@ -32,7 +32,7 @@ pub const PDL1_POSITIVE: f64 = 0.1;
 /// non-responders (hundreds per mm², Tumeh et al. 2014, Nature 515:568).
 pub const INFILTRATED_PER_MM2: f64 = 100.0;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Phenotype {
     /// T cells in the tumour core.
@@ -43,7 +43,7 @@ pub enum Phenotype {
     Desert,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Biomarkers {
     /// Live tumour cells with PD-L1 ≥ `PDL1_POSITIVE`, percent of live tumour cells.
     pub pdl1_tps_percent: f64,
@@ -149,6 +149,14 @@ pub(crate) fn moore(grid: &Grid) -> Vec<[i32; 3]> {
         }
     }
     out
+}
+
+/// The biomarkers of a state whose fields are `fields` (every field in field order,
+/// `sites.len()` values each).
+pub fn of_state(scene: &Scene, sites: &[Site], fields: &[f32]) -> Option<Biomarkers> {
+    let ifng = scene.immune.as_ref()?.ifng.as_deref();
+    let ifng = crate::model::immune::factor_values(scene, ifng, fields, sites.len());
+    biomarkers(scene, sites, ifng)
 }
 
 /// The biomarkers of a state; `ifng` is the IFN-γ field when the scene has one.

@@ -147,6 +147,21 @@ pub fn checkpoint_drug(scene: &Scene) -> Option<usize> {
         .position(|d| d.class == crate::scene::DrugClass::Checkpoint)
 }
 
+/// The values of the factor named `name` among `fields` (every field in field order,
+/// `n` values each); `None` when there is no such factor.
+pub fn factor_values<'a>(
+    scene: &Scene,
+    name: Option<&str>,
+    fields: &'a [f32],
+    n: usize,
+) -> Option<&'a [f32]> {
+    let f = factor_index(scene, name?);
+    if f == NO_FIELD {
+        return None;
+    }
+    fields.get(f as usize * n..(f as usize + 1) * n)
+}
+
 fn factor_index(scene: &Scene, name: &str) -> u32 {
     let k = scene.factors.iter().position(|f| f.name == name);
     k.map_or(NO_FIELD, |k| {

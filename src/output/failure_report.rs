@@ -3,6 +3,7 @@
 
 use crate::engine::therapy::treatment_exposure;
 use crate::engine::{EngineError, HostState, Simulation};
+use crate::model::biomarkers::Biomarkers;
 use crate::model::failure::{analyse, FailureBreakdown, FailureFractions};
 use crate::model::protocol::Event;
 use crate::model::protocol::Response;
@@ -10,6 +11,9 @@ use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LineOutcome {
+    /// The line's number in the protocol, from 1 (lines skipped by a biomarker rule
+    /// leave gaps).
+    pub line: u32,
     pub name: String,
     pub started_day: f64,
     /// Best overall response (RECIST), if one was established.
@@ -31,6 +35,21 @@ pub struct LineOutcome {
     /// classification as the run's end).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub at_failure: Option<FailureBreakdown>,
+    /// The immune biomarkers at the line's baseline scan (scenes with `[immune]`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline_biomarkers: Option<Biomarkers>,
+}
+
+/// A line not given because the tumour did not meet its biomarker rule.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LineSkip {
+    /// The line's number in the protocol, from 1.
+    pub line: u32,
+    pub name: String,
+    pub day: f64,
+    pub rule: String,
+    /// The biomarker's value at that scan.
+    pub value: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -38,7 +57,9 @@ pub struct FailureReport {
     /// Ticks completed when the surviving cells were classified (the end of the run).
     pub analysed_at_tick: u64,
     pub lines: Vec<LineOutcome>,
-    /// The first line that failed, counted from 1.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub lines_skipped: Vec<LineSkip>,
+    /// The first line that failed, its number in the protocol (from 1).
     pub failed_line: Option<u32>,
     pub surviving_cells: u64,
     pub fractions: FailureFractions,
@@ -71,8 +92,8 @@ pub fn failure_report(
         .protocol()
         .lines_given()
         .iter()
-        .enumerate()
-        .map(|(k, r)| LineOutcome {
+        .map(|r| LineOutcome {
+            line: r.line as u32 + 1,
             name: r.name.clone(),
             started_day: r.started_tick as f64 * tick_h / 24.0,
             best_response: r.tracker.best_overall_response(),
@@ -81,15 +102,36 @@ pub fn failure_report(
             time_to_progression_days: r.tracker.time_to_progression_h().map(|h| h / 24.0),
             baseline_day: r.tracker.baseline_h() / 24.0,
             best_change_percent: r.tracker.best_change_percent(),
-            at_failure: at_failure(k),
+            at_failure: at_failure(r.line),
+            baseline_biomarkers: r.baseline_biomarkers,
+        })
+        .collect();
+    let lines_skipped: Vec<LineSkip> = log
+        .iter()
+        .flat_map(|t| &t.events)
+        .filter_map(|e| match e {
+            Event::LineSkipped {
+                line,
+                name,
+                time_h,
+                rule,
+                value,
+            } => Some(LineSkip {
+                line: *line as u32 + 1,
+                name: name.clone(),
+                day: time_h / 24.0,
+                rule: rule.clone(),
+                value: *value,
+            }),
+            _ => None,
         })
         .collect();
     let failed_line = therapy
         .protocol()
         .lines_given()
         .iter()
-        .position(|r| r.failed_h.is_some())
-        .map(|k| k as u32 + 1);
+        .find(|r| r.failed_h.is_some())
+        .map(|r| r.line as u32 + 1);
     let exposure = treatment_exposure(scene.drugs.len(), tick_h, log, &state.lineage, now);
     let b = analyse(
         &scene,
@@ -99,7 +141,7 @@ pub fn failure_report(
         &state.fields,
     );
     let end = b.fractions.sentence(b.surviving_cells);
-    let sentence = match failed_line.and_then(|k| Some((k, lines.get(k as usize - 1)?))) {
+    let sentence = match failed_line.and_then(|k| Some((k, lines.iter().find(|l| l.line == k)?))) {
         Some((k, line)) => {
             let course = format!(
                 "Line {k} ({}) failed at day {:.1} after a best response of {}.",
@@ -118,9 +160,22 @@ pub fn failure_report(
         }
         None => end,
     };
+    // Lines a biomarker rule withheld come first: the patient lacked their biomarker.
+    let skipped: String = lines_skipped
+        .iter()
+        .map(|l| {
+            let value = l.value.map_or("unread".into(), |v| format!("{v:.3}"));
+            format!(
+                "Line {} ({}) was not given at day {:.1}: it requires {}, and the tumour had {value}. ",
+                l.line, l.name, l.day, l.rule
+            )
+        })
+        .collect();
+    let sentence = skipped + &sentence;
     Ok(Some(FailureReport {
         analysed_at_tick: now,
         lines,
+        lines_skipped,
         failed_line,
         surviving_cells: b.surviving_cells,
         sentence,

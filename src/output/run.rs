@@ -263,7 +263,7 @@ pub(crate) fn execute<'a>(
     let mut immune = None;
     let outcome = w.drive(&mut sim, observer).and_then(|()| {
         let state = sim.state()?;
-        immune = final_biomarkers(&w.scene, &state);
+        immune = crate::model::biomarkers::of_state(&w.scene, &state.sites, &state.fields);
         let start = crate::engine::therapy::treatment_start_tick(sim.therapy_log());
         failure = super::failure_report::failure_report(&sim, &state)?;
         lineage_summary = Some(lineage::summary(&state, start));
@@ -286,19 +286,6 @@ pub(crate) fn execute<'a>(
     written?;
     observer.finished(&summary, &performance);
     Ok(summary)
-}
-
-/// The immune biomarkers of the final state (scenes with `[immune]`).
-fn final_biomarkers(
-    scene: &crate::scene::Scene,
-    state: &crate::engine::HostState,
-) -> Option<crate::model::biomarkers::Biomarkers> {
-    let im = scene.immune.as_ref()?;
-    let ifng = im.ifng.as_ref().and_then(|name| {
-        let k = scene.factors.iter().position(|f| &f.name == name)?;
-        Some(state.field(crate::model::fields::factor_field(scene.drugs.len(), k)))
-    });
-    crate::model::biomarkers::biomarkers(scene, &state.sites, ifng)
 }
 
 /// The run directory being written and everything needed to continue it.

@@ -160,9 +160,13 @@ pub fn treatment_rows(s: &Scene) -> Vec<(&'static str, String)> {
                 )
             })
             .collect();
+        let requires = line
+            .requires
+            .map(|r| format!(" (only if {})", r.describe()))
+            .unwrap_or_default();
         rows.push((
             "line",
-            format!("{}: {} — {}", k + 1, line.name, doses.join("; ")),
+            format!("{}: {}{requires} — {}", k + 1, line.name, doses.join("; ")),
         ));
     }
     let adaptive = if t.adaptive.is_some() {

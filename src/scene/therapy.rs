@@ -4,7 +4,8 @@
 
 use crate::model::pk::{Dose, Patient, Phenotype, Route, Sex};
 use crate::model::protocol::{
-    Adaptive, ConfirmedProgression, Criteria, Holiday, Line, Protocol, Scanner, ScheduleRef,
+    Adaptive, BiomarkerRule, ConfirmedProgression, Criteria, Holiday, Line, Protocol, Scanner,
+    ScheduleRef,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -54,6 +55,10 @@ pub struct DoseSchedule {
 pub struct TherapyLine {
     pub name: String,
     pub doses: Vec<DoseSchedule>,
+    /// A biomarker rule: the line is given only if the tumour meets it at the scan that
+    /// would start it, else skipped for the next line (needs `[immune]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requires: Option<BiomarkerRule>,
 }
 
 /// The treatment plan and how response is monitored.
@@ -171,6 +176,7 @@ impl Therapy {
             .iter()
             .map(|l| Line {
                 name: l.name.clone(),
+                requires: l.requires,
                 schedules: l
                     .doses
                     .iter()

@@ -10,6 +10,7 @@ use super::validate_pk::{
 };
 use super::Scene;
 use crate::model::pk::PkError;
+use crate::model::protocol::BiomarkerRule;
 
 /// Lesion sizes: a metre is beyond any tumour, let alone a simulated one.
 const MAX_LESION_MM: f64 = 1000.0;
@@ -50,6 +51,9 @@ pub fn validate_therapy(s: &Scene) -> Result<(), Issue> {
         );
     }
     for (l, line) in therapy.lines.iter().enumerate() {
+        if let Some(rule) = &line.requires {
+            biomarker_rule(s, &format!("therapy.lines[{l}].requires"), rule)?;
+        }
         if line.doses.is_empty() {
             return issue(
                 &format!("therapy.lines[{l}]"),
@@ -128,6 +132,36 @@ pub fn validate_therapy(s: &Scene) -> Result<(), Issue> {
         })
 }
 
+/// A line's biomarker rule: `[immune]` (the biomarkers come from T cells and PD-L1),
+/// at least one finite bound, and a non-empty range.
+fn biomarker_rule(s: &Scene, at: &str, rule: &BiomarkerRule) -> Result<(), Issue> {
+    if s.immune.is_none() {
+        return issue(
+            at,
+            "needs [immune]: the biomarkers are read from the T cells and PD-L1 it models".into(),
+        );
+    }
+    for (key, bound) in [("at_least", rule.at_least), ("below", rule.below)] {
+        if bound.is_some_and(|v| !v.is_finite()) {
+            return issue(&format!("{at}.{key}"), "must be a finite number".into());
+        }
+    }
+    match (rule.at_least, rule.below) {
+        (None, None) => issue(
+            at,
+            format!(
+                "gives no bound: add at_least and/or below (e.g. {{ biomarker = \"{}\", at_least = 50.0 }})",
+                rule.biomarker.name()
+            ),
+        ),
+        (Some(lo), Some(hi)) if lo >= hi => issue(
+            &format!("{at}.below"),
+            format!("({hi}) must be above at_least ({lo}): no tumour could meet the rule"),
+        ),
+        _ => Ok(()),
+    }
+}
+
 fn within_days(key: &str, days: f64) -> Result<(), Issue> {
     if days.is_finite() && (0.0..=PLAN_DAYS).contains(&days) {
         Ok(())
@@ -195,6 +229,54 @@ fn scene_text(message: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::scene_key;
+    use crate::scene::Scene;
+    use std::path::Path;
+
+    const HOT: &str = include_str!("../../scenes/immune-hot-anti-pd1.toml");
+    const MTD: &str = include_str!("../../scenes/treatment-mtd.toml");
+
+    /// `text` with `rule` as its first line's `requires`: the error, if any.
+    fn with_rule(text: &str, rule: &str) -> Option<String> {
+        let at = text.find("[[therapy.lines]]").unwrap();
+        let end = at + text[at..].find('\n').unwrap() + 1;
+        let name_end = end + text[end..].find('\n').unwrap() + 1;
+        let text = format!(
+            "{}requires = {rule}\n{}",
+            &text[..name_end],
+            &text[name_end..]
+        );
+        Scene::parse(&text, Path::new("s.toml"))
+            .err()
+            .map(|e| e.to_string())
+    }
+
+    #[test]
+    fn biomarker_rules_are_checked() {
+        assert_eq!(
+            with_rule(HOT, "{ biomarker = \"pdl1_tps_percent\", at_least = 50.0 }"),
+            None
+        );
+        let no_immune = with_rule(MTD, "{ biomarker = \"pdl1_tps_percent\", at_least = 50.0 }");
+        assert!(
+            no_immune.as_deref().is_some_and(
+                |e| e.contains("therapy.lines[0].requires") && e.contains("needs [immune]")
+            ),
+            "{no_immune:?}"
+        );
+        let unbounded = with_rule(HOT, "{ biomarker = \"cd8_core_per_mm2\" }").unwrap();
+        assert!(unbounded.contains("gives no bound"), "{unbounded}");
+        let empty = with_rule(
+            HOT,
+            "{ biomarker = \"cd8_core_per_mm2\", at_least = 5.0, below = 5.0 }",
+        )
+        .unwrap();
+        assert!(empty.contains("therapy.lines[0].requires.below"), "{empty}");
+        let unknown = with_rule(HOT, "{ biomarker = \"tmb\", at_least = 10.0 }").unwrap();
+        assert!(
+            unknown.contains("pdl1_tps_percent") && unknown.contains("tmb"),
+            "{unknown}"
+        );
+    }
 
     #[test]
     fn protocol_fields_read_as_scene_keys() {

@@ -21,8 +21,8 @@
 
 use crate::model::biomarkers::{moore, pdl1_of, MARGIN_UM};
 use crate::model::drug_params::TRAIT_ANTIGEN_LOSS;
-use crate::model::fields::{drug_field, factor_field};
-use crate::model::immune::{checkpoint_drug, hill, kill_probability, recognition};
+use crate::model::fields::drug_field;
+use crate::model::immune::{checkpoint_drug, factor_values, hill, kill_probability, recognition};
 use crate::model::lattice::Grid;
 use crate::model::site::{Kind, Site, EXHAUSTED_BIT};
 use crate::scene::immune::Immune;
@@ -67,13 +67,7 @@ impl<'a> ImmuneSurvey<'a> {
         let im = scene.immune.as_ref()?;
         let n = sites.len();
         let field = |f: usize| fields.get(f * n..(f + 1) * n);
-        let factor = |name: &Option<String>| {
-            let k = scene
-                .factors
-                .iter()
-                .position(|f| Some(&f.name) == name.as_ref())?;
-            field(factor_field(scene.drugs.len(), k))
-        };
+        let factor = |name: &Option<String>| factor_values(scene, name.as_deref(), fields, n);
         Some(ImmuneSurvey {
             scene,
             im,

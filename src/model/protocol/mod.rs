@@ -14,10 +14,12 @@ mod tracker;
 mod validate;
 
 #[cfg(test)]
+mod biomarker_tests;
+#[cfg(test)]
 mod state_tests;
 
 pub use adaptive::{Adaptive, AdaptiveDecision, Holiday};
-pub use line::{DoseDue, Line, ScheduleRef, SkipReason, SkippedDose};
+pub use line::{Biomarker, BiomarkerRule, DoseDue, Line, ScheduleRef, SkipReason, SkippedDose};
 pub use recist::{classify, Criteria, Response, BOUNDARY_TOLERANCE_MM};
 pub use scan::{tick_of, Measurement, ScanRecord, Scanner};
 pub use state::{Event, LineRecord, ProtocolState, Status, TickOutcome};

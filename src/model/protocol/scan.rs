@@ -2,6 +2,7 @@
 //! see. Times are hours since the start of the simulation; the lead fills a
 //! [`Measurement`] from the lattice when [`super::ProtocolState::scan_due`] says so.
 
+use crate::model::biomarkers::Biomarkers;
 use serde::{Deserialize, Serialize};
 
 /// What a scan measures of the tumour.
@@ -14,6 +15,10 @@ pub struct Measurement {
     /// which tracks the number of viable tumour cells).
     pub live_cells: u64,
     pub live_volume_mm3: f64,
+    /// The immune biomarkers of the tumour at the scan (scenes with `[immune]`): a
+    /// biopsy's reading, which a line's biomarker rule reads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub biomarkers: Option<Biomarkers>,
 }
 
 /// The imaging schedule and what the imaging can resolve.
@@ -101,6 +106,8 @@ pub struct ScanRecord {
     /// True for the scan that is a line's baseline (it has no response).
     pub baseline: bool,
     pub response: Option<super::Response>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub biomarkers: Option<Biomarkers>,
 }
 
 #[cfg(test)]
@@ -113,6 +120,7 @@ mod tests {
             longest_diameter_mm: d,
             live_cells: cells,
             live_volume_mm3: 0.0,
+            biomarkers: None,
         }
     }
 

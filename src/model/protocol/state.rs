@@ -12,6 +12,7 @@ use super::recist::Response;
 use super::scan::{tick_of, Measurement, ScanRecord};
 use super::tracker::ResponseTracker;
 use super::{Protocol, ProtocolError};
+use crate::model::biomarkers::Biomarkers;
 use serde::{Deserialize, Serialize};
 
 /// Where treatment stands after a tick.
@@ -83,6 +84,15 @@ pub enum Event {
     AllLinesExhausted {
         time_h: f64,
     },
+    /// A line not given: the tumour's biomarkers at the scan that would have started it
+    /// did not meet its rule (`value` is `None` when the scan read no biomarkers).
+    LineSkipped {
+        line: usize,
+        name: String,
+        time_h: f64,
+        rule: String,
+        value: Option<f64>,
+    },
 }
 
 /// What one tick produced.
@@ -104,6 +114,9 @@ pub struct LineRecord {
     pub started_tick: u64,
     /// Live cells at the line's baseline scan (the adaptive rule's reference).
     pub baseline_cells: u64,
+    /// The immune biomarkers at the line's baseline scan (scenes with `[immune]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline_biomarkers: Option<Biomarkers>,
     pub tracker: ResponseTracker,
     /// Tick time at which the line was abandoned for confirmed progression.
     pub failed_h: Option<f64>,
@@ -164,7 +177,8 @@ impl ProtocolState {
     /// has happened so far is then the same under either, so the run goes on exactly
     /// as if it had started with `protocol` (a "what would have worked" branch).
     pub fn with_later_lines(&self, protocol: Protocol) -> Result<ProtocolState, String> {
-        let begun = self.records.len();
+        // Lines up to the last one started have begun (or were skipped for it).
+        let begun = self.records.last().map_or(0, |r| r.line + 1);
         let rest = |p: &Protocol| Protocol {
             lines: Vec::new(),
             ..p.clone()
@@ -297,14 +311,14 @@ impl ProtocolState {
             live_volume_mm3: m.live_volume_mm3,
             baseline: false,
             response: None,
+            biomarkers: m.biomarkers,
         };
         let time_h = self.time_h(tick);
         match self.phase {
             Phase::AwaitingBaseline => {
                 if scanner.measurable(m) {
-                    record.line = Some(0);
                     record.baseline = true;
-                    self.start_line(0, tick, m, out);
+                    record.line = self.start_first_eligible(0, tick, m, out);
                 }
             }
             Phase::Line(line) => {
@@ -336,13 +350,8 @@ impl ProtocolState {
                         best_response: current.tracker.best_overall_response(),
                     });
                     self.end_holiday(line, time_h, out);
-                    if line + 1 < self.protocol.lines.len() {
-                        self.start_line(line + 1, tick, m, out);
-                    } else {
-                        self.phase = Phase::Finished;
-                        self.paused = false;
-                        out.events.push(Event::AllLinesExhausted { time_h });
-                    }
+                    self.paused = false;
+                    self.start_first_eligible(line + 1, tick, m, out);
                 } else {
                     if assessment.response == Response::Pd {
                         out.events.push(Event::ProgressionSuspected {
@@ -360,6 +369,39 @@ impl ProtocolState {
         out.scan = Some(record);
     }
 
+    /// Starts the first line from `from` on whose biomarker rule (if any) the scan `m`
+    /// meets, recording the lines skipped; with none left, treatment is finished.
+    fn start_first_eligible(
+        &mut self,
+        from: usize,
+        tick: u64,
+        m: &Measurement,
+        out: &mut TickOutcome,
+    ) -> Option<usize> {
+        let time_h = self.time_h(tick);
+        for line in from..self.protocol.lines.len() {
+            match self.protocol.lines[line].requires {
+                Some(rule) if !rule.holds(m.biomarkers.as_ref()) => {
+                    out.events.push(Event::LineSkipped {
+                        line,
+                        name: self.protocol.lines[line].name.clone(),
+                        time_h,
+                        rule: rule.describe(),
+                        value: m.biomarkers.map(|b| rule.biomarker.value(&b)),
+                    });
+                }
+                _ => {
+                    self.start_line(line, tick, m, out);
+                    return Some(line);
+                }
+            }
+        }
+        self.phase = Phase::Finished;
+        self.paused = false;
+        out.events.push(Event::AllLinesExhausted { time_h });
+        None
+    }
+
     fn start_line(&mut self, line: usize, tick: u64, m: &Measurement, out: &mut TickOutcome) {
         let p = &self.protocol;
         let baseline_mm = p.scanner.recorded_mm(m);
@@ -369,6 +411,7 @@ impl ProtocolState {
             name: name.clone(),
             started_tick: tick,
             baseline_cells: m.live_cells,
+            baseline_biomarkers: m.biomarkers,
             tracker: ResponseTracker::new(m.time_h, baseline_mm, p.criteria, p.switch_on),
             failed_h: None,
         });

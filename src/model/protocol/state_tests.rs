@@ -17,6 +17,7 @@ fn line(name: &str, schedules: Vec<ScheduleRef>) -> Line {
     Line {
         name: name.into(),
         schedules,
+        requires: None,
     }
 }
 
@@ -42,6 +43,7 @@ fn drive(state: &mut ProtocolState, ticks: u64, trajectory: &[(f64, u64)]) -> Ve
                     longest_diameter_mm: d,
                     live_cells: cells,
                     live_volume_mm3: 0.0,
+                    biomarkers: None,
                 }
             });
             state.step(tick, m.as_ref())
@@ -411,6 +413,7 @@ fn repeated_tick_changes_nothing() {
         longest_diameter_mm: 20.0,
         live_cells: 10,
         live_volume_mm3: 1.0,
+        biomarkers: None,
     };
     let first = state.step(0, Some(&m));
     assert_eq!(first.doses.len(), 1);
@@ -449,6 +452,7 @@ fn snapshot_round_trip_continues_identically() -> anyhow::Result<()> {
         longest_diameter_mm: 19.0,
         live_cells: 700,
         live_volume_mm3: 0.0,
+        biomarkers: None,
     };
     for tick in 10..30 {
         let scan = (tick == 14).then_some(&m);
