@@ -246,3 +246,71 @@ fn the_antibody_half_life_is_ln2_vss_over_cl() {
         expected / 24.0
     );
 }
+
+/// The scene without the `[[therapy.lines.doses]]` block of `drug` in its last line.
+fn without_dose_of(text: &str, drug: &str) -> String {
+    let line2 = text.rfind("[[therapy.lines]]").unwrap();
+    let block = format!("drug = \"{drug}\"");
+    let at = line2 + text[line2..].find(&block).unwrap();
+    let start = text[..at].rfind("[[therapy.lines.doses]]").unwrap();
+    let end = text[at..]
+        .find("[[therapy.lines.doses]]")
+        .map_or(text.len(), |k| at + k);
+    format!("{}{}", &text[..start], &text[end..])
+}
+
+/// Mean live tumour cells over the last nine days.
+fn late_burden(r: &Run) -> f64 {
+    let (t, live) = (r.col("time_h"), r.col("tumor_live"));
+    let late: Vec<f64> = t
+        .iter()
+        .zip(&live)
+        .filter(|(&h, _)| h >= 21.0 * 24.0)
+        .map(|(_, &n)| n)
+        .collect();
+    late.iter().sum::<f64>() / late.len() as f64
+}
+
+#[test]
+fn chemotherapy_opens_the_tumour_to_the_checkpoint_inhibitor() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = scene_text("immune-chemo-anti-pd1");
+    let both = run(tmp.path(), "both", &text, true);
+    let chemo = run(
+        tmp.path(),
+        "chemo",
+        &without_dose_of(&text, "nivolumab"),
+        true,
+    );
+    let nivo = run(
+        tmp.path(),
+        "nivo",
+        &without_dose_of(&text, "carboplatin"),
+        true,
+    );
+    // The biomarker rule: TPS ≈ 33 % (the constitutive clone) at baseline, so the
+    // monotherapy line was skipped for the combination.
+    let failure = &both.summary["failure"];
+    let skipped = &failure["lines_skipped"][0];
+    assert_eq!(skipped["line"], 1, "{failure}");
+    let tps = skipped["value"].as_f64().unwrap();
+    assert!((25.0..40.0).contains(&tps), "{skipped}");
+    assert_eq!(failure["lines"][0]["line"], 2);
+    let baseline = &failure["lines"][0]["baseline_biomarkers"];
+    assert_eq!(baseline["pdl1_tps_percent"].as_f64(), Some(tps));
+    assert_eq!(baseline["phenotype"], "desert", "no T cell yet at day 0");
+    // Each drug alone leaves a large tumour; together, a small one.
+    let (b, c, n) = (late_burden(&both), late_burden(&chemo), late_burden(&nivo));
+    assert!(
+        b < 0.5 * c && b < 0.5 * n,
+        "both {b}, carboplatin {c}, nivolumab {n}"
+    );
+    assert!(
+        c > 0.8 * chemo.col("tumor_live")[0],
+        "carboplatin alone does not control it"
+    );
+    assert!(
+        n > 1.5 * nivo.col("tumor_live")[0],
+        "nivolumab alone does not"
+    );
+}
