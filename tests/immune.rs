@@ -503,3 +503,40 @@ fn the_gpu_backend_runs_t_cells() {
         "T cells recruited on the GPU"
     );
 }
+
+/// A run whose scans read biomarkers and whose first line a biomarker rule skips
+/// resumes exactly: from a snapshot after the baseline (the biomarkers restored with the
+/// therapy) and scans read after the resume.
+#[test]
+fn a_run_with_biomarker_scans_resumes_exactly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes/immune-chemo-anti-pd1.toml");
+    let text = std::fs::read_to_string(path)
+        .unwrap()
+        .replace("duration_days = 30", "duration_days = 4")
+        .replace("scan_every_days = 14.0", "scan_every_days = 1.0");
+    let scene = write_scene(dir, "chemo.toml", &text);
+    let full = dir.join("full");
+    let run = [
+        "run",
+        s(&scene),
+        "--backend",
+        "cpu",
+        "--snapshot-every",
+        "1",
+        "--out",
+        s(&full),
+        "-q",
+    ];
+    ok(dir, &run);
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(full.join("summary.json")).unwrap()).unwrap();
+    let skipped = &summary["failure"]["lines_skipped"][0];
+    assert_eq!(skipped["line"], 1, "{summary}");
+    assert!(skipped["value"].as_f64().unwrap() < 50.0);
+    let resumed = dir.join("resumed");
+    let snap = full.join("snapshots/snapshot_00000048.olsnap");
+    ok(dir, &["resume", s(&snap), "--out", s(&resumed), "-q"]);
+    assert_same_run(&full, &resumed);
+}
