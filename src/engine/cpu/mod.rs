@@ -4,7 +4,8 @@
 //! shader gathers them, and a tick resolves in place instead of copying the lattice
 //! (`resolve_in_place`); `cells` has a loop of its own for ticks without any drug
 //! (`drug_free_chunk`), with the apoptosis draws made a block at a time
-//! (`rng::draws`). Parallel over sites with rayon;
+//! (`rng::draws`); the T cells' moves visit only the T cells, on the calling thread
+//! (`TcellWalk`). Parallel over sites with rayon;
 //! every output is per site or an integer reduction, so results do not depend on the
 //! thread count.
 
