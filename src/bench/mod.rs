@@ -134,6 +134,11 @@ pub fn run(opts: &BenchOptions, log: &mut dyn FnMut(&str)) -> Result<BenchReport
             )
         }
     };
+    let timing = if opts.size == Size::Immune {
+        format!("{timing}; immune_moves: one sample is a tick's moves back to back, per move")
+    } else {
+        timing
+    };
     let mut report = BenchReport {
         version: env!("CARGO_PKG_VERSION").into(),
         size: opts.size,
