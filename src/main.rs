@@ -225,7 +225,8 @@ struct RunArgs {
 struct BenchArgs {
     #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
     backend: BackendChoice,
-    /// small: 2D 128² and 3D 32³; medium: 2D 1024² and 3D 128³; large: adds 3D 256³.
+    /// small: 2D 128² and 3D 32³; medium: 2D 1024² and 3D 128³; large: adds 3D 256³;
+    /// immune: 2D 128² with T cells (≈ 5 % of the occupied sites), timing their moves.
     #[arg(long, value_enum, default_value_t = oncolattice::bench::Size::Medium)]
     size: oncolattice::bench::Size,
     /// Timed samples per number after a warm-up (their median is reported).

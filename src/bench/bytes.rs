@@ -22,9 +22,15 @@
 //!   parent's exposure into a daughter are left out.
 //! - `census`: reads the site (16 B) and its oxygen level (4 B); the atomics into
 //!   the census (one set per workgroup) are left out.
+//! - `immune_moves` (one T-cell move, scenes with `[immune]` only): an estimate, as
+//!   the shader runs it: every site reads its record (16 B) and writes its wish
+//!   (4 B), then `resolve` as above. A T cell's neighbourhood and chemokine reads
+//!   are left out. The CPU backend visits only the T cells and settles only their
+//!   claims, so it moves far fewer bytes than counted: its bandwidth column for this
+//!   row is a rate over the lattice, not a bandwidth.
 //!
 //! A tick of the benchmark's fixed-work solve runs `2 × sweeps` half-sweeps of each
-//! field, then cells, resolve and census once.
+//! field, then cells, resolve and census once, and the T cells' moves.
 
 /// How a backend's field sweep learns a site's kind and perfusion.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,16 +118,36 @@ pub fn census(sites: u64) -> PassBytes {
     PassBytes::per_site(sites, SITE + F32, 0)
 }
 
+/// One T-cell move: `immune_moves`, then `resolve`.
+pub fn immune_move(sites: u64, access: SiteAccess) -> PassBytes {
+    let settle = resolve(sites, access);
+    PassBytes {
+        read: sites * SITE + settle.read,
+        written: sites * U32 + settle.written,
+    }
+}
+
 /// A whole tick: `sweeps` red-black sweeps of each of `n_fields` fields, cells,
-/// resolve and census.
-pub fn tick(dims: [u32; 3], n_fields: u64, sweeps: u64, access: SiteAccess) -> PassBytes {
+/// resolve, census and `moves` T-cell moves.
+pub fn tick(
+    dims: [u32; 3],
+    n_fields: u64,
+    sweeps: u64,
+    moves: u64,
+    access: SiteAccess,
+) -> PassBytes {
     let sites = dims.iter().map(|&d| d as u64).product::<u64>();
     let sweep = [0, 1].map(|c| field_half_sweep(dims, c, access));
     let solve = n_fields * sweeps;
+    let move_bytes = immune_move(sites, access);
     let parts = [
         cells(sites, n_fields),
         resolve(sites, access),
         census(sites),
+        PassBytes {
+            read: moves * move_bytes.read,
+            written: moves * move_bytes.written,
+        },
     ];
     PassBytes {
         read: solve * (sweep[0].read + sweep[1].read) + parts.iter().map(|p| p.read).sum::<u64>(),
@@ -180,11 +206,17 @@ mod tests {
             }
         );
         // 3 fields × 2 sweeps × (2 half-sweeps × 8 sites × 40 B) + cells + resolve + census.
-        let t = tick(dims, 3, 2, SiteAccess::Record);
+        let t = tick(dims, 3, 2, 0, SiteAccess::Record);
         assert_eq!(t.total(), 3 * 2 * 2 * 8 * 40 + 16 * 64 + 16 * 36 + 16 * 20);
         // On the GPU: 28 B per half-sweep site, 4 B more per resolved site.
-        let t = tick(dims, 3, 2, SiteAccess::Code);
+        let t = tick(dims, 3, 2, 0, SiteAccess::Code);
         assert_eq!(t.total(), 3 * 2 * 2 * 8 * 28 + 16 * 64 + 16 * 40 + 16 * 20);
+        // A T-cell move: 16 + 4 for immune_moves, then resolve's 36 (40 on the GPU);
+        // three of them a tick.
+        assert_eq!(immune_move(16, SiteAccess::Record).total(), 16 * 56);
+        assert_eq!(immune_move(16, SiteAccess::Code).total(), 16 * 60);
+        let with_moves = tick(dims, 3, 2, 3, SiteAccess::Code);
+        assert_eq!(with_moves.total(), t.total() + 3 * 16 * 60);
     }
 
     /// An odd 3D grid: 3×3×3 has 14 sites of colour 0 and 13 of colour 1.

@@ -14,10 +14,14 @@
 //!   timestamp queries when the device has them, else host time until the device
 //!   is idle); the whole tick and the reference copy are host-timed.
 //!
+//! In a scene with T cells (`--size immune`) the kernels include their moves
+//! (`immune`): one move is `immune_moves` and resolve, `moves_per_tick` of them a tick.
+//!
 //! Every number is the median of `repeats` samples after a warm-up.
 
 pub mod batch;
 mod bytes;
+mod immune;
 pub mod peers;
 pub mod problems;
 pub mod report;
@@ -30,6 +34,7 @@ use crate::engine::cpu::{self, CellInputs, CpuBackend};
 use crate::engine::gpu::{GpuBackend, GpuContext};
 use crate::engine::{Backend, BackendChoice, EngineError, HostState, Pass, Simulation};
 use crate::model::drug_params::{pd_tables, DrugSet};
+use crate::model::immune::{immune_tables, ImmuneParams};
 use crate::model::params::{FieldParams, SimParams};
 use crate::scene::Scene;
 use report::{Adapter, KernelRow, ProblemResult, Skipped};
@@ -79,7 +84,8 @@ pub fn run(opts: &BenchOptions, log: &mut dyn FnMut(&str)) -> Result<BenchReport
             Err(_) => Device::Cpu,
         },
     };
-    let small = opts.size == Size::Small;
+    // The immune problem is small too: 128².
+    let small = matches!(opts.size, Size::Small | Size::Immune);
     let (backend_info, adapter, reference, timing) = match &device {
         Device::Cpu => {
             // Three arrays of 2^21 (small) or 2^24 f64: 48 MiB or 384 MiB, past caches.
@@ -128,6 +134,11 @@ pub fn run(opts: &BenchOptions, log: &mut dyn FnMut(&str)) -> Result<BenchReport
             )
         }
     };
+    let timing = if opts.size == Size::Immune {
+        format!("{timing}; immune_moves: one sample is a tick's moves back to back, per move")
+    } else {
+        timing
+    };
     let mut report = BenchReport {
         version: env!("CARGO_PKG_VERSION").into(),
         size: opts.size,
@@ -173,7 +184,12 @@ pub fn run(opts: &BenchOptions, log: &mut dyn FnMut(&str)) -> Result<BenchReport
                 repeats,
                 &report.reference,
                 Box::new(CpuBackend::new()),
-                |pass, sim, fields, _b| Ok(cpu_pass(pass, sim, fields, &scene, &state)),
+                |pass, sim, fields, _b| {
+                    Ok(match pass {
+                        Pass::ImmuneMoves => immune::cpu_move(sim, &scene, &state, &state.fields),
+                        _ => cpu_pass(pass, sim, fields, &scene, &state),
+                    })
+                },
                 None,
                 bytes::SiteAccess::Record,
             )?,
@@ -186,7 +202,12 @@ pub fn run(opts: &BenchOptions, log: &mut dyn FnMut(&str)) -> Result<BenchReport
                 &report.reference,
                 Box::new(GpuBackend::new(ctx.clone(), &scene)?),
                 |pass, sim, fields, b: &mut GpuBackend| {
-                    b.time_pass(pass, sim, fields, 0, PER_SUBMIT)
+                    // One sample of the moves: a tick's worth in one submit.
+                    let reps = match pass {
+                        Pass::ImmuneMoves => immune::moves_per_tick(&scene),
+                        _ => PER_SUBMIT,
+                    };
+                    b.time_pass(pass, sim, fields, 0, reps)
                 },
                 Some(GpuBackend::set_chunked_solve),
                 bytes::SiteAccess::Code,
@@ -256,7 +277,10 @@ fn measure<B: Backend + ?Sized>(
     let sweeps = FIXED_SWEEPS;
     let base = SimParams::from_scene(scene);
     backend.configure_drugs(&DrugSet::from_scene(scene), &pd_tables(scene))?;
+    backend.configure_immune(&ImmuneParams::from_scene(scene), &immune_tables(scene))?;
     backend.upload(state)?;
+    let (tcells, occupied) = immune::tcells_and_occupied(&state.sites);
+    let moves = immune::moves_per_tick(scene);
     let live = cpu::census(
         &base.at_tick(scene.seed, tick),
         &fields,
@@ -326,7 +350,13 @@ fn measure<B: Backend + ?Sized>(
 
     let sim = base.at_tick(scene.seed, t);
     let mut kernels = Vec::new();
-    for (pass, label) in PASSES {
+    // The T cells' moves last: on the GPU they leave the state moved.
+    let immune_pass = (moves > 0).then_some((Pass::ImmuneMoves, "immune_moves"));
+    for (pass, label) in PASSES.into_iter().chain(immune_pass) {
+        if pass == Pass::ImmuneMoves {
+            // From the grown state, as the CPU's moves (the ticks above moved on).
+            backend.upload(state)?;
+        }
         let mut samples = Vec::new();
         for k in 0..=repeats {
             let dt = time_pass(pass, &sim, &fields, &mut backend)?;
@@ -344,15 +374,19 @@ fn measure<B: Backend + ?Sized>(
             Pass::Cells => (1, sites, bytes::cells(sites, n_fields).total()),
             Pass::Resolve => (1, sites, bytes::resolve(sites, access).total()),
             Pass::Census => (1, sites, bytes::census(sites).total()),
-            // One workgroup over the tick's few mutants, and the T cells' moves (only
-            // in scenes with [immune]): not among PASSES.
-            Pass::CloneAssign | Pass::ImmuneMoves => (1, 0, 0),
+            Pass::ImmuneMoves => (
+                moves as u64,
+                sites,
+                bytes::immune_move(sites, access).total(),
+            ),
+            // One workgroup over the tick's few mutants: not timed.
+            Pass::CloneAssign => (1, 0, 0),
         };
         kernels.push(KernelRow::new(
             label, per_tick, median_s, updates, moved, reference,
         ));
     }
-    let tick_bytes = bytes::tick(dims, n_fields, sweeps as u64, access).total();
+    let tick_bytes = bytes::tick(dims, n_fields, sweeps as u64, moves as u64, access).total();
     kernels.push(KernelRow::new(
         "tick", 1, tick_s, sites, tick_bytes, reference,
     ));
@@ -363,6 +397,8 @@ fn measure<B: Backend + ?Sized>(
         fields: n_fields,
         sweeps_per_field: sweeps,
         tumour_live: live,
+        tcells,
+        occupied_sites: occupied,
         to_tolerance_oxygen_sweeps: timing::median(&tol_sweeps),
         to_tolerance_tick_s: timing::median(&tol_s),
         to_tolerance_unchunked_tick_s: (!unchunked_s.is_empty())
@@ -383,8 +419,8 @@ fn cpu_pass(
     state: &HostState,
 ) -> f64 {
     let n = state.sites.len();
-    let drugs = DrugSet::from_scene(scene);
-    let pd = pd_tables(scene);
+    let rules = CpuRules::of(scene);
+    let drugs = &rules.drugs;
     let mut conc = state.fields.clone();
     let mut exposure = state.exposure.clone();
     let mut dst = state.sites.clone();
@@ -394,7 +430,7 @@ fn cpu_pass(
     if pass == Pass::Resolve {
         // Resolve works on what the cells pass wrote.
         cpu::cells(
-            &cell_inputs(sim, &drugs, &pd, state, &conc),
+            &rules.cell_inputs(sim, state, &conc),
             &mut dst,
             &mut wish,
             &mut exposure,
@@ -419,7 +455,7 @@ fn cpu_pass(
                     0,
                 ),
                 Pass::Cells => cpu::cells(
-                    &cell_inputs(sim, &drugs, &pd, state, &conc),
+                    &rules.cell_inputs(sim, state, &conc),
                     &mut dst,
                     &mut wish,
                     &mut exposure,
@@ -427,7 +463,7 @@ fn cpu_pass(
                 Pass::Resolve => {
                     cpu::resolve(
                         sim,
-                        &drugs,
+                        drugs,
                         &moved,
                         &wish,
                         &mut dst,
@@ -438,7 +474,7 @@ fn cpu_pass(
                     lineage[crate::model::lineage::word::EVENTS] = 0;
                 }
                 Pass::CloneAssign => cpu::clone_assign(&mut lineage, &mut dst, sim.tick + 1),
-                // Not among PASSES (scenes with [immune] only).
+                // Timed by `immune::cpu_move` (see `cpu_pass`'s caller).
                 Pass::ImmuneMoves => {}
                 Pass::Census => {
                     std::hint::black_box(cpu::census(sim, fields, &state.sites, &conc, &lineage));
@@ -455,19 +491,40 @@ fn cpu_pass(
     dt
 }
 
-fn cell_inputs<'a>(
-    sim: &'a SimParams,
-    drugs: &'a DrugSet,
-    pd_table: &'a [u32],
-    state: &'a HostState,
-    conc: &'a [f32],
-) -> CellInputs<'a> {
-    CellInputs {
-        sim,
-        drugs,
-        pd_table,
-        src: &state.sites,
-        conc,
-        immune: crate::engine::cpu::ImmuneInputs::DISABLED,
+/// The drugs, PD tables and T-cell rules of a scene, as the CPU backend holds them.
+struct CpuRules {
+    drugs: DrugSet,
+    pd: Vec<u32>,
+    immune: ImmuneParams,
+    immune_tables: Vec<u32>,
+}
+
+impl CpuRules {
+    fn of(scene: &Scene) -> CpuRules {
+        CpuRules {
+            drugs: DrugSet::from_scene(scene),
+            pd: pd_tables(scene),
+            immune: ImmuneParams::from_scene(scene),
+            immune_tables: immune_tables(scene),
+        }
+    }
+
+    fn cell_inputs<'a>(
+        &'a self,
+        sim: &'a SimParams,
+        state: &'a HostState,
+        conc: &'a [f32],
+    ) -> CellInputs<'a> {
+        CellInputs {
+            sim,
+            drugs: &self.drugs,
+            pd_table: &self.pd,
+            src: &state.sites,
+            conc,
+            immune: cpu::ImmuneInputs {
+                params: &self.immune,
+                tables: &self.immune_tables,
+            },
+        }
     }
 }

@@ -14,6 +14,9 @@ pub enum Size {
     Medium,
     /// Medium and 3D 256³.
     Large,
+    /// 2D 128² with cytotoxic T cells (`[immune]`), about 5 % of the occupied sites:
+    /// the cost of the T cells' passes. Opt-in, in none of the sizes above.
+    Immune,
 }
 
 /// One standard problem.
@@ -61,12 +64,21 @@ const LARGE_3D: Problem = Problem {
     grow_ticks: 2,
 };
 
+/// 2d-128 with T cells: recruited in the grow phase, ≈ 5 % of the occupied sites
+/// when timing starts (tests/bench_immune.rs checks the share).
+const IMMUNE_2D: Problem = Problem {
+    name: "2d-128-immune",
+    toml: include_str!("../../scenes/bench/2d-128-immune.toml"),
+    grow_ticks: 8,
+};
+
 /// The problems of a size, smallest first.
 pub fn problems(size: Size) -> Vec<Problem> {
     match size {
         Size::Small => vec![SMALL_2D, SMALL_3D],
         Size::Medium => vec![MEDIUM_2D, MEDIUM_3D],
         Size::Large => vec![MEDIUM_2D, MEDIUM_3D, LARGE_3D],
+        Size::Immune => vec![IMMUNE_2D],
     }
 }
 
@@ -80,7 +92,27 @@ mod tests {
             for p in problems(size) {
                 let scene = p.scene().unwrap_or_else(|e| panic!("{}: {e}", p.name));
                 assert_eq!(scene.drugs.len(), 2, "{}", p.name);
+                assert!(
+                    scene.immune.is_none(),
+                    "{}: T cells only in size immune",
+                    p.name
+                );
             }
         }
+    }
+
+    #[test]
+    fn the_immune_problem_is_2d_128_with_t_cells() {
+        let [p] = problems(Size::Immune)[..] else {
+            panic!("one immune problem");
+        };
+        let scene = p.scene().unwrap_or_else(|e| panic!("{}: {e}", p.name));
+        assert_eq!(
+            (scene.lattice.nx, scene.lattice.ny, scene.lattice.nz),
+            (128, 128, 1)
+        );
+        assert_eq!(scene.drugs.len(), 2);
+        let im = crate::model::immune::ImmuneParams::from_scene(&scene);
+        assert_eq!((im.enabled, im.moves_per_tick), (1, 15));
     }
 }

@@ -78,6 +78,9 @@ pub struct ProblemResult {
     pub sweeps_per_field: u32,
     /// Tumour cells alive when timing started.
     pub tumour_live: u64,
+    /// T cells, and sites not empty, when timing started (T cells only with `[immune]`).
+    pub tcells: u64,
+    pub occupied_sites: u64,
     /// A realistic tick (each field solved from the previous tick's field to its
     /// tolerance): median oxygen sweeps it needed and median seconds.
     pub to_tolerance_oxygen_sweeps: f64,
@@ -92,7 +95,8 @@ pub struct ProblemResult {
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct KernelRow {
-    /// field_sweep (one half-sweep of oxygen), cells, resolve, census, or tick.
+    /// field_sweep (one half-sweep of oxygen), cells, resolve, census, immune_moves
+    /// (one T-cell move: immune_moves and resolve; scenes with `[immune]`), or tick.
     pub kernel: String,
     pub dispatches_per_tick: u64,
     /// Median seconds of one dispatch (of the whole tick for `tick`).
@@ -182,11 +186,21 @@ impl BenchReport {
         );
         for p in &self.problems {
             let [nx, ny, nz] = p.dims;
-            let _ = writeln!(
+            let _ = write!(
                 out,
                 "\n{}: {nx}×{ny}×{nz} = {} sites, {} fields × {} sweeps per tick, {} live tumour cells",
                 p.name, p.sites, p.fields, p.sweeps_per_field, p.tumour_live
             );
+            if p.tcells > 0 {
+                let _ = write!(
+                    out,
+                    ", {} T cells ({:.1} % of {} occupied sites)",
+                    p.tcells,
+                    100.0 * p.tcells as f64 / p.occupied_sites.max(1) as f64,
+                    p.occupied_sites
+                );
+            }
+            let _ = writeln!(out);
             let _ = writeln!(
                 out,
                 "  {:<12} {:>6} {:>11} {:>14} {:>11} {:>11} {:>9} {:>8}",

@@ -233,7 +233,8 @@ pub fn immune_moves(
         });
 }
 
-fn tcell_move(
+/// The wish of the T cell at `i` in one move (`immune_moves`).
+pub(super) fn tcell_move(
     sim: &SimParams,
     p: &ImmuneParams,
     hood: &Neighbourhood,

@@ -4,7 +4,8 @@
 //! shader gathers them, and a tick resolves in place instead of copying the lattice
 //! (`resolve_in_place`); `cells` has a loop of its own for ticks without any drug
 //! (`drug_free_chunk`), with the apoptosis draws made a block at a time
-//! (`rng::draws`). Parallel over sites with rayon;
+//! (`rng::draws`); the T cells' moves visit only the T cells, on the calling thread
+//! (`TcellWalk`). Parallel over sites with rayon;
 //! every output is per site or an integer reduction, so results do not depend on the
 //! thread count.
 
@@ -18,6 +19,7 @@ mod neighbours;
 mod resolve;
 mod rest;
 mod shared;
+mod tcell_walk;
 
 pub use cells::{cells, CellInputs};
 pub use census::{census, merge_census};
@@ -26,6 +28,7 @@ pub use drugs::{drug_action, DrugOutcome};
 pub use field::{field_guard, field_sweep, field_sweep_fused};
 pub use immune::{immune_moves, ImmuneInputs};
 pub use resolve::{resolve, resolve_in_place};
+pub use tcell_walk::{TcellWalk, WalkInputs};
 
 use super::{
     solve_stats, Backend, BackendInfo, EngineError, HostState, KernelIo, Pass, SolveStats,
@@ -64,6 +67,8 @@ pub struct CpuBackend {
     rest: Vec<rest::Rest>,
     /// Whether the lattice has vessel sites, while no tick may have changed that.
     vessels: rest::Vessels,
+    /// The T cells' moves and their buffers.
+    walk: TcellWalk,
 }
 
 /// A tick of at most this many site updates (sites × (cell passes + the field sweeps
@@ -128,6 +133,7 @@ impl CpuBackend {
             exec: Exec::Caller,
             rest: Vec::new(),
             vessels: rest::Vessels::default(),
+            walk: TcellWalk::new(),
         }
     }
 
@@ -355,6 +361,7 @@ impl Backend for CpuBackend {
             conc: &mut self.conc,
             exposure: &mut self.exposure,
             lineage: &mut self.lineage,
+            walk: &mut self.walk,
         };
         self.rest.resize(fields.len(), rest::Rest::default());
         let (drugs, pd, residual) = (&self.drugs, &self.pd_tables, &mut self.residual);
@@ -474,6 +481,7 @@ struct StepState<'a> {
     conc: &'a mut [f32],
     exposure: &'a mut [u32],
     lineage: &'a mut [u32],
+    walk: &'a mut TcellWalk,
 }
 
 /// What the cell passes read besides the state: the drugs and the T-cell rules.
@@ -486,7 +494,7 @@ struct Rules<'a> {
 
 /// Cells (A → B), resolve in place on B (`resolve_in_place`: the result of the
 /// shader's B → A without the copy), clone_assign, the T cells' moves of the tick
-/// (`immune_moves`, each settled in place), then the census when asked. The lattice
+/// (`TcellWalk`: `immune_moves`, each settled in place), then the census when asked. The lattice
 /// after the tick is in B: the caller swaps the two. Also says whether the tick may
 /// have made, moved or removed a vessel site (`resolve_in_place`).
 fn step(
@@ -512,13 +520,13 @@ fn step(
     cells(&input, s.b, s.wish, s.exposure);
     let mut vessels_touched = resolve_in_place(sim, drugs, s.b, s.wish, s.exposure, s.lineage);
     clone_assign(s.lineage, s.b, sim.tick + 1);
-    if immune.params.enabled != 0 {
-        for m in 0..immune.params.moves_per_tick {
-            let sim = sim.at_substep(m);
-            immune_moves(&sim, immune, s.conc, s.b, s.wish);
-            vessels_touched |= resolve_in_place(&sim, drugs, s.b, s.wish, s.exposure, s.lineage);
-        }
-    }
+    let walk = WalkInputs {
+        sim,
+        drugs,
+        immune,
+        conc: s.conc,
+    };
+    vessels_touched |= s.walk.run(&walk, s.b, s.exposure, s.lineage);
     let census = report.then(|| census(sim, fields, s.b, s.conc, s.lineage));
     (census, vessels_touched)
 }

@@ -24,7 +24,7 @@ use rayon::prelude::*;
 
 /// One claim: the target, the actor's priority, the actor, the action.
 #[derive(Debug, Clone, Copy)]
-struct Claim {
+pub(super) struct Claim {
     target: u32,
     priority: u32,
     actor: u32,
@@ -34,7 +34,7 @@ struct Claim {
 impl Claim {
     /// The order of claims as one number: by target, then by priority from the
     /// highest, then by actor (unique per claim).
-    fn rank(&self) -> u128 {
+    pub(super) fn rank(&self) -> u128 {
         (self.target as u128) << 64 | ((!self.priority) as u128) << 32 | self.actor as u128
     }
 }
@@ -102,11 +102,35 @@ pub fn resolve_in_place(
     } else {
         claims.sort_unstable_by_key(Claim::rank);
     }
+    let mut targets = vec![0u64; (sim.n_sites as usize).div_ceil(64)];
+    settle(
+        sim,
+        drugs,
+        sites,
+        &mut claims,
+        &mut targets,
+        exposure,
+        lineage,
+    )
+}
+
+/// Settles `claims`, sorted by `Claim::rank`, on `sites` (the lattice they were
+/// made on): each target goes to its first claim, carried out unless its actor is
+/// itself a target. `targets` holds a bit per site, all clear, and is left so.
+/// Returns what `resolve_in_place` returns.
+pub(super) fn settle(
+    sim: &SimParams,
+    drugs: &DrugSet,
+    sites: &mut [Site],
+    claims: &mut Vec<Claim>,
+    targets: &mut [u64],
+    exposure: &mut [u32],
+    lineage: &mut [u32],
+) -> bool {
     claims.dedup_by_key(|c| c.target);
     // A site is claimed when it is one of the winners' targets (a bit per site).
     let n = sim.n_sites as usize;
-    let mut targets = vec![0u64; n.div_ceil(64)];
-    for c in &claims {
+    for c in claims.iter() {
         targets[c.target as usize / 64] |= 1 << (c.target % 64);
     }
     let claimed = |site: u32| targets[site as usize / 64] >> (site % 64) & 1 == 1;
@@ -151,6 +175,9 @@ pub fn resolve_in_place(
             }
         }
     }
+    for c in claims.iter() {
+        targets[c.target as usize / 64] = 0;
+    }
     vessels_touched
 }
 
@@ -181,7 +208,13 @@ fn scan_wishes(
 }
 
 /// The claim that wish `w` of site `actor` makes, if it is one.
-fn claim(sim: &SimParams, grid: &Grid, src: &[Site], actor: u32, w: u32) -> Option<Claim> {
+pub(super) fn claim(
+    sim: &SimParams,
+    grid: &Grid,
+    src: &[Site],
+    actor: u32,
+    w: u32,
+) -> Option<Claim> {
     let (action, d) = action::decode(w)?;
     if src[actor as usize].kind() == Kind::Empty || !grid.is_cell_offset(d) {
         return None;

@@ -853,7 +853,9 @@ impl GpuBackend {
     /// device is idle (staged uniforms are flushed by an untimed submit first). A
     /// field sweep is the colour-0 half-sweep of field `field`. The kernels run on the
     /// resident state and change it (repeated cells, resolve, census): upload again
-    /// before ticking if the state matters.
+    /// before ticking if the state matters. For `Pass::ImmuneMoves` a dispatch is one
+    /// T-cell move, immune_moves and resolve with substep r's key (r = 0..reps), as a
+    /// tick makes them; the moves change the state.
     pub fn time_pass(
         &mut self,
         pass: Pass,
@@ -909,8 +911,17 @@ impl GpuBackend {
                     }
                 }),
             });
-            for _ in 0..reps.max(1) {
-                self.encode_pass(&mut cpass, pass, sim, &b.a_to_b, spare, field);
+            for r in 0..reps.max(1) {
+                if pass == Pass::ImmuneMoves {
+                    // One T-cell move as the tick makes it (`tick_pack`): immune_moves
+                    // and resolve with substep r's key, A → B, then B → A, …
+                    let group = if r % 2 == 0 { &b.a_to_b } else { &b.b_to_a };
+                    let at = b.substep_offset(Some(r));
+                    self.encode_pass_at(&mut cpass, pass, sim, group, spare, field, at);
+                    self.encode_pass_at(&mut cpass, Pass::Resolve, sim, group, spare, field, at);
+                } else {
+                    self.encode_pass(&mut cpass, pass, sim, &b.a_to_b, spare, field);
+                }
             }
         }
         if let Some((set, resolved)) = &stamps {
