@@ -105,6 +105,7 @@ fn a_branch_is_its_own_scene_run_from_tick_zero() {
     for f in [
         "timeseries.csv",
         "lineage.csv",
+        "scans.csv",
         "frames/frame_000000.png",
         "frames/frame_000005.png",
         "frames/contact_sheet.png",

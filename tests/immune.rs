@@ -534,7 +534,20 @@ fn a_run_with_biomarker_scans_resumes_exactly() {
         serde_json::from_slice(&std::fs::read(full.join("summary.json")).unwrap()).unwrap();
     let skipped = &summary["failure"]["lines_skipped"][0];
     assert_eq!(skipped["line"], 1, "{summary}");
-    assert!(skipped["value"].as_f64().unwrap() < 50.0);
+    let tps = skipped["value"].as_f64().unwrap();
+    assert!(tps < 50.0);
+    // scans.csv: a row per daily scan, the baseline's TPS the rule's reading.
+    let scans = std::fs::read_to_string(full.join("scans.csv")).unwrap();
+    let rows: Vec<Vec<&str>> = scans.lines().map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 1 + 4, "{scans}");
+    let col = |name: &str| rows[0].iter().position(|h| *h == name).unwrap();
+    let baseline = &rows[1];
+    assert_eq!(baseline[col("baseline")], "1");
+    assert_eq!(baseline[col("line")], "2", "line 1 was skipped");
+    let read: f64 = baseline[col("pdl1_tps_percent")].parse().unwrap();
+    assert!((read - tps).abs() < 1e-3, "{read} vs {tps}");
+    assert_eq!(baseline[col("phenotype")], "desert");
+    assert!(rows[1..].iter().all(|r| r.len() == rows[0].len()));
     let resumed = dir.join("resumed");
     let snap = full.join("snapshots/snapshot_00000048.olsnap");
     ok(dir, &["resume", s(&snap), "--out", s(&resumed), "-q"]);

@@ -23,6 +23,7 @@ mod run;
 pub mod run_files;
 pub mod run_lock;
 pub mod rundir;
+pub mod scans;
 pub mod snapshot;
 pub mod summary;
 pub mod timeseries;

@@ -269,6 +269,9 @@ pub(crate) fn execute<'a>(
         lineage_summary = Some(lineage::summary(&state, start));
         let csv = lineage::csv(&w.scene, &state, start);
         atomic::write(&w.out_dir.join(lineage::LINEAGE_CSV), csv.as_bytes())?;
+        if let Some(csv) = super::scans::csv(&w.scene, sim.therapy_log()) {
+            atomic::write(&w.out_dir.join(super::scans::SCANS_CSV), csv.as_bytes())?;
+        }
         end(&w.out_dir, sim.tick(), observer)
     });
     let error = outcome.as_ref().err().map(|e| e.to_string());

@@ -3,7 +3,8 @@
 //! folder) is refused, with what is unknown named.
 //!
 //! A run's own files are the marker (`MARKER`), the files `run` writes at the top
-//! (scene.resolved.toml, timeseries.csv, summary.json, performance.json, lineage.csv),
+//! (scene.resolved.toml, timeseries.csv, summary.json, performance.json, lineage.csv,
+//! scans.csv),
 //! `render`'s default `render.png`, the frames and contact sheet in `frames/`, the
 //! snapshots in `snapshots/` with what `export` and `render` write beside them by
 //! default (`.vti`, `.npz`, `.png` of the same stem), the plots in `plots/`, and the
@@ -11,9 +12,10 @@
 //! an expected name that is not a regular file, or a symbolic link, is unknown.
 
 use super::lineage::LINEAGE_CSV;
-use super::plot::{PLOTS, PLOT_STEMS};
+use super::plot::{is_plot_stem, PLOTS};
 use super::render::contact;
 use super::rundir::{FRAMES, RESOLVED_SCENE, SUMMARY, TIMESERIES};
+use super::scans::SCANS_CSV;
 use super::snapshot::{self, SNAPSHOTS};
 use super::summary::PERFORMANCE;
 use super::RunError;
@@ -26,13 +28,14 @@ use std::path::{Path, PathBuf};
 pub const MARKER: &str = ".oncolattice-run";
 
 /// The files `run` writes at the top of its directory.
-const TOP_FILES: [&str; 7] = [
+const TOP_FILES: [&str; 8] = [
     MARKER,
     RESOLVED_SCENE,
     TIMESERIES,
     SUMMARY,
     PERFORMANCE,
     LINEAGE_CSV,
+    SCANS_CSV,
     "render.png",
 ];
 
@@ -60,9 +63,9 @@ fn owned_file(folder: Option<&str>, name: &str) -> bool {
                     snapshot::tick_of(&format!("{stem}.{}", snapshot::EXTENSION)).is_some()
                 })
         }),
-        Some(PLOTS) => PLOT_STEMS
+        Some(PLOTS) => [".png", ".svg"]
             .iter()
-            .any(|stem| name == format!("{stem}.png") || name == format!("{stem}.svg")),
+            .any(|ext| name.strip_suffix(ext).is_some_and(is_plot_stem)),
         Some(_) => false,
     }
 }
@@ -162,7 +165,13 @@ mod tests {
         assert!(!owned_file(Some(SNAPSHOTS), "snapshot_00000720.csv"));
         assert!(!owned_file(Some(SNAPSHOTS), "mine.olsnap"));
         assert!(owned_file(Some(PLOTS), "burden.svg"));
+        // The factors' chart and the counters' own charts (the immune scenes' plots).
+        for name in ["factors.png", "factors.svg", "immune.png", "immune.svg"] {
+            assert!(owned_file(Some(PLOTS), name), "{name}");
+        }
+        assert!(owned_file(None, "scans.csv"));
         assert!(!owned_file(Some(PLOTS), "burden.pdf"));
+        assert!(!owned_file(Some(PLOTS), "mine.png"));
         assert!(!owned_file(Some("analysis"), "summary.json"));
     }
 }

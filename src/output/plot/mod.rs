@@ -37,6 +37,19 @@ pub use table::Table;
 pub const PLOTS: &str = "plots";
 /// The stems of the plot files (`burden.png`, `burden.svg`, …), as `charts` names them.
 pub const PLOT_STEMS: [&str; 3] = ["burden", "oxygen", "drugs"];
+/// The stem of the chart of the factors' levels.
+pub const FACTORS_STEM: &str = "factors";
+
+/// Whether `stem` names a plot `plot` may write: one of `PLOT_STEMS`, the factors', or a
+/// counter chart's (`counters::PlotAs::Chart`).
+pub fn is_plot_stem(stem: &str) -> bool {
+    PLOT_STEMS.contains(&stem)
+        || stem == FACTORS_STEM
+        || crate::model::counters::SITE_COUNTERS.iter().any(|c| {
+            matches!(c.plot, crate::model::counters::PlotAs::Chart { stem: s, .. } if s == stem)
+        })
+}
+
 /// Size of every plot in pixels.
 pub const SIZE: (u32, u32) = (960, 540);
 
@@ -220,7 +233,7 @@ pub fn charts(t: &Table) -> Result<Vec<(&'static str, Vec<Chart>)>, String> {
     }
     let factors = counter_charts::factor_charts(t, &days);
     if !factors.is_empty() {
-        out.push(("factors", factors.into_iter().map(with).collect()));
+        out.push((FACTORS_STEM, factors.into_iter().map(with).collect()));
     }
     for (stem, chart) in counter_charts::own_charts(t, &days) {
         out.push((stem, vec![with(chart)]));
