@@ -135,6 +135,30 @@ fn a_desert_does_not_respond_because_no_t_cell_comes() {
 }
 
 #[test]
+fn an_excluded_tumour_does_not_respond_because_t_cells_stay_in_the_stroma() {
+    let (untreated, treated, _tmp) = both("immune-excluded-anti-pd1");
+    for run in [&untreated, &treated] {
+        assert_eq!(run.phenotype(), "excluded");
+        let immune = &run.summary["immune"];
+        let density = |region: &str| immune[format!("cd8_{region}_per_mm2")].as_f64().unwrap();
+        assert!(density("stroma") > 300.0, "{immune}");
+        assert!(
+            density("core") < 1.0 && density("margin") < 20.0,
+            "{immune}"
+        );
+    }
+    assert!(untreated.col("tcell")[20] > 100.0, "T cells are recruited");
+    let (before, after) = (untreated.last("tumor_live"), treated.last("tumor_live"));
+    assert!(
+        after > 0.9 * before,
+        "treated {after} vs untreated {before}"
+    );
+    assert!(after > 2.0 * treated.col("tumor_live")[0]);
+    // Why it failed: the T cells never reached the tumour.
+    assert!(treated.survived_by("exclusion") > 0.9);
+}
+
+#[test]
 fn suppression_is_a_brake_anti_pd1_does_not_release() {
     let (untreated, treated, _tmp) = both("immune-suppressed-anti-pd1");
     assert!(treated.col("tcell")[20] > 100.0, "T cells arrive");
