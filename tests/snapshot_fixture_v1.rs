@@ -235,10 +235,33 @@ fn damaged_format_1_snapshots_are_still_refused() {
 /// Everything e034e97 wrote must still be there, byte for byte.
 fn without_later_keys(summary: &[u8]) -> Vec<u8> {
     let text = String::from_utf8(summary.to_vec()).unwrap();
-    let added = ["\"baseline_day\":", "\"best_change_percent\":"];
-    let kept: Vec<&str> = text
-        .lines()
-        .filter(|l| !added.iter().any(|k| l.trim_start().starts_with(k)))
+    // Keys added since: a line's baseline and best change, the six immune failure
+    // fractions, and a line's protocol number (`"line"` followed by its `"name"`; the
+    // final row's therapy `"line"` is followed by `"status"`).
+    let added = [
+        "\"baseline_day\":",
+        "\"best_change_percent\":",
+        "\"antigen_loss\":",
+        "\"pdl1_protection\":",
+        "\"lack_of_biomarker\":",
+        "\"suppression\":",
+        "\"exclusion\":",
+        "\"exhaustion\":",
+    ];
+    let lines: Vec<&str> = text.lines().collect();
+    let starts = |k: usize, key: &str| {
+        lines
+            .get(k)
+            .is_some_and(|l| l.trim_start().starts_with(key))
+    };
+    let kept: Vec<&str> = lines
+        .iter()
+        .enumerate()
+        .filter(|&(k, l)| {
+            let line_number = starts(k, "\"line\":") && starts(k + 1, "\"name\":");
+            !line_number && !added.iter().any(|key| l.trim_start().starts_with(key))
+        })
+        .map(|(_, l)| *l)
         .collect();
     assert!(
         kept.len() < text.lines().count(),

@@ -323,7 +323,7 @@ impl FailureFractions {
                 self.low_systemic_exposure,
                 "received the drug as well as the blood carried it, but the blood carried too little (dose, clearance, the patient)",
             ),
-            (self.exposed_sensitive, "were sensitive and exposed (to the drugs or to T cells) but not yet killed"),
+            (self.exposed_sensitive, "were sensitive and exposed but not yet killed"),
             (self.antigen_loss, "had lost antigen, so T cells could not recognise them"),
             (
                 self.pdl1_protection,
