@@ -553,3 +553,53 @@ fn a_run_with_biomarker_scans_resumes_exactly() {
     ok(dir, &["resume", s(&snap), "--out", s(&resumed), "-q"]);
     assert_same_run(&full, &resumed);
 }
+
+/// A batch's summary.csv holds each run's baseline biomarkers: two arms of the chemo
+/// scene, one with the constitutive PD-L1 clone (TPS ≈ 33 %) and one without (0 %).
+#[test]
+fn a_batch_reports_the_baseline_biomarkers() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes/immune-chemo-anti-pd1.toml");
+    let text = std::fs::read_to_string(path)
+        .unwrap()
+        .replace("duration_days = 30", "duration_days = 1");
+    let scene = write_scene(dir, "chemo.toml", &text);
+    let batch = dir.join("b.toml");
+    std::fs::write(
+        &batch,
+        format!(
+            "name = \"b\"\nseed = 3\nscene = {:?}\n[[arms]]\nname = \"mixed\"\n[[arms]]\n\
+             name = \"negative\"\n[arms.set]\n\"clones[1].traits\" = []\n",
+            s(&scene)
+        ),
+    )
+    .unwrap();
+    let out = dir.join("out");
+    ok(
+        dir,
+        &["batch", s(&batch), "--out", s(&out), "--backend", "cpu"],
+    );
+    let csv = std::fs::read_to_string(out.join("summary.csv")).unwrap();
+    let rows: Vec<Vec<&str>> = csv.lines().map(|l| l.split(',').collect()).collect();
+    let col = |name: &str| {
+        rows[0]
+            .iter()
+            .position(|h| *h == name)
+            .unwrap_or_else(|| panic!("no {name}: {csv}"))
+    };
+    let (arm, tps, phenotype) = (
+        col("arm"),
+        col("baseline_pdl1_tps_percent"),
+        col("baseline_phenotype"),
+    );
+    assert_eq!(rows.len(), 3, "{csv}");
+    for r in &rows[1..] {
+        let v: f64 = r[tps].parse().unwrap();
+        match r[arm] {
+            "mixed" => assert!((25.0..40.0).contains(&v), "{csv}"),
+            _ => assert_eq!(v, 0.0, "{csv}"),
+        }
+        assert_eq!(r[phenotype], "desert");
+    }
+}

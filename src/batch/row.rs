@@ -6,7 +6,9 @@
 //! run straight through. Wall-clock figures go to `performance.csv` instead (the
 //! batch's counterpart of a run's performance.json).
 
+use crate::model::biomarkers::Biomarkers;
 use crate::model::failure::FailureFractions;
+use crate::model::protocol::Biomarker;
 use crate::output::{Performance, Summary};
 use serde::{Deserialize, Serialize};
 
@@ -73,6 +75,10 @@ pub struct RunRow {
     pub failed_line: Option<u32>,
     pub failed_line_name: Option<String>,
     pub lines_given: Option<u32>,
+    /// The immune biomarkers at the first line's baseline scan (scenes with
+    /// `[immune]`): a virtual cohort's baseline biopsy.
+    #[serde(default)]
+    pub baseline_biomarkers: Option<Biomarkers>,
     /// Why the cells alive at the end survived (`failure.fractions` of summary.json).
     pub fractions: Option<FailureFractions>,
     pub error: Option<String>,
@@ -106,6 +112,12 @@ pub fn header(keys: &[String]) -> String {
     cells.extend(keys.iter().map(|k| csv_field(k)));
     let (before_error, error) = TAIL.split_at(TAIL.len() - 1);
     cells.extend(before_error.iter().map(|s| s.to_string()));
+    cells.extend(
+        Biomarker::ALL
+            .iter()
+            .map(|b| format!("baseline_{}", b.name()))
+            .chain(["baseline_phenotype".to_string()]),
+    );
     cells.extend(
         fractions
             .named()
@@ -153,6 +165,7 @@ impl RunRow {
                 .and_then(|k| f.lines.iter().find(|l| l.line == k))
                 .map(|l| l.name.clone());
             row.lines_given = Some(f.lines.len() as u32);
+            row.baseline_biomarkers = f.lines.first().and_then(|l| l.baseline_biomarkers);
             row.fractions = Some(f.fractions.clone());
         }
         row
@@ -186,6 +199,7 @@ impl RunRow {
             failed_line: None,
             failed_line_name: None,
             lines_given: None,
+            baseline_biomarkers: None,
             fractions: None,
             error: Some(error),
         }
@@ -221,6 +235,11 @@ impl RunRow {
             csv_field(&opt(&self.failed_line_name)),
             opt(&self.lines_given),
         ]);
+        let baseline = self.baseline_biomarkers.as_ref();
+        for b in Biomarker::ALL {
+            cells.push(baseline.map_or(String::new(), |v| b.value(v).to_string()));
+        }
+        cells.push(baseline.map_or(String::new(), |v| v.phenotype.name().to_string()));
         let fractions = self.fractions.as_ref().map(FailureFractions::named);
         for k in 0..FailureFractions::default().named().len() {
             cells.push(fractions.map_or(String::new(), |f| f[k].1.to_string()));
@@ -316,9 +335,9 @@ mod tests {
         let line = row.csv_line(&keys);
         assert_eq!(
             line,
-            "arm-p001,arm,1,0,7,,x,failed,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,\"oxygen went \"\"NaN\"\", at tick 3\"\n"
+            "arm-p001,arm,1,0,7,,x,failed,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,\"oxygen went \"\"NaN\"\", at tick 3\"\n"
         );
-        // 5 + 2 + 15 + 17 + 1 cells, as the header has.
-        assert_eq!(h.trim_end().split(',').count(), 5 + 3 + 15 + 17 + 1);
+        // 5 + 2 + 15 + 6 + 17 + 1 cells, as the header has.
+        assert_eq!(h.trim_end().split(',').count(), 5 + 3 + 15 + 6 + 17 + 1);
     }
 }

@@ -43,6 +43,17 @@ pub enum Phenotype {
     Desert,
 }
 
+impl Phenotype {
+    /// The name in summary.json, scans.csv and summary.csv.
+    pub fn name(self) -> &'static str {
+        match self {
+            Phenotype::Inflamed => "inflamed",
+            Phenotype::Excluded => "excluded",
+            Phenotype::Desert => "desert",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Biomarkers {
     /// Live tumour cells with PD-L1 ≥ `PDL1_POSITIVE`, percent of live tumour cells.

@@ -46,8 +46,7 @@ pub fn csv(scene: &Scene, log: &[TherapyTick]) -> Option<String> {
                     for k in Biomarker::ALL {
                         let _ = write!(out, ",{:.3}", k.value(b));
                     }
-                    let phenotype = serde_json::to_value(b.phenotype).unwrap_or_default();
-                    let _ = write!(out, ",{}", phenotype.as_str().unwrap_or_default());
+                    let _ = write!(out, ",{}", b.phenotype.name());
                 }
                 None => out.push_str(&",".repeat(Biomarker::ALL.len() + 1)),
             }
