@@ -36,6 +36,7 @@
 //! engine wiring and the choice of N are later work.
 
 mod cg;
+mod from_lattice;
 mod network;
 mod solve;
 mod viscosity;
@@ -43,6 +44,7 @@ mod viscosity;
 #[cfg(test)]
 mod tests;
 
+pub use from_lattice::{extract_network, site_perfusion, LatticeVessels};
 pub use network::{Network, Node, Segment};
 pub use solve::{solve, FlowSolution, SolverSettings};
 pub use viscosity::{

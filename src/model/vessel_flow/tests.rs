@@ -486,3 +486,54 @@ fn bad_input_is_refused_with_the_offending_key() {
         Err(FlowError::NotConverged { iterations: 3, .. })
     ));
 }
+
+/// A straight vessel across a 2D lattice (inlet 25, outlet 15 mmHg) with a dead-end
+/// sprout: one flowing segment of (sites − 1) × spacing, the sprout unperfused.
+#[test]
+fn lattice_vessel_sites_become_a_network_with_perfusion() {
+    use crate::model::lattice::Grid;
+    let grid = Grid {
+        nx: 10,
+        ny: 6,
+        nz: 1,
+        moore: true,
+    };
+    let mut is_vessel = vec![false; grid.sites()];
+    for x in 0..10 {
+        is_vessel[grid.index(x, 2, 0) as usize] = true;
+    }
+    for y in 3..6 {
+        is_vessel[grid.index(4, y, 0) as usize] = true; // sprout from (4, 2) up to (4, 5)
+    }
+    let (inlet, outlet) = (grid.index(0, 2, 0), grid.index(9, 2, 0));
+    let boundary = move |i: u32| match i {
+        _ if i == inlet => Some(25.0),
+        _ if i == outlet => Some(15.0),
+        _ => None,
+    };
+    let vessels = extract_network(&grid, &is_vessel, 20.0, 5.0, 0.45, &boundary).unwrap();
+    // Nodes: inlet, outlet, the junction (4, 2) and the sprout tip (4, 5).
+    assert_eq!(vessels.network.nodes.len(), 4);
+    assert_eq!(vessels.network.segments.len(), 3);
+    let lengths: Vec<f64> = vessels
+        .network
+        .segments
+        .iter()
+        .map(|s| s.length_um)
+        .collect();
+    // inlet→junction, junction→outlet, junction→tip (neighbours in −x, +x, −y, +y order).
+    assert_eq!(lengths, vec![80.0, 100.0, 60.0]);
+    let sol = solve(&vessels.network, &SolverSettings::default()).unwrap();
+    let q = 10.0 * PA_PER_MMHG / resistance(5.0, 180.0, 0.45);
+    let main_seg = vessels.segment_of_site[grid.index(7, 2, 0) as usize].unwrap();
+    assert!(rel_err(sol.flow_m3_per_s[main_seg], q) < 1e-10);
+    let perfusion = site_perfusion(&vessels, &sol, q).unwrap();
+    assert!((perfusion[grid.index(2, 2, 0) as usize] - 1.0).abs() < 1e-10);
+    assert!((perfusion[grid.index(4, 2, 0) as usize] - 1.0).abs() < 1e-10);
+    assert_eq!(perfusion[grid.index(4, 4, 0) as usize], 0.0, "sprout");
+    assert_eq!(perfusion[grid.index(4, 5, 0) as usize], 0.0, "sprout tip");
+    assert_eq!(perfusion[grid.index(0, 0, 0) as usize], 0.0, "not a vessel");
+    let half = site_perfusion(&vessels, &sol, 2.0 * q).unwrap();
+    assert!((half[grid.index(7, 2, 0) as usize] - 0.5).abs() < 1e-10);
+    assert!(extract_network(&grid, &is_vessel[1..], 20.0, 5.0, 0.45, &boundary).is_err());
+}
