@@ -1,8 +1,9 @@
 //! In-vivo apparent blood viscosity by vessel diameter and discharge haematocrit.
 //!
 //! The "in vivo" law of Pries, Secomb, Gessner, Sperandio, Gross & Gaehtgens (1994),
-//! *Resistance to blood flow in microvessels in vivo*, Circ Res 75:904–915 — the
-//! formula Microvessel Chaste and Owen et al. (2011) use. It is the in-vitro law of
+//! *Resistance to blood flow in microvessels in vivo*, Circ Res 75:904–915 (issue 15
+//! cites it as Am J Physiol 267:H2204; the in-vivo law is the Circ Res paper's; that
+//! Microvessel Chaste / Owen 2011 use this exact form is not verified here). It is the in-vitro law of
 //! Pries et al. (1992) with the small-diameter term re-fitted to in-vivo resistance
 //! (`6 e^{−0.085 D}` instead of `220 e^{−1.3 D}`) and a fixed 1.1 µm endothelial
 //! surface layer entering through `(D / (D − 1.1))²`, D in µm:
@@ -17,8 +18,8 @@
 //! The later Pries & Secomb (2005) version with a diameter- and haematocrit-dependent
 //! surface layer is not used. Plasma viscosity 1.2 mPa·s: with it, r = 5 µm,
 //! L = 100 µm, ΔP = 1 mmHg, H = 0.45 give Q ≈ 4.64·10⁻¹⁴ m³/s, the value issue 15
-//! states (μ_rel(10 µm, 0.45) = 5.8724, μ = 7.047 mPa·s); 1.2 mPa·s is also the
-//! plasma viscosity of human plasma at 37 °C reported by Pries et al.
+//! states (μ_rel(10 µm, 0.45) = 5.8724, μ = 7.047 mPa·s), and it is the usual
+//! value for human plasma at 37 °C.
 
 use super::FlowError;
 
