@@ -20,3 +20,4 @@ pub mod rng;
 pub mod setup;
 pub mod shader_constants;
 pub mod site;
+pub mod vessel_flow;
