@@ -504,6 +504,20 @@ fn the_gpu_backend_runs_t_cells() {
     );
 }
 
+/// scenes/immune-chemo-anti-pd1.toml, `days` long with a scan every `scan_days`, written
+/// into `dir`.
+fn chemo_scene(dir: &Path, days: u32, scan_days: f64) -> std::path::PathBuf {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes/immune-chemo-anti-pd1.toml");
+    let text = std::fs::read_to_string(path)
+        .unwrap()
+        .replace("duration_days = 30", &format!("duration_days = {days}"))
+        .replace(
+            "scan_every_days = 14.0",
+            &format!("scan_every_days = {scan_days:?}"),
+        );
+    write_scene(dir, "chemo.toml", &text)
+}
+
 /// A run whose scans read biomarkers and whose first line a biomarker rule skips
 /// resumes exactly: from a snapshot after the baseline (the biomarkers restored with the
 /// therapy) and scans read after the resume.
@@ -511,12 +525,7 @@ fn the_gpu_backend_runs_t_cells() {
 fn a_run_with_biomarker_scans_resumes_exactly() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes/immune-chemo-anti-pd1.toml");
-    let text = std::fs::read_to_string(path)
-        .unwrap()
-        .replace("duration_days = 30", "duration_days = 4")
-        .replace("scan_every_days = 14.0", "scan_every_days = 1.0");
-    let scene = write_scene(dir, "chemo.toml", &text);
+    let scene = chemo_scene(dir, 4, 1.0);
     let full = dir.join("full");
     let run = [
         "run",
@@ -560,11 +569,7 @@ fn a_run_with_biomarker_scans_resumes_exactly() {
 fn a_batch_reports_the_baseline_biomarkers() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes/immune-chemo-anti-pd1.toml");
-    let text = std::fs::read_to_string(path)
-        .unwrap()
-        .replace("duration_days = 30", "duration_days = 1");
-    let scene = write_scene(dir, "chemo.toml", &text);
+    let scene = chemo_scene(dir, 1, 14.0);
     let batch = dir.join("b.toml");
     std::fs::write(
         &batch,
