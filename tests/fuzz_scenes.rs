@@ -102,10 +102,14 @@ fn base_scenes() -> Vec<(String, String)> {
         .collect()
 }
 
-/// Lattices of at most 30 × 30 (× 8), tumours of at most 120 µm radius.
+/// Lattices of at most 30 × 30 (× 8), tumours of at most 120 µm radius at the
+/// lattice's centre (a `centre_um` of the full lattice may lie outside the shrunk one).
 fn shrink(text: &str) -> String {
     let mut out = String::new();
     for line in text.lines() {
+        if line.trim_start().starts_with("centre_um") {
+            continue;
+        }
         let cap = |key: &str, max: f64| -> Option<String> {
             let rest = line.strip_prefix(key)?.trim_start().strip_prefix('=')?;
             let value: f64 = rest.split('#').next()?.trim().parse().ok()?;

@@ -37,6 +37,8 @@ pub enum EngineError {
     Shader(#[from] gpu::shaders::ShaderError),
     #[error("therapy: {0}")]
     Therapy(String),
+    #[error("vessel network at tick {tick}: {message}")]
+    Vasculature { tick: u64, message: String },
 }
 
 /// Which backend to use.

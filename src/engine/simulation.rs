@@ -13,6 +13,7 @@ use crate::model::lineage::Lineage;
 use crate::model::params::{FieldParams, SimParams};
 use crate::model::protocol::Event;
 use crate::model::setup;
+use crate::model::vasculature;
 use crate::scene::Scene;
 
 /// Sweeps and final residual of one field solve.
@@ -68,7 +69,13 @@ pub fn first_non_finite(solves: &[SolveStats]) -> Option<usize> {
 impl Simulation {
     /// Builds the initial lattice, uploads it and solves the oxygen field to tolerance.
     pub fn new(scene: Scene, backend: Box<dyn Backend>) -> Result<Simulation, EngineError> {
-        let sites = setup::initial_sites(&scene);
+        let mut sites = setup::initial_sites(&scene);
+        vasculature::initial_perfusion(&scene, &mut sites).map_err(|e| {
+            EngineError::Vasculature {
+                tick: 0,
+                message: e.to_string(),
+            }
+        })?;
         let oxygen = vec![0.0f32; sites.len()];
         let mut state =
             HostState::with_factors(sites, oxygen, scene.drugs.len(), scene.factors.len());
@@ -241,6 +248,7 @@ impl Simulation {
 
     /// Advances one tick. Its report, if it is a report tick, arrives via `poll`.
     pub fn step(&mut self) -> Result<(), EngineError> {
+        self.vessel_pass()?;
         self.host_pass()?;
         let report = self.is_report_tick(self.tick + 1);
         let sim = self.sim.at_tick(self.scene.seed, self.tick as u32);
@@ -266,6 +274,22 @@ impl Simulation {
             });
         }
         Ok(reports)
+    }
+
+    /// The vessel network's update (`model::vasculature`), on the host every
+    /// `update_every_h`: the state comes down, its vessels change, and it goes back.
+    fn vessel_pass(&mut self) -> Result<(), EngineError> {
+        if !vasculature::update_due(&self.scene, self.tick) {
+            return Ok(());
+        }
+        let mut state = self.backend.download()?;
+        vasculature::update(&self.scene, self.tick, &mut state.sites, &state.fields).map_err(
+            |e| EngineError::Vasculature {
+                tick: self.tick,
+                message: e.to_string(),
+            },
+        )?;
+        self.backend.upload(&state)
     }
 
     /// Pass 1 of the tick: the protocol reads a scan when one is due (the census of the

@@ -13,11 +13,13 @@ use crate::model::drug_params::{
 };
 use crate::model::fields;
 use crate::model::params::SimParams;
-use crate::model::site::{Kind, ENGAGED_BIT, EXHAUSTED_BIT, LOW16, PERSISTER_BIT, QUIESCENT_BIT};
+use crate::model::site::{
+    Kind, ENGAGED_BIT, EXHAUSTED_BIT, IMMATURE_BIT, LOW16, PERSISTER_BIT, QUIESCENT_BIT,
+};
 use crate::scene::Scene;
 
 /// Room for counters in the census (`Census::counts`).
-pub const MAX_SITE_COUNTERS: usize = 16;
+pub const MAX_SITE_COUNTERS: usize = 24;
 
 /// Every site counter, by its index in `SITE_COUNTERS` and `Census::counts`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -37,6 +39,8 @@ pub enum Counter {
     TCellExhausted,
     TraitAntigenLoss,
     TraitPdl1,
+    VesselTip,
+    ImmatureVessel,
 }
 
 /// A scene parameter a test compares a field value with.
@@ -135,8 +139,12 @@ fn has_immune(scene: &Scene) -> bool {
     scene.immune.is_some()
 }
 
+fn has_vasculature(scene: &Scene) -> bool {
+    scene.vasculature.is_some()
+}
+
 /// Every site counter, in `Counter` order.
-pub const SITE_COUNTERS: [SiteCounter; 15] = [
+pub const SITE_COUNTERS: [SiteCounter; 17] = [
     SiteCounter {
         id: Counter::TumourLive,
         name: "tumour_live",
@@ -353,6 +361,37 @@ pub const SITE_COUNTERS: [SiteCounter; 15] = [
         },
         present: has_immune,
         plot: PlotAs::BurdenCarried { label: "PD-L1" },
+    },
+    SiteCounter {
+        id: Counter::VesselTip,
+        name: "vessel_tip",
+        column: "vessel_tip",
+        doc: "tip cells of vessel sprouts (scenes with [vasculature])",
+        kind: Kind::VesselTip,
+        test: SiteTest::Always,
+        present: has_vasculature,
+        plot: PlotAs::Chart {
+            stem: "vasculature",
+            title: "Vessel sprouts",
+            label: "sprout tips",
+        },
+    },
+    SiteCounter {
+        id: Counter::ImmatureVessel,
+        name: "immature_vessel",
+        column: "immature_vessel",
+        doc: "vessel sites formed by sprouting and not yet mature",
+        kind: Kind::Vessel,
+        test: SiteTest::AnyBit {
+            word: 0,
+            mask: IMMATURE_BIT,
+        },
+        present: has_vasculature,
+        plot: PlotAs::Chart {
+            stem: "vasculature",
+            title: "Vessel sprouts",
+            label: "immature vessel sites",
+        },
     },
 ];
 

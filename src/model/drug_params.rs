@@ -88,12 +88,14 @@ impl DrugSet {
                     DrugClass::Targeted => CLASS_TARGETED,
                     // A checkpoint inhibitor arrests nothing: its PD table is all 0
                     // (`emax_per_h` is 0); its effect is the T cells' (`model::immune`).
-                    DrugClass::Cytostatic | DrugClass::Checkpoint => CLASS_CYTOSTATIC,
+                    DrugClass::Cytostatic | DrugClass::Checkpoint | DrugClass::AntiAngiogenic => {
+                        CLASS_CYTOSTATIC
+                    }
                 },
                 efflux_substrate: d.efflux_substrate as u32,
                 // A checkpoint inhibitor exposes no tumour cell (no persister entry,
                 // no sanctuary): its target is on the T cells.
-                exposure_um: if d.class == DrugClass::Checkpoint {
+                exposure_um: if !d.class.acts_on_tumour_cells() {
                     f32::INFINITY
                 } else {
                     d.ic50_um as f32
@@ -107,9 +109,10 @@ impl DrugSet {
                 .target_mutation_per_division
                 .unwrap_or(r.target_mutation_per_division);
             // A tumour cell cannot alter a checkpoint inhibitor's target (PD-1, on T cells).
-            *slot = match d.class {
-                DrugClass::Checkpoint => 0,
-                _ => rng::threshold(p),
+            *slot = if d.class.acts_on_tumour_cells() {
+                rng::threshold(p)
+            } else {
+                0
             };
         }
         mutation_threshold[4] = rng::threshold(r.efflux_mutation_per_division);

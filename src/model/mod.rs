@@ -20,4 +20,5 @@ pub mod rng;
 pub mod setup;
 pub mod shader_constants;
 pub mod site;
+pub mod vasculature;
 pub mod vessel_flow;

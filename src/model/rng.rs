@@ -97,6 +97,11 @@ pub mod stream {
     pub const WALK_BIAS: u32 = 35;
     pub const WALK_PICK: u32 = 36;
     pub const EXPAND: u32 = 37;
+    /// The vessel network's update (`model::vasculature`, host only, its own key).
+    pub const SPROUT: u32 = 40;
+    pub const TIP_STEP: u32 = 41;
+    pub const TIP_PICK: u32 = 42;
+    pub const REGRESS: u32 = 43;
 }
 
 /// The key of immune substep `m` of the tick with key `tick_key`: each substep's

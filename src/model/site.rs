@@ -6,13 +6,14 @@
 //!
 //! | bits | meaning |
 //! | --- | --- |
-//! | 0–3 | kind (`Kind`; 16 codes, 5–15 free for new kinds) |
+//! | 0–3 | kind (`Kind`; 16 codes, 6–15 free for new kinds) |
 //! | 4 | quiescent (hypoxic arrest) |
 //! | 5 | persister (drug-tolerant state) |
 //! | 6 | T cell engaged with a target (kills it when the engagement ends) |
 //! | 7 | T cell exhausted (kill cap reached: kills no more) |
 //! | 8 | T cell detached this tick after a contact that did not kill |
-//! | 9–15 | free flags |
+//! | 9 | vessel immature (formed by sprouting, not yet covered by pericytes) |
+//! | 10–15 | free flags |
 //! | 16–31 | kind payload: the clone id of tumour and necrotic sites |
 //!
 //! `w1`–`w3` are the kind's payload:
@@ -21,7 +22,8 @@
 //! | --- | --- | --- | --- |
 //! | tumour | bits 0–15 ticks into the cycle, 16–31 this cycle's length | bits 0–15 consecutive anoxic ticks, 16–31 ticks quiescent or persistent under a cycle-specific drug | heritable traits (`model::drug_params::TRAIT_*`) |
 //! | necrotic | 0 | 0 | the traits it died with |
-//! | vessel | bits 0–15 perfusion × 65535 after compression | bits 0–15 uncompressed perfusion × 65535 | 0 |
+//! | vessel | bits 0–15 perfusion × 65535 after compression | bits 0–15 uncompressed perfusion × 65535 | bits 0–15 hours since it formed (immature vessels), 16–31 minutes of low wall shear stress |
+//! | vessel tip | bits 0–2 the face (`model::vasculature::FACES` index) towards its stalk | bits 0–15 lattice steps moved | 0 |
 //! | T cell | bits 0–15 age in ticks, 16–23 kills, 24–31 divisions pending | bits 0–15 engagement ticks left, 16–20 the target's neighbour slot | 0 |
 //! | empty | 0 | 0 | 0 |
 //!
@@ -39,16 +41,20 @@ pub enum Kind {
     Vessel = 3,
     /// A cytotoxic (CD8+) T cell (`model::immune`).
     TCell = 4,
+    /// The tip cell of a vessel sprout (`model::vasculature`): it climbs the VEGF
+    /// gradient and leaves immature vessel behind. Inert in the kernels.
+    VesselTip = 5,
 }
 
 impl Kind {
     /// Every kind this build knows, by code.
-    pub const ALL: [Kind; 5] = [
+    pub const ALL: [Kind; 6] = [
         Kind::Empty,
         Kind::Tumour,
         Kind::Necrotic,
         Kind::Vessel,
         Kind::TCell,
+        Kind::VesselTip,
     ];
 
     /// The kind with this code, if this build knows it.
@@ -64,6 +70,7 @@ impl Kind {
             Kind::Necrotic => "necrotic",
             Kind::Vessel => "vessel",
             Kind::TCell => "tcell",
+            Kind::VesselTip => "vessel_tip",
         }
     }
 }
@@ -77,6 +84,8 @@ pub const PERSISTER_BIT: u32 = 1 << 5;
 pub const ENGAGED_BIT: u32 = 1 << 6;
 pub const EXHAUSTED_BIT: u32 = 1 << 7;
 pub const DETACHED_BIT: u32 = 1 << 8;
+/// Vessels formed by sprouting, until they mature (`model::vasculature`).
+pub const IMMATURE_BIT: u32 = 1 << 9;
 /// T cells: `w1` bits of the kill count and of the divisions pending.
 pub const KILLS_SHIFT: u32 = 16;
 pub const DIVISIONS_SHIFT: u32 = 24;
@@ -88,6 +97,8 @@ pub const CLONE_SHIFT: u32 = 16;
 pub const HALF_SHIFT: u32 = 16;
 pub const LOW16: u32 = 0xffff;
 pub const HIGH16: u32 = 0xffff_0000;
+/// Vessel tips: `w1` bits of the face towards the stalk.
+pub const STALK_FACE_MASK: u32 = 0x7;
 /// "No site": a neighbour outside the lattice, no winner.
 pub const NO_SITE: u32 = u32::MAX;
 
@@ -152,6 +163,7 @@ impl Site {
             2 => Kind::Necrotic,
             3 => Kind::Vessel,
             4 => Kind::TCell,
+            5 => Kind::VesselTip,
             code => {
                 debug_assert!(code == 0, "kind code {code}");
                 Kind::Empty
@@ -242,6 +254,14 @@ pub struct SiteFields {
     /// Vessels: perfusion × 65535 after compression, and uncompressed.
     pub perfusion: u16,
     pub base_perfusion: u16,
+    /// Vessels: formed by sprouting and not yet mature; hours since it formed; minutes
+    /// its wall shear stress has been below the regression threshold.
+    pub immature: bool,
+    pub vessel_age_h: u16,
+    pub low_shear_min: u16,
+    /// Vessel tips: the face towards the stalk, and lattice steps moved.
+    pub stalk_face: u8,
+    pub tip_steps: u16,
     /// T cells: engaged with a target, exhausted, detached this tick.
     pub engaged: bool,
     pub exhausted: bool,
@@ -269,6 +289,13 @@ impl Site {
             Kind::Vessel => {
                 f.perfusion = (self.w1 & LOW16) as u16;
                 f.base_perfusion = (self.w2 & LOW16) as u16;
+                f.immature = self.w0 & IMMATURE_BIT != 0;
+                f.vessel_age_h = (self.w3 & LOW16) as u16;
+                f.low_shear_min = (self.w3 >> HALF_SHIFT) as u16;
+            }
+            Kind::VesselTip => {
+                f.stalk_face = (self.w1 & STALK_FACE_MASK) as u8;
+                f.tip_steps = (self.w2 & LOW16) as u16;
             }
             Kind::Tumour | Kind::Necrotic => {
                 f.clone = self.clone_id();
@@ -300,9 +327,15 @@ impl Site {
             | if f.persister { PERSISTER_BIT } else { 0 };
         Some(match kind {
             Kind::Vessel => Site {
-                w0: kind as u32 | flags,
+                w0: kind as u32 | flags | if f.immature { IMMATURE_BIT } else { 0 },
                 w1: f.perfusion as u32,
                 w2: f.base_perfusion as u32,
+                w3: f.vessel_age_h as u32 | (f.low_shear_min as u32) << HALF_SHIFT,
+            },
+            Kind::VesselTip => Site {
+                w0: kind as u32,
+                w1: f.stalk_face as u32 & STALK_FACE_MASK,
+                w2: f.tip_steps as u32,
                 w3: 0,
             },
             Kind::TCell => Site {

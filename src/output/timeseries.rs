@@ -546,11 +546,19 @@ mod tests {
             tumor_diameter_um: 40.0,
             clones: 1,
             mutations: 0,
-            // The counters of a scene without T cells.
+            // The counters of a scene without T cells and a living vasculature.
             counts: counters::SITE_COUNTERS
                 .iter()
                 .filter(|c| c.kind != crate::model::site::Kind::TCell)
-                .filter(|c| !matches!(c.id, Counter::TraitAntigenLoss | Counter::TraitPdl1))
+                .filter(|c| {
+                    !matches!(
+                        c.id,
+                        Counter::TraitAntigenLoss
+                            | Counter::TraitPdl1
+                            | Counter::VesselTip
+                            | Counter::ImmatureVessel
+                    )
+                })
                 .map(|c| {
                     let n = match c.id {
                         Counter::TumourLive => 3,
@@ -600,7 +608,7 @@ mod tests {
         let names = |cols: Vec<Column>| cols.iter().map(|c| c.name()).collect::<Vec<_>>();
         let all: Vec<Counter> = SITE_COUNTERS.iter().map(|c| c.id).collect();
         let cols = names(leading_columns_after(&first, &all));
-        assert_eq!(cols.len(), 25);
+        assert_eq!(cols.len(), 27);
         assert_eq!(
             cols[18..],
             [
@@ -610,7 +618,9 @@ mod tests {
                 "tcell_engaged",
                 "tcell_exhausted",
                 "trait_antigen_loss",
-                "trait_pdl1"
+                "trait_pdl1",
+                "vessel_tip",
+                "immature_vessel"
             ]
         );
         let without = [Counter::TumourLive, Counter::Necrotic];

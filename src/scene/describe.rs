@@ -12,6 +12,7 @@ fn class(c: DrugClass) -> &'static str {
         DrugClass::Targeted => "targeted",
         DrugClass::Cytostatic => "cytostatic",
         DrugClass::Checkpoint => "checkpoint inhibitor",
+        DrugClass::AntiAngiogenic => "anti-angiogenic",
     }
 }
 

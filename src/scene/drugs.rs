@@ -42,6 +42,20 @@ pub enum DrugClass {
     /// reaches, by the occupancy cʰ/(IC50ʰ + cʰ) (`ic50_um`: the level of half-maximal
     /// binding); `emax_per_h` must be 0.
     Checkpoint,
+    /// An anti-angiogenic antibody (anti-VEGF, e.g. bevacizumab or DC101;
+    /// `[vasculature]`): kills no cell itself, but blocks VEGF signalling at the vessel
+    /// sites it reaches by the occupancy cʰ/(IC50ʰ + cʰ): fewer sprouts, immature
+    /// vessels pruned or matured (normalised); `emax_per_h` must be 0.
+    AntiAngiogenic,
+}
+
+impl DrugClass {
+    /// Whether the drug acts on tumour cells itself (kills or arrests them, exposes
+    /// them, has a target they can alter). Checkpoint and anti-angiogenic drugs act
+    /// through T cells and vessels instead.
+    pub fn acts_on_tumour_cells(self) -> bool {
+        !matches!(self, DrugClass::Checkpoint | DrugClass::AntiAngiogenic)
+    }
 }
 
 /// How the drugs of a combination act together on one cell.

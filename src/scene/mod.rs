@@ -15,6 +15,7 @@ mod validate;
 mod validate_drugs;
 mod validate_pk;
 mod validate_therapy;
+pub mod vasculature;
 
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -67,6 +68,9 @@ pub struct Scene {
     /// Cytotoxic T cells (`[immune]`); absent means no immune system.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub immune: Option<immune::Immune>,
+    /// A living vessel network (`[vasculature]`); absent means fixed vessels.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vasculature: Option<vasculature::Vasculature>,
     /// The treatment plan; absent means no treatment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub therapy: Option<therapy::Therapy>,

@@ -145,6 +145,7 @@ pub fn validate(s: &Scene) -> Result<(), Issue> {
     super::validate_drugs::validate_drugs(s)?;
     super::factors::validate_factors(s)?;
     super::immune::validate_immune(s)?;
+    super::vasculature::validate_vasculature(s)?;
 
     non_negative("output.frame_every_h", s.output.frame_every_h)?;
     if s.output.frame_pixels_per_site > 64 {

@@ -75,6 +75,26 @@ pub fn validate_drugs(s: &Scene) -> Result<(), Issue> {
                 );
             }
         }
+        if d.class == super::DrugClass::AntiAngiogenic {
+            if d.emax_per_h != 0.0 {
+                return issue(
+                    &key("emax_per_h"),
+                    format!(
+                        "must be 0 for an anti-angiogenic drug, which kills no cell itself \
+                         (got {}); its effect is on the vessels ([vasculature])",
+                        d.emax_per_h
+                    ),
+                );
+            }
+            if s.vasculature.is_none() {
+                return issue(
+                    &key("class"),
+                    "an anti-angiogenic drug acts on a living vessel network: the scene \
+                     needs [vasculature]"
+                        .into(),
+                );
+            }
+        }
         if let Some(p) = d.target_mutation_per_division {
             within(&key("target_mutation_per_division"), p, 0.0, 0.5)?;
         }

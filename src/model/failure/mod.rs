@@ -125,7 +125,7 @@ fn reason(
     let pre_existing = t.pre_treatment_clones.contains(&site.clone_id());
     let genetic = scene.drugs.iter().enumerate().find_map(|(d, drug)| {
         given(d)?;
-        if drug.class == DrugClass::Checkpoint {
+        if !drug.class.acts_on_tumour_cells() {
             return None;
         }
         if traits & (1 << d) != 0 {
@@ -163,7 +163,7 @@ fn reason(
         .drugs
         .iter()
         .enumerate()
-        .filter(|(_, drug)| drug.class != DrugClass::Checkpoint)
+        .filter(|(_, drug)| drug.class.acts_on_tumour_cells())
         .filter_map(|(d, drug)| {
             let hours = given(d).filter(|&h| h > 0.0)?;
             let cell_auc = exposure[d] as f64 / AUC_SCALE_PER_UM_H;

@@ -1,5 +1,5 @@
 //! A vessel network from lattice vessel sites, and each site's perfusion from the flow
-//! of its segment. Not yet called by the engine (issue 15, later work).
+//! of its segment (`model::vasculature` calls it at every network update).
 //!
 //! Vessel sites connect through face neighbours only (4 in 2D, 6 in 3D), whatever the
 //! cell neighbourhood, so a diagonal step never forms a spurious triangle. A site is a
@@ -32,6 +32,28 @@ pub fn extract_network(
     is_vessel: &[bool],
     spacing_um: f64,
     radius_um: f64,
+    haematocrit: f64,
+    pressure_mmhg: &dyn Fn(u32) -> Option<f64>,
+) -> Result<LatticeVessels, FlowError> {
+    extract_network_with_radii(
+        grid,
+        is_vessel,
+        spacing_um,
+        &|_| radius_um,
+        haematocrit,
+        pressure_mmhg,
+    )
+}
+
+/// As [`extract_network`], with a radius per site (µm, > 0 on vessel sites): a
+/// segment's radius is the one whose Poiseuille resistance over the segment's length
+/// equals the sum of its sites' (`r⁻⁴` averaged over the interior sites, the two end
+/// nodes counting half), viscosity taken as equal along the segment.
+pub fn extract_network_with_radii(
+    grid: &Grid,
+    is_vessel: &[bool],
+    spacing_um: f64,
+    radius_um: &dyn Fn(u32) -> f64,
     haematocrit: f64,
     pressure_mmhg: &dyn Fn(u32) -> Option<f64>,
 ) -> Result<LatticeVessels, FlowError> {
@@ -93,7 +115,7 @@ pub fn extract_network(
                     network.segments.push(Segment {
                         node_a,
                         node_b,
-                        radius_um,
+                        radius_um: series_radius(&[start, first], radius_um),
                         length_um: spacing_um,
                         haematocrit,
                     });
@@ -127,10 +149,14 @@ pub fn extract_network(
             interior
                 .iter()
                 .for_each(|&site| segment_of_site[site] = Some(s));
+            let mut chain = Vec::with_capacity(interior.len() + 2);
+            chain.push(start);
+            chain.extend_from_slice(&interior);
+            chain.push(cur);
             network.segments.push(Segment {
                 node_a,
                 node_b,
-                radius_um,
+                radius_um: series_radius(&chain, radius_um),
                 length_um: (interior.len() + 1) as f64 * spacing_um,
                 haematocrit,
             });
@@ -147,6 +173,18 @@ pub fn extract_network(
         node_of_site,
         segment_of_site,
     })
+}
+
+/// The equivalent radius of a chain of sites (ends first and last, each counting half).
+fn series_radius(chain: &[usize], radius_um: &dyn Fn(u32) -> f64) -> f64 {
+    let last = chain.len() - 1;
+    let (mut weight, mut sum) = (0.0, 0.0);
+    for (k, &site) in chain.iter().enumerate() {
+        let w = if k == 0 || k == last { 0.5 } else { 1.0 };
+        weight += w;
+        sum += w * radius_um(site as u32).powi(-4);
+    }
+    (sum / weight).powf(-0.25)
 }
 
 /// Per site, perfusion (fraction, 0–1): |Q| of the site's segment over

@@ -44,7 +44,9 @@ mod viscosity;
 #[cfg(test)]
 mod tests;
 
-pub use from_lattice::{extract_network, site_perfusion, LatticeVessels};
+pub use from_lattice::{
+    extract_network, extract_network_with_radii, site_perfusion, LatticeVessels,
+};
 pub use network::{Network, Node, Segment};
 pub use solve::{solve, FlowSolution, SolverSettings};
 pub use viscosity::{

@@ -219,7 +219,7 @@ fn check_state(h: &SnapshotHeader, scene: &Scene, state: &HostState) -> Result<(
             Kind::Tumour => Some(0),
             Kind::Necrotic => Some(1),
             Kind::Vessel => Some(2),
-            Kind::Empty | Kind::TCell => None,
+            Kind::Empty | Kind::TCell | Kind::VesselTip => None,
         };
         if let Some(k) = counted {
             counts[k] += 1;

@@ -32,7 +32,7 @@ const U16_MAX: u32 = u16::MAX as u32;
 /// The site arrays, in the order they are written. Absent ones (all but `site.kind`)
 /// read as 0 (`false`), which is what `Site::unpack` gives a member that does not
 /// apply to the site's kind.
-pub const MEMBERS: [Member; 19] = [
+pub const MEMBERS: [Member; 24] = [
     Member {
         name: KIND,
         dtype: Dtype::U8,
@@ -166,6 +166,41 @@ pub const MEMBERS: [Member; 19] = [
         get: |f| f.target_slot as u32,
         set: |f, v| f.target_slot = v as u8,
     },
+    Member {
+        name: "site.immature",
+        dtype: Dtype::U8,
+        max: 1,
+        get: |f| f.immature as u32,
+        set: |f, v| f.immature = v != 0,
+    },
+    Member {
+        name: "site.vessel_age_h",
+        dtype: Dtype::U16,
+        max: U16_MAX,
+        get: |f| f.vessel_age_h as u32,
+        set: |f, v| f.vessel_age_h = v as u16,
+    },
+    Member {
+        name: "site.low_shear_min",
+        dtype: Dtype::U16,
+        max: U16_MAX,
+        get: |f| f.low_shear_min as u32,
+        set: |f, v| f.low_shear_min = v as u16,
+    },
+    Member {
+        name: "site.stalk_face",
+        dtype: Dtype::U8,
+        max: 5,
+        get: |f| f.stalk_face as u32,
+        set: |f, v| f.stalk_face = v as u8,
+    },
+    Member {
+        name: "site.tip_steps",
+        dtype: Dtype::U16,
+        max: U16_MAX,
+        get: |f| f.tip_steps as u32,
+        set: |f, v| f.tip_steps = v as u16,
+    },
 ];
 
 /// Whether `name` is a site array of format 2.
@@ -287,6 +322,11 @@ mod tests {
             divisions_pending: 12,
             engagement_ticks: 13,
             target_slot: 14,
+            immature: true,
+            vessel_age_h: 15,
+            low_shear_min: 16,
+            stalk_face: 5,
+            tip_steps: 17,
         };
         let mut f = SiteFields::default();
         for m in &MEMBERS {

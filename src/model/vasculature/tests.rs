@@ -1,0 +1,251 @@
+//! The network update's rules on small hand-made lattices.
+
+use super::*;
+use crate::model::lattice::Grid;
+use crate::model::params::SimParams;
+use crate::model::site::{Kind, Site, HALF_SHIFT, IMMATURE_BIT, LOW16};
+use crate::scene::Scene;
+use std::path::Path;
+
+/// A 2D scene `nx` × 20 of 20 µm sites with two vessels along x at y = 5 and y = 15
+/// (alternating: y = 5 fed from x = 0, y = 15 from x = nx − 1), no tumour cells.
+fn scene(nx: u32, extra: &str) -> Scene {
+    let text = format!(
+        "name = \"v\"\nseed = 3\n[lattice]\nnx = {nx}\nny = 20\n[time]\nduration_days = 1\n\
+         [tumour]\ncell_count = 1\n[vessels]\nlayout = \"lines\"\naxis = \"x\"\nspacing_um = 200.0\n\
+         [[factors]]\nname = \"vegf\"\nunit = \"nM\"\ndiffusion_um2_per_min = 1400.0\n\
+         decay_per_min = 0.0116\n[vasculature]\nvegf = \"vegf\"\n{extra}"
+    );
+    Scene::parse(&text, Path::new("v.toml")).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The scene's vessels, without its one tumour cell.
+fn lattice(scene: &Scene) -> Vec<Site> {
+    let mut sites = crate::model::setup::initial_sites(scene);
+    for s in sites.iter_mut().filter(|s| s.kind() == Kind::Tumour) {
+        *s = Site::EMPTY;
+    }
+    sites
+}
+
+/// Fields for `scene` (every field zero) with VEGF at `vegf(site)`.
+fn fields(scene: &Scene, vegf: impl Fn(u32) -> f32) -> Vec<f32> {
+    let grid = Grid::from_scene(scene);
+    let n = grid.sites();
+    let n_fields = crate::model::fields::list(scene).len();
+    let mut f = vec![0.0; n * n_fields];
+    let k = crate::model::fields::factor_field(scene.drugs.len(), 0);
+    for i in 0..n {
+        f[k * n + i] = vegf(i as u32);
+    }
+    f
+}
+
+fn perfusion(s: &Site) -> f64 {
+    (s.w2 & LOW16) as f64 / LOW16 as f64
+}
+
+#[test]
+fn straight_vessels_carry_the_reference_flow() {
+    let sc = scene(40, "");
+    let mut sites = lattice(&sc);
+    initial_perfusion(&sc, &mut sites).unwrap();
+    let grid = Grid::from_scene(&sc);
+    for x in [0, 7, 39] {
+        let s = sites[grid.index(x, 5, 0) as usize];
+        assert_eq!(s.kind(), Kind::Vessel);
+        assert!(
+            (perfusion(&s) - 1.0).abs() < 1e-4,
+            "x {x}: {}",
+            perfusion(&s)
+        );
+    }
+    // τ of the reference vessel = r ΔP / (2 L) = 5 µm · 10 mmHg / (2 · 780 µm).
+    let flow = solve_flow(&sc, &grid, &SimParams::from_scene(&sc), &sites).unwrap();
+    let expected = 5e-6 * 10.0 * crate::model::vessel_flow::PA_PER_MMHG / (2.0 * 780e-6) * 10.0;
+    let wss = flow.site_wss_dyn_per_cm2[grid.index(20, 5, 0) as usize];
+    assert!((wss / expected - 1.0).abs() < 1e-9, "{wss} vs {expected}");
+    // Alternating: y = 5 enters at x = 0 (25 mmHg), y = 15 at x = nx − 1.
+    let p = |x, y| flow.site_pressure_mmhg[grid.index(x, y, 0) as usize].unwrap();
+    assert_eq!(
+        (p(0, 5), p(39, 5), p(0, 15), p(39, 15)),
+        (25.0, 15.0, 15.0, 25.0)
+    );
+}
+
+/// A bridge of new vessel between the two vessels: no flow while it hangs from one,
+/// flow once it joins both.
+#[test]
+fn anastomosis_creates_flow() {
+    let sc = scene(40, "");
+    let grid = Grid::from_scene(&sc);
+    let sim = SimParams::from_scene(&sc);
+    let mut sites = lattice(&sc);
+    for y in 6..14 {
+        sites[grid.index(8, y, 0) as usize] = NEW_VESSEL;
+    }
+    let flow = solve_flow(&sc, &grid, &sim, &sites).unwrap();
+    flow.write_perfusion(&sc, &sim, &grid, &mut sites);
+    let mid = grid.index(8, 10, 0) as usize;
+    assert_eq!(
+        flow.site_flow_m3_per_s[mid], 0.0,
+        "a dead end carries nothing"
+    );
+    assert_eq!(perfusion(&sites[mid]), 0.0);
+    sites[grid.index(8, 14, 0) as usize] = NEW_VESSEL;
+    let flow = solve_flow(&sc, &grid, &sim, &sites).unwrap();
+    flow.write_perfusion(&sc, &sim, &grid, &mut sites);
+    assert!(flow.site_flow_m3_per_s[mid] > 0.1 * flow.reference_flow_m3_per_s);
+    assert!(perfusion(&sites[mid]) > 0.05);
+    // Immature: at most the immature fraction of a mature vessel's delivery.
+    assert!(perfusion(&sites[mid]) <= sc.vasculature.as_ref().unwrap().immature_perfusion + 1e-4);
+    let max_residual = flow
+        .solution
+        .kirchhoff_residual_m3_per_s
+        .iter()
+        .zip(&flow.vessels.network.nodes)
+        .filter(|(_, n)| n.fixed_pressure_mmhg.is_none())
+        .map(|(r, _)| r.abs())
+        .fold(0.0, f64::max);
+    assert!(
+        max_residual < 1e-9 * flow.reference_flow_m3_per_s,
+        "{max_residual}"
+    );
+}
+
+/// Sites of kind `k`.
+fn count(sites: &[Site], k: Kind) -> usize {
+    sites.iter().filter(|s| s.kind() == k).count()
+}
+
+/// With sprouting certain at any VEGF at or above the threshold, one update sprouts
+/// nothing below it and sprouts above it, never two tips within the exclusion distance.
+#[test]
+fn sprouting_only_above_the_vegf_threshold() {
+    let sc = scene(40, "sprout_max_per_min = 1.0\nsprout_threshold_nm = 0.05\n");
+    for (level, expect_tips) in [(0.049f32, false), (0.051, true)] {
+        let mut sites = lattice(&sc);
+        let f = fields(&sc, |_| level);
+        let events = update(&sc, 0, &mut sites, &f).unwrap();
+        let tips: Vec<u32> = (0..sites.len() as u32)
+            .filter(|&i| sites[i as usize].kind() == Kind::VesselTip)
+            .collect();
+        assert_eq!(events.sprouts as usize, tips.len());
+        assert_eq!(
+            !tips.is_empty(),
+            expect_tips,
+            "VEGF {level} nM: {} tips",
+            tips.len()
+        );
+        let grid = Grid::from_scene(&sc);
+        for (a, &i) in tips.iter().enumerate() {
+            for &j in &tips[a + 1..] {
+                let (ci, cj) = (grid.coords(i), grid.coords(j));
+                let d2: f64 = (0..3).map(|k| (ci[k] as f64 - cj[k] as f64).powi(2)).sum();
+                assert!(d2.sqrt() * 20.0 >= 80.0, "tips {ci:?} and {cj:?}");
+            }
+        }
+    }
+}
+
+/// A dead-end sprout (no flow, shear 0 < 8 dyn/cm²) regresses at the first update at
+/// which its low-shear time reaches 4,000 min; a bridge carrying flow never does.
+#[test]
+fn low_shear_regresses_after_the_stated_time_and_high_shear_never() {
+    let sc = scene(40, "sprout_max_per_min = 0.0\n");
+    let grid = Grid::from_scene(&sc);
+    let mut sites = lattice(&sc);
+    for y in 6..15 {
+        sites[grid.index(8, y, 0) as usize] = NEW_VESSEL; // bridge y = 5 … 15
+    }
+    for y in 6..10 {
+        sites[grid.index(30, y, 0) as usize] = NEW_VESSEL; // dead end
+    }
+    let f = fields(&sc, |_| 0.0);
+    let every_min = 120; // update_every_h = 2
+    let updates_to_regress = 4000usize.div_ceil(every_min);
+    for u in 0..100 {
+        let tick = 2 * u as u64;
+        update(&sc, tick, &mut sites, &f).unwrap();
+        let dead_end = sites[grid.index(30, 8, 0) as usize];
+        if u + 1 < updates_to_regress {
+            assert_eq!(dead_end.kind(), Kind::Vessel, "update {u}");
+            assert_eq!(dead_end.w3 >> HALF_SHIFT, ((u + 1) * every_min) as u32);
+        } else {
+            assert_eq!(dead_end.kind(), Kind::Empty, "update {u}");
+        }
+        for y in 6..15 {
+            let s = sites[grid.index(8, y, 0) as usize];
+            assert_eq!(s.kind(), Kind::Vessel, "bridge y {y} at update {u}");
+            assert_eq!(s.w3 >> HALF_SHIFT, 0, "bridge y {y}: shear above threshold");
+        }
+    }
+    // 100 updates of 2 h exceed 7 days: the bridge has matured.
+    let s = sites[grid.index(8, 10, 0) as usize];
+    assert_eq!(s.w0 & IMMATURE_BIT, 0);
+}
+
+/// Anti-VEGF at the vessels speeds maturation, so an immature bridge's perfusion rises
+/// to a mature vessel's within two days instead of seven (the normalisation window).
+#[test]
+fn blockade_normalises_immature_vessels() {
+    let drug = "[[drugs]]\nname = \"bev\"\nclass = \"anti_angiogenic\"\nemax_per_h = 0.0\n\
+                ic50_um = 0.001\n";
+    let sc = scene(
+        40,
+        "sprout_max_per_min = 0.0\nblockade_immature_regression_per_day = 0.0\n\
+         blockade_mature_regression_per_day = 0.0\n",
+    );
+    let text = format!("{}\n{drug}", toml_of(&sc));
+    let treated = Scene::parse(&text, Path::new("t.toml")).unwrap_or_else(|e| panic!("{e}"));
+    let grid = Grid::from_scene(&sc);
+    let bridge = |sc: &Scene| {
+        let mut sites = lattice(sc);
+        for y in 6..15 {
+            sites[grid.index(8, y, 0) as usize] = NEW_VESSEL;
+        }
+        sites
+    };
+    let n = grid.sites();
+    let mid = grid.index(8, 10, 0) as usize;
+    let (mut plain, mut blocked) = (bridge(&sc), bridge(&treated));
+    let plain_fields = fields(&sc, |_| 0.0);
+    let mut blocked_fields = fields(&treated, |_| 0.0);
+    let d = crate::model::fields::drug_field(0);
+    blocked_fields[d * n..(d + 1) * n].fill(1.0); // 1000 × IC50: blockade ≈ 1
+    let mut perfusions = Vec::new();
+    for u in 0..24 {
+        update(&sc, 2 * u, &mut plain, &plain_fields).unwrap();
+        update(&treated, 2 * u, &mut blocked, &blocked_fields).unwrap();
+        perfusions.push((perfusion(&plain[mid]), perfusion(&blocked[mid])));
+    }
+    let (p0, b0) = perfusions[0];
+    assert!((p0 - b0).abs() < 1e-4, "same flow at first: {p0} {b0}");
+    let (p48, b48) = perfusions[23];
+    assert!(b48 > 1.8 * p48, "48 h: blocked {b48}, untreated {p48}");
+    assert_eq!(blocked[mid].w0 & IMMATURE_BIT, 0, "matured under blockade");
+    assert_ne!(plain[mid].w0 & IMMATURE_BIT, 0, "still immature untreated");
+}
+
+fn toml_of(scene: &Scene) -> String {
+    toml::to_string(scene).unwrap()
+}
+
+/// The update is a function of (scene, tick, state): twice from the same state gives
+/// the same sites, and the same lattice and seed at another tick draws differently.
+#[test]
+fn update_is_deterministic() {
+    let sc = scene(40, "sprout_max_per_min = 0.01\n");
+    let f = fields(&sc, |i| (i % 7) as f32 * 0.3);
+    let run = |tick: u64| {
+        let mut sites = lattice(&sc);
+        for t in 0..10u64 {
+            update(&sc, tick + 2 * t, &mut sites, &f).unwrap();
+        }
+        sites
+    };
+    let (a, b, c) = (run(0), run(0), run(1000));
+    assert_eq!(a, b);
+    assert_ne!(a, c);
+    assert!(count(&a, Kind::VesselTip) + count(&a, Kind::Vessel) > 40);
+}
