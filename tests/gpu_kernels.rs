@@ -534,7 +534,7 @@ fn census_sums_in_any_combination_match_cpu() {
 /// with ids running out part-way, and with more events than the list holds.
 #[test]
 fn clone_assign_matches_cpu_exactly() {
-    let mut r = Rand(5);
+    let mut r = Rand(6);
     for mut case in cases(None) {
         let n = case.n;
         for (variant, next, listed, counted) in [

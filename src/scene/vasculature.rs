@@ -167,11 +167,12 @@ pub mod defaults {
     pub fn blockade_immature_regression_per_day() -> f64 {
         0.3
     }
-    /// Mature capillaries regress slowly under VEGF inhibition (Kamba et al. 2006,
-    /// Am J Physiol Heart Circ Physiol 290:H560: up to ~70 % in 21 days in the most
-    /// VEGF-dependent beds): 0.05 /day.
+    /// Mature, pericyte-covered vessels survive VEGF withdrawal (Benjamin et al. 1999):
+    /// 0. Normal capillaries in the most VEGF-dependent beds do regress (up to ~70 % in
+    /// 21 days, Kamba et al. 2006, Am J Physiol Heart Circ Physiol 290:H560); a rate
+    /// here acts per site, and one regressed site cuts a whole vessel.
     pub fn blockade_mature_regression_per_day() -> f64 {
-        0.05
+        0.0
     }
 }
 

@@ -10,7 +10,7 @@ use oncolattice::engine::gpu::GpuContext;
 use oncolattice::model::action::{self, Action};
 use oncolattice::model::lattice::Grid;
 use oncolattice::model::params::SimParams;
-use oncolattice::model::site::{Kind, Site, PERSISTER_BIT, QUIESCENT_BIT};
+use oncolattice::model::site::{Kind, Site, IMMATURE_BIT, PERSISTER_BIT, QUIESCENT_BIT};
 use oncolattice::scene::Scene;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
@@ -109,8 +109,8 @@ impl Rand {
 }
 
 /// Random sites: about 35 % empty, 40 % tumour (random clone — half of them below 10 —, progress, cycle length,
-/// anoxic count, quiescence, traits), 10 % necrotic, 15 % vessel (random perfusion,
-/// some zero).
+/// anoxic count, quiescence, traits), 10 % necrotic, 12 % vessel (random perfusion,
+/// some zero; some immature), 3 % vessel tips.
 pub fn random_sites(r: &mut Rand, n: usize, anoxic_ticks: u32) -> Vec<Site> {
     (0..n)
         .map(|_| {
@@ -146,13 +146,28 @@ pub fn random_sites(r: &mut Rand, n: usize, anoxic_ticks: u32) -> Vec<Site> {
                     w2: 0,
                     w3: r.u32(),
                 }
-            } else {
+            } else if roll < 97 {
                 let perfusion = if r.chance(0.2) { 0 } else { r.below(65536) };
+                // Some formed by sprouting: immature, with an age and low-shear time
+                // that every kernel must carry through unchanged.
+                let (immature, w3) = if r.chance(0.3) {
+                    (IMMATURE_BIT, r.u32())
+                } else {
+                    (0, 0)
+                };
                 Site {
-                    w0: Kind::Vessel as u32,
+                    w0: Kind::Vessel as u32 | immature,
                     w1: perfusion,
                     // The uncompressed perfusion, from which compression starts.
                     w2: perfusion,
+                    w3,
+                }
+            } else {
+                // A sprout's tip (inert in the kernels): its stalk face and steps.
+                Site {
+                    w0: Kind::VesselTip as u32,
+                    w1: r.below(6),
+                    w2: r.below(1 << 16),
                     w3: 0,
                 }
             }

@@ -10,9 +10,11 @@
 //! pass), from the lattice and the fields of the state, in this order:
 //! 1. **VEGF blockade** per vessel site from the anti-angiogenic drugs' levels there
 //!    (`blockade`: 1 − Π(1 − occupancy), occupancy cʰ/(IC50ʰ + cʰ) of each drug).
-//! 2. **Maturation and pruning** (`remodel`): an immature vessel ages (faster under
-//!    blockade) and matures at `maturation_days`; under blockade immature and mature
-//!    vessels regress at their rates × blockade.
+//! 2. **Maturation and pruning** (`remodel`): an immature vessel whose shear stress was
+//!    above the regression threshold at the last update ages (faster under blockade)
+//!    and matures at `maturation_days` (pericytes cover perfused vessels; a dead end
+//!    never matures); under blockade immature and mature vessels regress at their
+//!    rates × blockade.
 //! 3. **Sprouting** (`sprouting`): a vessel site with VEGF ≥ the threshold and an empty
 //!    face neighbour sprouts a tip there with probability `p_max · v/(v + K) · (1 − b)`
 //!    per minute, unless a tip is within the exclusion distance (sites in index order,

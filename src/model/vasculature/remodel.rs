@@ -12,7 +12,7 @@ pub(super) fn within(per_min: f64, dt_min: f64) -> u32 {
     rng::threshold(per_min * dt_min)
 }
 
-/// Ages immature vessels (faster under blockade) and matures them at
+/// Ages immature vessels that carry flow (faster under blockade) and matures them at
 /// `maturation_days`; under blockade, vessels regress at their rate × blockade.
 pub fn mature_and_prune(
     v: &Vasculature,
@@ -42,7 +42,9 @@ pub fn mature_and_prune(
                 continue;
             }
         }
-        if !immature {
+        // Pericytes cover perfused vessels: an immature vessel ages only while its
+        // shear stress is above the regression threshold (no low-shear time counted).
+        if !immature || s.w3 >> HALF_SHIFT != 0 {
             continue;
         }
         let speed = 1.0 + (v.blockade_maturation_factor - 1.0).max(0.0) * b;
