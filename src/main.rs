@@ -862,6 +862,9 @@ fn check(path: PathBuf) -> anyhow::Result<()> {
     if let Some(text) = oncolattice::model::immune::describe(&s) {
         println!("  immune    {text}");
     }
+    if let Some(text) = oncolattice::scene::vasculature::describe(&s) {
+        println!("  network   {text}");
+    }
     for (label, text) in oncolattice::scene::describe::treatment_rows(&s) {
         println!("  {label:<9} {text}");
     }

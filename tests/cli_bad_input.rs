@@ -340,3 +340,51 @@ fn more_fields_than_the_engine_holds() {
         "a scene holds at most 8 fields (oxygen, drugs and factors); this one has 9: 1 oxygen, 0 drugs, 8 factors",
     );
 }
+
+/// A living-vasculature scene that is fine; cases below break one thing of it.
+const VASCULAR: &str = "seed = 1\n[lattice]\nnx = 40\nny = 40\n[vessels]\nlayout = \"lines\"\n\
+     [[factors]]\nname = \"vegf\"\nunit = \"nM\"\ndiffusion_um2_per_min = 1400.0\n\
+     decay_per_min = 0.0116\n[vasculature]\nvegf = \"vegf\"\n";
+
+#[test]
+fn vasculature_naming_no_factor() {
+    assert_refused(
+        &VASCULAR.replace("vegf = \"vegf\"", "vegf = \"vgf\""),
+        "bad.toml:13:8: vasculature.vegf names \"vgf\", which is not a [[factors]] entry; factors: vegf",
+    );
+}
+
+#[test]
+fn vasculature_vegf_not_in_nanomolar() {
+    assert_refused(
+        &VASCULAR.replace("unit = \"nM\"", "unit = \"pM\""),
+        "vasculature.vegf names factor \"vegf\" of unit \"pM\"; VEGF thresholds are in nM, so its unit must be \"nM\"",
+    );
+}
+
+#[test]
+fn vasculature_on_scattered_capillaries() {
+    assert_refused(
+        &VASCULAR.replace("layout = \"lines\"", "layout = \"random\""),
+        "vessels.layout must be \"lines\" or \"grid\" with [vasculature]",
+    );
+}
+
+#[test]
+fn vasculature_pressures_reversed() {
+    assert_refused(
+        &format!("{VASCULAR}inlet_pressure_mmhg = 10.0\n"),
+        "vasculature.inlet_pressure_mmhg must be above outlet_pressure_mmhg (15) for blood to flow (got 10)",
+    );
+}
+
+#[test]
+fn anti_angiogenic_drug_without_a_vasculature() {
+    assert_refused(
+        &format!(
+            "{BASE}[[drugs]]\nname = \"bev\"\nclass = \"anti_angiogenic\"\nemax_per_h = 0.0\n\
+             ic50_um = 0.001\n"
+        ),
+        "drugs[0].class an anti-angiogenic drug acts on a living vessel network: the scene needs [vasculature]",
+    );
+}

@@ -176,6 +176,33 @@ pub mod defaults {
     }
 }
 
+/// `check`'s line for the living network, if the scene has one.
+pub fn describe(s: &Scene) -> Option<String> {
+    let v = s.vasculature.as_ref()?;
+    Some(format!(
+        "living, updated every {} h: VEGF {:?}, sprouts up to {}/min (half-maximal at {} nM, \
+         none below {} nM), tips {} µm/h; flow {} → {} mmHg ({}), r {} µm, H {}; immature \
+         below {} dyn/cm² for {} min regress, mature after {} days",
+        v.update_every_h,
+        v.vegf,
+        v.sprout_max_per_min,
+        v.sprout_half_max_nm,
+        v.sprout_threshold_nm,
+        v.tip_speed_um_per_h,
+        v.inlet_pressure_mmhg,
+        v.outlet_pressure_mmhg,
+        match v.boundary {
+            FlowBoundary::Alternating => "alternating",
+            FlowBoundary::LowToHigh => "low to high",
+        },
+        v.vessel_radius_um,
+        v.haematocrit,
+        v.regression_shear_dyn_per_cm2,
+        v.regression_after_min,
+        v.maturation_days
+    ))
+}
+
 pub(super) fn validate_vasculature(s: &Scene) -> Result<(), Issue> {
     let Some(v) = &s.vasculature else {
         return Ok(());
