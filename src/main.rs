@@ -339,7 +339,9 @@ struct ExportArgs {
     /// Write NumPy arrays (.npz).
     #[arg(long)]
     npz: bool,
-    /// Output path; .vti/.npz is added [default: beside the snapshot, same stem].
+    /// Output path; .vti/.npz is added [default: beside the snapshot, same stem]. A
+    /// scene with [vasculature] also gets .vessels.vtp, .vessel_nodes.csv and
+    /// .vessel_segments.csv there.
     #[arg(long, value_name = "PATH")]
     out: Option<PathBuf>,
     /// Print nothing but errors.

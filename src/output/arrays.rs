@@ -149,7 +149,54 @@ pub fn site_arrays(scene: &Scene, state: &HostState) -> Vec<NamedArray> {
     }
     arrays.extend(drug_arrays(scene, state));
     arrays.extend(factor_arrays(scene, state));
+    if scene.vasculature.is_some() {
+        arrays.extend(vessel_arrays(scene, state));
+    }
     arrays
+}
+
+/// Blood flow and pressure on the vessel network (scenes with `[vasculature]`), from
+/// the network `model::vasculature::solve_flow` finds in the sites (as
+/// `export::vessels` writes it). Both are 0 off the network: `Range::of` maps from 0
+/// whatever the values, so NaN would not widen the colour bar, but a maximum
+/// projection lets NaN win and would grey out every ray that meets one empty site.
+/// A vessel site whose pressure is undefined (a fragment with no inlet or outlet)
+/// also reads 0; `vessel_nodes.csv` and `vessels.vtp` leave such pressures empty /
+/// NaN. Should the flow solve refuse the state, both arrays are NaN everywhere
+/// (drawn grey).
+fn vessel_arrays(scene: &Scene, state: &HostState) -> Vec<NamedArray> {
+    let n = state.sites.len();
+    let (flow, pressure) = match super::export::vessels::flow_of(scene, &state.sites) {
+        Some(Ok(f)) => (
+            f.site_flow_m3_per_s
+                .iter()
+                .map(|&q| super::export::vessels::um3_per_min(q) as f32)
+                .collect(),
+            f.site_pressure_mmhg
+                .iter()
+                .map(|p| p.unwrap_or(0.0) as f32)
+                .collect(),
+        ),
+        _ => (vec![f32::NAN; n], vec![f32::NAN; n]),
+    };
+    vec![
+        NamedArray {
+            name: "vessel_flow".into(),
+            unit: "µm³/min".into(),
+            role: ArrayRole::Field,
+            description: "blood flow |Q| through a vessel site's segment (a junction: its \
+                          largest), 0 off the network",
+            data: ArrayData::F32(flow),
+        },
+        NamedArray {
+            name: "vessel_pressure".into(),
+            unit: "mmHg".into(),
+            role: ArrayRole::Field,
+            description: "blood pressure at a vessel site (a segment's sites: the mean of \
+                          its two ends), 0 off the network and where undefined",
+            data: ArrayData::F32(pressure),
+        },
+    ]
 }
 
 /// The immune-evasion traits of tumour cells and the state of T cells (scenes with
@@ -336,5 +383,55 @@ mod tests {
             names_with_role(&scene, &state, ArrayRole::Field),
             vec!["oxygen"]
         );
+    }
+
+    #[test]
+    fn a_living_vasculature_adds_flow_and_pressure_on_its_sites_only() {
+        let scene = Scene::parse(
+            "seed = 1\n[lattice]\nnx = 10\nny = 6\nsite_size_um = 20\n\
+             [tumour]\ncell_count = 1\ncentre_um = [190, 10, 10]\n\
+             [vessels]\nlayout = \"lines\"\naxis = \"x\"\nspacing_um = 80\n\
+             [[factors]]\nname = \"vegf\"\nunit = \"nM\"\ndiffusion_um2_per_min = 1000\n\
+             decay_per_min = 0.01\n[vasculature]\nvegf = \"vegf\"\n",
+            Path::new("v.toml"),
+        )
+        .unwrap();
+        let sites = initial_sites(&scene);
+        let n = sites.len();
+        let state = HostState::with_factors(sites, vec![1.5; n], 0, 1);
+        let arrays = site_arrays(&scene, &state);
+        let get = |name: &str| arrays.iter().find(|a| a.name == name).unwrap();
+        let (flow, pressure, kind) = (get("vessel_flow"), get("vessel_pressure"), get("kind"));
+        assert_eq!(
+            (flow.role, flow.unit.as_str()),
+            (ArrayRole::Field, "µm³/min")
+        );
+        assert_eq!(
+            (pressure.role, pressure.unit.as_str()),
+            (ArrayRole::Field, "mmHg")
+        );
+        let v = scene.vasculature.as_ref().unwrap();
+        for i in 0..n {
+            let (q, p) = (flow.data.get_f64(i), pressure.data.get_f64(i));
+            if kind.data.get_f64(i) == Kind::Vessel as u8 as f64 {
+                assert!(q > 0.0, "site {i}: {q}");
+                assert!(
+                    p >= v.outlet_pressure_mmhg - 1e-4 && p <= v.inlet_pressure_mmhg + 1e-4,
+                    "site {i}: {p}"
+                );
+            } else {
+                assert_eq!((q, p), (0.0, 0.0), "site {i}");
+            }
+        }
+        let plain = Scene::parse(
+            "seed = 1\n[lattice]\nnx = 9\nny = 7\n[tumour]\ncell_count = 5\n",
+            Path::new("t.toml"),
+        )
+        .unwrap();
+        let sites = initial_sites(&plain);
+        let state = HostState::new(sites, vec![1.5; 63], 0);
+        assert!(site_arrays(&plain, &state)
+            .iter()
+            .all(|a| !a.name.starts_with("vessel_")));
     }
 }

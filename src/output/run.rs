@@ -237,9 +237,10 @@ pub(crate) fn run_scene_on(
 }
 
 /// Drives `sim` to the end (or an interruption) writing into `w`, then writes the
-/// final outputs (lineage.csv, and what `end` writes: the contact sheet and the
-/// plots), then performance.json, and summary.json last, whatever happened: it says
-/// `"completed": true` only when every one of them was written.
+/// final outputs (lineage.csv, scans.csv, the vessel network's files, and what `end`
+/// writes: the contact sheet and the plots), then performance.json, and summary.json
+/// last, whatever happened: it says `"completed": true` only when every one of them
+/// was written.
 pub(crate) fn execute<'a>(
     mut w: Writer,
     mut sim: Simulation,
@@ -272,6 +273,13 @@ pub(crate) fn execute<'a>(
         if let Some(csv) = super::scans::csv(&w.scene, sim.therapy_log()) {
             atomic::write(&w.out_dir.join(super::scans::SCANS_CSV), csv.as_bytes())?;
         }
+        // Scenes with [vasculature]: the final network (vessels.vtp and its two CSVs).
+        super::export::vessels::write(
+            &w.scene,
+            sim.tick(),
+            &state.sites,
+            &super::export::vessels::paths(&w.out_dir),
+        )?;
         end(&w.out_dir, sim.tick(), observer)
     });
     let error = outcome.as_ref().err().map(|e| e.to_string());

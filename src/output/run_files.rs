@@ -4,13 +4,16 @@
 //!
 //! A run's own files are the marker (`MARKER`), the files `run` writes at the top
 //! (scene.resolved.toml, timeseries.csv, summary.json, performance.json, lineage.csv,
-//! scans.csv),
+//! scans.csv, and with `[vasculature]` vessels.vtp, vessel_nodes.csv,
+//! vessel_segments.csv),
 //! `render`'s default `render.png`, the frames and contact sheet in `frames/`, the
 //! snapshots in `snapshots/` with what `export` and `render` write beside them by
-//! default (`.vti`, `.npz`, `.png` of the same stem), the plots in `plots/`, and the
+//! default (`.vti`, `.npz`, `.png`, `.vessels.vtp`, `.vessel_nodes.csv`,
+//! `.vessel_segments.csv` of the same stem), the plots in `plots/`, and the
 //! temporary name (`.NAME.tmp`, `atomic`) of any of them. Anything else, a file of
 //! an expected name that is not a regular file, or a symbolic link, is unknown.
 
+use super::export::vessels::{VESSELS_VTP, VESSEL_NODES_CSV, VESSEL_SEGMENTS_CSV};
 use super::lineage::LINEAGE_CSV;
 use super::plot::{is_plot_stem, PLOTS};
 use super::render::contact;
@@ -28,7 +31,7 @@ use std::path::{Path, PathBuf};
 pub const MARKER: &str = ".oncolattice-run";
 
 /// The files `run` writes at the top of its directory.
-const TOP_FILES: [&str; 8] = [
+const TOP_FILES: [&str; 11] = [
     MARKER,
     RESOLVED_SCENE,
     TIMESERIES,
@@ -37,6 +40,20 @@ const TOP_FILES: [&str; 8] = [
     LINEAGE_CSV,
     SCANS_CSV,
     "render.png",
+    VESSELS_VTP,
+    VESSEL_NODES_CSV,
+    VESSEL_SEGMENTS_CSV,
+];
+
+/// What `export` and `render` write beside a snapshot, after its stem and a dot.
+const SNAPSHOT_EXPORTS: [&str; 7] = [
+    "olsnap",
+    "vti",
+    "npz",
+    "png",
+    VESSELS_VTP,
+    VESSEL_NODES_CSV,
+    VESSEL_SEGMENTS_CSV,
 ];
 
 /// `NAME` for `.NAME.tmp`, the temporary name `atomic` writes through.
@@ -56,7 +73,7 @@ fn owned_file(folder: Option<&str>, name: &str) -> bool {
                     .and_then(|n| n.strip_suffix(".png"))
                     .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
         }
-        Some(SNAPSHOTS) => ["olsnap", "vti", "npz", "png"].iter().any(|ext| {
+        Some(SNAPSHOTS) => SNAPSHOT_EXPORTS.iter().any(|ext| {
             name.strip_suffix(ext)
                 .and_then(|stem| stem.strip_suffix('.'))
                 .is_some_and(|stem| {
@@ -163,6 +180,15 @@ mod tests {
         assert!(owned_file(Some(SNAPSHOTS), "snapshot_00000720.npz"));
         assert!(owned_file(Some(SNAPSHOTS), "snapshot_00000720.png"));
         assert!(!owned_file(Some(SNAPSHOTS), "snapshot_00000720.csv"));
+        // The vessel network's files ([vasculature]), at the top and beside a snapshot.
+        for name in ["vessels.vtp", "vessel_nodes.csv", "vessel_segments.csv"] {
+            assert!(owned_file(None, name), "{name}");
+            assert!(owned_file(None, &format!(".{name}.tmp")), "{name}");
+            let beside = format!("snapshot_00000720.{name}");
+            assert!(owned_file(Some(SNAPSHOTS), &beside), "{beside}");
+        }
+        assert!(!owned_file(Some(SNAPSHOTS), "snapshot_00000720.vtp"));
+        assert!(!owned_file(Some(SNAPSHOTS), "mine.vessels.vtp"));
         assert!(!owned_file(Some(SNAPSHOTS), "mine.olsnap"));
         assert!(owned_file(Some(PLOTS), "burden.svg"));
         // The factors' chart and the counters' own charts (the immune scenes' plots).

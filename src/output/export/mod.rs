@@ -3,10 +3,15 @@
 //! every array of `output::arrays::site_arrays` under its name; the VTI as cell data
 //! (one voxel per site, spacing in µm), the NPZ as arrays indexed `[z, y, x]`.
 //!
+//! A scene with `[vasculature]` also gets its vessel network beside them
+//! (`<stem>.vessels.vtp`, `<stem>.vessel_nodes.csv`, `<stem>.vessel_segments.csv`;
+//! `vessels` describes them), whichever of the two formats is asked for.
+//!
 //! Each file is written to a temporary name and renamed, so a failed export leaves
 //! nothing half-written.
 
 pub mod npz;
+pub mod vessels;
 pub mod vti;
 
 use super::arrays::{site_arrays, ArrayData, ArrayRole, NamedArray};
@@ -166,7 +171,8 @@ pub(crate) fn stream(
     }
 }
 
-/// The output path for `ext` ("vti" or "npz").
+/// The output path for `ext` ("vti", "npz", or a vessel file's name such as
+/// "vessels.vtp").
 fn output_path(snapshot_path: &Path, out: Option<&Path>, ext: &str) -> PathBuf {
     let stem_of = |p: &Path| {
         let known = p
@@ -219,7 +225,22 @@ pub fn export(
     if opts.npz {
         targets.push(("npz", output_path(&path, opts.out.as_deref(), "npz")));
     }
-    for (_, target) in &targets {
+    // The vessel network, solved before anything is written.
+    let vessel = match vessels::flow_of(&snap.scene, &snap.state.sites) {
+        None => None,
+        Some(flow) => {
+            let flow = flow.map_err(|e| {
+                RunError::Engine(crate::engine::EngineError::Vasculature {
+                    tick: snap.header.tick,
+                    message: e.to_string(),
+                })
+            })?;
+            let to = vessels::FILES.map(|name| output_path(&path, opts.out.as_deref(), name));
+            Some((flow, to))
+        }
+    };
+    let vessel_targets = vessel.iter().flat_map(|(_, to)| to.iter());
+    for target in targets.iter().map(|(_, t)| t).chain(vessel_targets) {
         let parent = target
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
@@ -257,7 +278,12 @@ pub fn export(
         };
         written?;
     }
-    Ok(targets.into_iter().map(|(_, p)| p).collect())
+    let mut written: Vec<PathBuf> = targets.into_iter().map(|(_, p)| p).collect();
+    if let Some((flow, to)) = vessel {
+        vessels::write_flow(&snap.scene, snap.header.tick, &flow, &to)?;
+        written.extend(to);
+    }
+    Ok(written)
 }
 
 #[cfg(test)]
@@ -278,6 +304,18 @@ mod tests {
         assert_eq!(
             output_path(snap, Some(Path::new("out/run.day5")), "npz"),
             Path::new("out/run.day5.npz")
+        );
+        assert_eq!(
+            output_path(snap, None, vessels::VESSELS_VTP),
+            Path::new("runs/x/snapshots/snapshot_00000012.vessels.vtp")
+        );
+        assert_eq!(
+            output_path(
+                snap,
+                Some(Path::new("out/day5.vti")),
+                vessels::VESSEL_NODES_CSV
+            ),
+            Path::new("out/day5.vessel_nodes.csv")
         );
         let dir = tempfile::tempdir().unwrap();
         assert_eq!(
