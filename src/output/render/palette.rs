@@ -16,6 +16,8 @@ pub const VESSEL: Rgb = [215, 30, 40];
 pub const VESSEL_UNPERFUSED: Rgb = [100, 20, 30];
 /// Cytotoxic T cells: a saturated blue that stands out among green, yellow and brown.
 pub const TCELL: Rgb = [30, 90, 230];
+/// Tips of vessel sprouts: a magenta apart from the vessels' reds.
+pub const VESSEL_TIP: Rgb = [235, 60, 200];
 pub const TISSUE_ANOXIC: Rgb = [18, 26, 70];
 pub const TISSUE_OXYGENATED: Rgb = [236, 238, 246];
 /// Empty sites where oxygen plays no part in the colour.
@@ -212,6 +214,7 @@ impl Colouring {
                     ("necrotic".into(), NECROTIC),
                     ("vessel".into(), VESSEL),
                     ("T cell".into(), TCELL),
+                    ("sprout tip".into(), VESSEL_TIP),
                 ];
                 if c.tint.is_empty() {
                     entries.push(("tissue".into(), TISSUE));
@@ -230,6 +233,7 @@ impl Colouring {
                     "necrotic" => present(2),
                     "vessel" => present(3),
                     "T cell" => present(4),
+                    "sprout tip" => present(5),
                     _ => present(0),
                 });
                 c.key = Key::Legend(entries);
@@ -242,6 +246,7 @@ impl Colouring {
                     ("necrotic", NECROTIC, 2),
                     ("vessel", VESSEL, 3),
                     ("T cell", TCELL, 4),
+                    ("sprout tip", VESSEL_TIP, 5),
                 ];
                 c.key = Key::Legend(
                     all.iter()
@@ -281,6 +286,9 @@ impl Colouring {
                 }
                 if present(4) {
                     entries.push(("T cell".into(), TCELL));
+                }
+                if present(5) {
+                    entries.push(("sprout tip".into(), VESSEL_TIP));
                 }
                 c.title = "clone".into();
                 c.key = Key::Legend(entries);
@@ -367,6 +375,7 @@ impl Colouring {
                 2 => NECROTIC,
                 3 => lerp(VESSEL_UNPERFUSED, VESSEL, self.value(i)),
                 4 => TCELL,
+                5 => VESSEL_TIP,
                 _ => match self.tint.get(i) {
                     Some(&po2) => {
                         let t = if po2.is_finite() {
@@ -384,6 +393,7 @@ impl Colouring {
                 2 => NECROTIC,
                 3 => VESSEL,
                 4 => TCELL,
+                5 => VESSEL_TIP,
                 _ => TISSUE,
             },
             ColorMode::Clone => match kind {
@@ -391,6 +401,7 @@ impl Colouring {
                 2 => blend(clone_colour(self.aux[i]), BLACK, 140),
                 3 => VESSEL_UNPERFUSED,
                 4 => TCELL,
+                5 => VESSEL_TIP,
                 _ => TISSUE,
             },
             ColorMode::Trait(_) | ColorMode::Field(_) => self.value_colour(self.value(i)),
@@ -417,7 +428,10 @@ impl Colouring {
                 entries
                     .iter()
                     .filter(|(n, _)| {
-                        !matches!(n.as_str(), "vessel" | "tissue" | "anoxic tissue" | "empty")
+                        !matches!(
+                            n.as_str(),
+                            "vessel" | "sprout tip" | "tissue" | "anoxic tissue" | "empty"
+                        )
                     })
                     .cloned()
                     .collect(),
