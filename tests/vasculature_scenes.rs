@@ -5,7 +5,7 @@ mod snapshot_common;
 
 use oncolattice::output::{RunOptions, Silent};
 use oncolattice::BackendChoice;
-use snapshot_common::{assert_same_run, ok, s, snapshots, stdout, write_scene};
+use snapshot_common::{assert_same_run, ok, s, snapshots, stdout, uninterrupted_scene};
 use std::path::Path;
 
 /// One run's time series by column.
@@ -53,7 +53,12 @@ fn run(dir: &Path, label: &str, text: &str) -> Series {
         ..Default::default()
     };
     oncolattice::run(&file, &opts, &mut Silent).unwrap_or_else(|e| panic!("{label}: {e}"));
-    let csv = std::fs::read_to_string(out.join("timeseries.csv")).unwrap();
+    read_series(&out)
+}
+
+/// The run directory's timeseries.csv.
+fn read_series(run: &Path) -> Series {
+    let csv = std::fs::read_to_string(run.join("timeseries.csv")).unwrap();
     let mut lines = csv.lines();
     let header = lines.next().unwrap().split(',').map(String::from).collect();
     let rows = lines
@@ -197,43 +202,10 @@ tip_speed_um_per_h = 20.0
 fn resume_with_a_changing_network(backend: &str) {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    let scene = write_scene(dir, "sprouting.toml", SPROUTING);
-    let full = dir.join("full");
-    ok(
-        dir,
-        &[
-            "run",
-            s(&scene),
-            "--backend",
-            backend,
-            "--snapshot-every",
-            "1",
-            "--out",
-            s(&full),
-        ],
-    );
+    let full = uninterrupted_scene(dir, backend, "sprouting.toml", SPROUTING);
     let snaps = snapshots(&full);
-    assert!(snaps.len() >= 2, "{snaps:?}");
     // The network changed after the day-1 snapshot: sprouts and new vessel.
-    let csv = std::fs::read_to_string(full.join("timeseries.csv")).unwrap();
-    let series = Series {
-        header: csv
-            .lines()
-            .next()
-            .unwrap()
-            .split(',')
-            .map(String::from)
-            .collect(),
-        rows: csv
-            .lines()
-            .skip(1)
-            .map(|l| {
-                l.split(',')
-                    .map(|v| v.parse().unwrap_or(f64::NAN))
-                    .collect()
-            })
-            .collect(),
-    };
+    let series = read_series(&full);
     let (at_day_1, at_end) = (series.at_day("vessel", 1.0), series.last("vessel"));
     assert!(at_end != at_day_1, "vessels {at_day_1} → {at_end}");
     assert!(series.col("vessel_tip").iter().any(|&t| t > 0.0));

@@ -186,7 +186,13 @@ pub fn snapshots(run: &Path) -> Vec<(u64, PathBuf)> {
 
 /// Runs SMALL uninterrupted on `backend` with a snapshot every day into `<dir>/full`.
 pub fn uninterrupted(dir: &Path, backend: &str) -> PathBuf {
-    let scene = write_scene(dir, "small.toml", SMALL);
+    uninterrupted_scene(dir, backend, "small.toml", SMALL)
+}
+
+/// Runs the 3-day scene `text` (written as `<dir>/<name>`) uninterrupted on `backend`
+/// with a snapshot every day into `<dir>/full`.
+pub fn uninterrupted_scene(dir: &Path, backend: &str, name: &str, text: &str) -> PathBuf {
+    let scene = write_scene(dir, name, text);
     let full = dir.join("full");
     ok(
         dir,
