@@ -10,7 +10,9 @@ mod gpu_common;
 use gpu_common::{context, scene};
 use oncolattice::engine::gpu::{pack_key, GpuBackend, GpuPack};
 use oncolattice::engine::{Backend, EngineError, HostState, Simulation, TickReport};
+use oncolattice::model::site::Kind;
 use oncolattice::scene::Scene;
+use std::path::Path;
 
 /// A small treated tumour: oral targeted drug, scans every day (census on the device
 /// mid-run), mutation to resistance on (clone_assign), report every 6 h.
@@ -185,4 +187,37 @@ fn a_scene_that_ends_early_leaves_the_others_running() {
     for (scene, got) in scenes.iter().zip(packed(&scenes)) {
         assert_eq!(got.expect("a packed run"), alone(scene), "{}", scene.name);
     }
+}
+
+/// A small scene whose vessel network sprouts within its two days.
+fn sprouting(seed: u64, sprout_max_per_min: f64) -> Scene {
+    let text = format!(
+        "name = \"sprouting-{seed}\"\nseed = {seed}\n[lattice]\nnx = 40\nny = 40\n[time]\n\
+         duration_days = 2\nreport_every_h = 6\n[tumour]\nradius_um = 120.0\n[vessels]\n\
+         layout = \"lines\"\naxis = \"x\"\nspacing_um = 400.0\n[[factors]]\nname = \"vegf\"\n\
+         unit = \"nM\"\ndiffusion_um2_per_min = 1400.0\ndecay_per_min = 0.0116\n\
+         [[factors.sources]]\nkind = \"tumour\"\nstate = \"hypoxic\"\nsecretion_per_min = 0.2\n\
+         [vasculature]\nvegf = \"vegf\"\nsprout_max_per_min = {sprout_max_per_min}\n\
+         tip_speed_um_per_h = 20.0\n"
+    );
+    Scene::parse(&text, Path::new("sprouting.toml")).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Each lane's network update downloads, changes and uploads its own scene only.
+#[test]
+fn packed_scenes_with_living_networks_give_what_each_gives_alone() {
+    let scenes = [sprouting(1, 0.01), sprouting(2, 0.01), sprouting(3, 0.002)];
+    let together = packed(&scenes);
+    let mut tips = Vec::new();
+    for (scene, got) in scenes.iter().zip(together) {
+        let got = got.expect("a packed run");
+        let want = alone(scene);
+        assert_eq!(got.reports, want.reports, "{}: reports", scene.name);
+        assert!(got.state == want.state, "{}: final state", scene.name);
+        let kind = |k: Kind| want.state.sites.iter().filter(|s| s.kind() == k).count();
+        tips.push((kind(Kind::VesselTip), kind(Kind::Vessel)));
+    }
+    // The networks grew, and differently.
+    assert!(tips.iter().all(|&(_, v)| v > 80), "{tips:?}");
+    assert!(tips.windows(2).any(|w| w[0] != w[1]), "{tips:?}");
 }

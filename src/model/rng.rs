@@ -102,6 +102,7 @@ pub mod stream {
     pub const TIP_STEP: u32 = 41;
     pub const TIP_PICK: u32 = 42;
     pub const REGRESS: u32 = 43;
+    pub const TIP_RETRACT: u32 = 44;
 }
 
 /// The key of immune substep `m` of the tick with key `tick_key`: each substep's

@@ -23,8 +23,9 @@
 //!    a step), to a free face neighbour (empty or necrotic) with weight
 //!    `1 + χ · max(0, v_target − v_here)` (a discrete Anderson–Chaplain walk), leaving
 //!    an immature vessel site behind; a tip next to a vessel that is not its own stalk
-//!    (after its first step) anastomoses: it becomes vessel and closes a loop. A tip
-//!    whose stalk regressed retracts (its site empties).
+//!    (after three steps) anastomoses: it becomes vessel and closes a loop. A tip
+//!    whose stalk regressed retracts (its site empties), and under blockade a tip
+//!    retracts at the immature regression rate × blockade and steps × (1 − blockade).
 //! 5. **Flow** (`flow`): the network of vessel sites (tips excluded; compressed sites
 //!    narrowed, `r · f^{1/4}` for the fraction f of perfusion compression leaves, and
 //!    collapsed ones, f = 0, cut out), solved by `model::vessel_flow`; each vessel's

@@ -249,3 +249,33 @@ fn update_is_deterministic() {
     assert_ne!(a, c);
     assert!(count(&a, Kind::VesselTip) + count(&a, Kind::Vessel) > 40);
 }
+
+/// A tip under full VEGF blockade retracts at the immature regression rate; without
+/// blockade it does not, and steps instead.
+#[test]
+fn tips_retract_under_blockade() {
+    let drug = "[[drugs]]\nname = \"bev\"\nclass = \"anti_angiogenic\"\nemax_per_h = 0.0\n\
+                ic50_um = 0.001\n";
+    let keys = "sprout_max_per_min = 0.0\nblockade_immature_regression_per_day = 1000.0\n";
+    let plain = scene(40, keys);
+    let treated = Scene::parse(&format!("{}\n{drug}", toml_of(&plain)), Path::new("t.toml"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let grid = Grid::from_scene(&plain);
+    let n = grid.sites();
+    let tip_site = grid.index(20, 6, 0) as usize;
+    for (sc, level, retracts) in [(&plain, 0.0f32, false), (&treated, 1.0, true)] {
+        let mut sites = lattice(sc);
+        sites[tip_site] = tip(2, 0); // stalk face 2 (−y): the vessel at y = 5
+        let mut f = fields(sc, |_| 0.0);
+        if !sc.drugs.is_empty() {
+            let d = crate::model::fields::drug_field(0);
+            f[d * n..(d + 1) * n].fill(level);
+        }
+        let events = update(sc, 0, &mut sites, &f).unwrap();
+        assert_eq!(events.retracted_tips, retracts as u32, "blockade {level}");
+        assert_eq!(count(&sites, Kind::VesselTip), !retracts as usize);
+        if !retracts {
+            assert_eq!(events.tip_steps, 1, "10 µm/h × 2 h at 20 µm sites");
+        }
+    }
+}

@@ -15,7 +15,8 @@ fn joins(kind: Kind) -> bool {
 }
 
 /// Moves every tip (in site order at the start of the pass): retracts tips that lost
-/// their stalk, joins tips that meet a vessel, and otherwise steps each up the gradient.
+/// their stalk or their VEGF signal (blockade), joins tips that meet a vessel, and
+/// otherwise steps each up the gradient.
 pub fn advance(step: &Step, sites: &mut [Site], events: &mut UpdateEvents) {
     let tips: Vec<u32> = (0..sites.len() as u32)
         .filter(|&i| sites[i as usize].kind() == Kind::VesselTip)
@@ -36,6 +37,17 @@ pub fn advance(step: &Step, sites: &mut [Site], events: &mut UpdateEvents) {
             continue;
         };
         let block = step.block[stalk_site as usize];
+        // Tip cells need VEGF: under blockade a tip retracts at the immature vessels'
+        // regression rate × blockade, and its stalk, a dead end, regresses by shear.
+        let retract = super::remodel::within(
+            step.v.blockade_immature_regression_per_day * block / 1440.0,
+            step.dt_min,
+        );
+        if rng::draw(step.key, start, stream::TIP_RETRACT) < retract {
+            sites[at as usize] = Site::EMPTY;
+            events.retracted_tips += 1;
+            continue;
+        }
         let expected = per_update * (1.0 - block);
         let whole = expected.floor();
         let extra = rng::draw(step.key, start, stream::TIP_STEP) < rng::threshold(expected - whole);
