@@ -5,7 +5,7 @@
 //! inhibitor restores killing where it reaches. The chemokine, IFN-γ and suppressive
 //! factors are `[[factors]]` entries named here. docs/scene-reference.md lists the keys.
 
-use super::validate::{issue, non_negative, positive, within, Issue};
+use super::validate::{issue, named_factor, non_negative, positive, within, Issue};
 use super::Scene;
 use serde::{Deserialize, Serialize};
 
@@ -190,23 +190,7 @@ pub(super) fn validate_immune(s: &Scene) -> Result<(), Issue> {
         return Ok(());
     };
     let key = |k: &str| format!("immune.{k}");
-    let factor = |k: &str, name: &str| -> Result<(), Issue> {
-        if s.factors.iter().any(|f| f.name == name) {
-            return Ok(());
-        }
-        let known: Vec<&str> = s.factors.iter().map(|f| f.name.as_str()).collect();
-        issue(
-            &key(k),
-            format!(
-                "names {name:?}, which is not a [[factors]] entry; factors: {}",
-                if known.is_empty() {
-                    "none".to_string()
-                } else {
-                    known.join(", ")
-                }
-            ),
-        )
-    };
+    let factor = |k: &str, name: &str| named_factor(s, &key(k), name).map(|_| ());
     factor("chemokine", &im.chemokine)?;
     if let Some(name) = &im.ifng {
         factor("ifng", name)?;

@@ -22,6 +22,28 @@ pub(super) fn issue(key: &str, message: String) -> Result<(), Issue> {
 }
 
 /// A number as messages show it: `1e308` and `5e-324` rather than hundreds of digits.
+/// The `[[factors]]` entry `name` that key `key` names, or the issue listing the
+/// factors there are.
+pub(super) fn named_factor<'a>(
+    s: &'a Scene,
+    key: &str,
+    name: &str,
+) -> Result<&'a super::factors::Factor, Issue> {
+    if let Some(f) = s.factors.iter().find(|f| f.name == name) {
+        return Ok(f);
+    }
+    let known: Vec<&str> = s.factors.iter().map(|f| f.name.as_str()).collect();
+    let known = if known.is_empty() {
+        "none".to_string()
+    } else {
+        known.join(", ")
+    };
+    Err(Issue {
+        key: key.to_string(),
+        message: format!("names {name:?}, which is not a [[factors]] entry; factors: {known}"),
+    })
+}
+
 pub(super) fn num(v: f64) -> String {
     if v != 0.0 && v.is_finite() && !(1e-4..1e9).contains(&v.abs()) {
         format!("{v:e}")

@@ -8,7 +8,7 @@
 //! `anti_angiogenic`) blocks VEGF, prunes immature vessels and speeds the maturation
 //! of the others (the normalisation window). docs/scene-reference.md lists the keys.
 
-use super::validate::{issue, positive, within, Issue};
+use super::validate::{issue, named_factor, positive, within, Issue};
 use super::{Scene, VesselLayout};
 use serde::{Deserialize, Serialize};
 
@@ -208,33 +208,16 @@ pub(super) fn validate_vasculature(s: &Scene) -> Result<(), Issue> {
         return Ok(());
     };
     let key = |k: &str| format!("vasculature.{k}");
-    match s.factors.iter().find(|f| f.name == v.vegf) {
-        None => {
-            let known: Vec<&str> = s.factors.iter().map(|f| f.name.as_str()).collect();
-            return issue(
-                &key("vegf"),
-                format!(
-                    "names {:?}, which is not a [[factors]] entry; factors: {}",
-                    v.vegf,
-                    if known.is_empty() {
-                        "none".to_string()
-                    } else {
-                        known.join(", ")
-                    }
-                ),
-            );
-        }
-        Some(f) if f.unit != "nM" => {
-            return issue(
-                &key("vegf"),
-                format!(
-                    "names factor {:?} of unit {:?}; VEGF thresholds are in nM, so its \
-                     unit must be \"nM\"",
-                    f.name, f.unit
-                ),
-            )
-        }
-        Some(_) => {}
+    let vegf = named_factor(s, &key("vegf"), &v.vegf)?;
+    if vegf.unit != "nM" {
+        return issue(
+            &key("vegf"),
+            format!(
+                "names factor {:?} of unit {:?}; VEGF thresholds are in nM, so its unit \
+                 must be \"nM\"",
+                vegf.name, vegf.unit
+            ),
+        );
     }
     if !matches!(s.vessels.layout, VesselLayout::Lines | VesselLayout::Grid) {
         return issue(
