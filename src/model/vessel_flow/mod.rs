@@ -48,7 +48,7 @@ pub use from_lattice::{
     extract_network, extract_network_with_radii, site_perfusion, LatticeVessels,
 };
 pub use network::{Network, Node, Segment};
-pub use solve::{solve, FlowSolution, SolverSettings};
+pub use solve::{solve, um3_per_min, FlowSolution, SolverSettings};
 pub use viscosity::{
     blood_viscosity_pa_s, relative_viscosity_pries_1994, ESL_DIAMETER_OFFSET_UM,
     PLASMA_VISCOSITY_PA_S,

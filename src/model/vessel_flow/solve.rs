@@ -49,10 +49,15 @@ pub struct FlowSolution {
     pub relative_residual: f64,
 }
 
+/// A flow in m³/s in µm³/min (1 m³/s = 6·10¹⁹ µm³/min).
+pub fn um3_per_min(flow_m3_per_s: f64) -> f64 {
+    flow_m3_per_s * 1e18 * 60.0
+}
+
 impl FlowSolution {
-    /// Segment flow in µm³/min (1 m³/s = 6·10¹⁹ µm³/min).
+    /// Segment flow in µm³/min.
     pub fn flow_um3_per_min(&self, segment: usize) -> f64 {
-        self.flow_m3_per_s[segment] * 1e18 * 60.0
+        um3_per_min(self.flow_m3_per_s[segment])
     }
 }
 

@@ -48,11 +48,7 @@ pub const VESSEL_SEGMENTS_CSV: &str = "vessel_segments.csv";
 /// The three files, in the order they are written.
 pub const FILES: [&str; 3] = [VESSELS_VTP, VESSEL_NODES_CSV, VESSEL_SEGMENTS_CSV];
 
-/// A flow in m³/s in µm³/min (1 m³/s = 10¹⁸ µm³ per s, × 60), as
-/// `FlowSolution::flow_um3_per_min` converts it.
-pub fn um3_per_min(flow_m3_per_s: f64) -> f64 {
-    flow_m3_per_s * 1e18 * 60.0
-}
+pub use crate::model::vessel_flow::um3_per_min;
 
 /// The vessel network of `sites` and its flow: `None` in a scene without
 /// `[vasculature]`.
