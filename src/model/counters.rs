@@ -14,7 +14,7 @@ use crate::model::drug_params::{
 use crate::model::fields;
 use crate::model::params::SimParams;
 use crate::model::site::{
-    Kind, ENGAGED_BIT, EXHAUSTED_BIT, IMMATURE_BIT, LOW16, PERSISTER_BIT, QUIESCENT_BIT,
+    Kind, ENGAGED_BIT, EXHAUSTED_BIT, GROWN_BIT, IMMATURE_BIT, LOW16, PERSISTER_BIT, QUIESCENT_BIT,
 };
 use crate::scene::Scene;
 
@@ -41,6 +41,7 @@ pub enum Counter {
     TraitPdl1,
     VesselTip,
     ImmatureVessel,
+    GrownVessel,
 }
 
 /// A scene parameter a test compares a field value with.
@@ -144,7 +145,7 @@ fn has_vasculature(scene: &Scene) -> bool {
 }
 
 /// Every site counter, in `Counter` order.
-pub const SITE_COUNTERS: [SiteCounter; 17] = [
+pub const SITE_COUNTERS: [SiteCounter; 18] = [
     SiteCounter {
         id: Counter::TumourLive,
         name: "tumour_live",
@@ -391,6 +392,23 @@ pub const SITE_COUNTERS: [SiteCounter; 17] = [
             stem: "vasculature",
             title: "Vessel sprouts",
             label: "immature vessel sites",
+        },
+    },
+    SiteCounter {
+        id: Counter::GrownVessel,
+        name: "grown_vessel",
+        column: "grown_vessel",
+        doc: "vessel sites formed by sprouting during the run, immature or mature",
+        kind: Kind::Vessel,
+        test: SiteTest::AnyBit {
+            word: 0,
+            mask: GROWN_BIT,
+        },
+        present: has_vasculature,
+        plot: PlotAs::Chart {
+            stem: "vasculature",
+            title: "Vessel sprouts",
+            label: "grown vessel sites",
         },
     },
 ];

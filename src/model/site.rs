@@ -13,7 +13,8 @@
 //! | 7 | T cell exhausted (kill cap reached: kills no more) |
 //! | 8 | T cell detached this tick after a contact that did not kill |
 //! | 9 | vessel immature (formed by sprouting, not yet covered by pericytes) |
-//! | 10–15 | free flags |
+//! | 10 | vessel grown by the tumour (formed by sprouting during the run; host vessels lack it) |
+//! | 11–15 | free flags |
 //! | 16–31 | kind payload: the clone id of tumour and necrotic sites |
 //!
 //! `w1`–`w3` are the kind's payload:
@@ -22,7 +23,7 @@
 //! | --- | --- | --- | --- |
 //! | tumour | bits 0–15 ticks into the cycle, 16–31 this cycle's length | bits 0–15 consecutive anoxic ticks, 16–31 ticks quiescent or persistent under a cycle-specific drug | heritable traits (`model::drug_params::TRAIT_*`) |
 //! | necrotic | 0 | 0 | the traits it died with |
-//! | vessel | bits 0–15 perfusion × 65535 after compression | bits 0–15 uncompressed perfusion × 65535 | bits 0–15 hours since it formed (immature vessels), 16–31 minutes of low wall shear stress |
+//! | vessel | bits 0–15 perfusion × 65535 after compression | bits 0–15 uncompressed perfusion × 65535 | bits 0–15 hours since it formed (immature vessels), 16–31 minutes of low wall shear stress (grown vessels) |
 //! | vessel tip | bits 0–2 the face (`model::vasculature::FACES` index) towards its stalk | bits 0–15 lattice steps moved | 0 |
 //! | T cell | bits 0–15 age in ticks, 16–23 kills, 24–31 divisions pending | bits 0–15 engagement ticks left, 16–20 the target's neighbour slot | 0 |
 //! | empty | 0 | 0 | 0 |
@@ -86,6 +87,8 @@ pub const EXHAUSTED_BIT: u32 = 1 << 7;
 pub const DETACHED_BIT: u32 = 1 << 8;
 /// Vessels formed by sprouting, until they mature (`model::vasculature`).
 pub const IMMATURE_BIT: u32 = 1 << 9;
+/// Vessel formed by sprouting during the run (host vessels lack it).
+pub const GROWN_BIT: u32 = 1 << 10;
 /// T cells: `w1` bits of the kill count and of the divisions pending.
 pub const KILLS_SHIFT: u32 = 16;
 pub const DIVISIONS_SHIFT: u32 = 24;
@@ -257,6 +260,8 @@ pub struct SiteFields {
     /// Vessels: formed by sprouting and not yet mature; hours since it formed; minutes
     /// its wall shear stress has been below the regression threshold.
     pub immature: bool,
+    /// Vessels: formed by sprouting during the run (host vessels are not).
+    pub grown: bool,
     pub vessel_age_h: u16,
     pub low_shear_min: u16,
     /// Vessel tips: the face towards the stalk, and lattice steps moved.
@@ -290,6 +295,7 @@ impl Site {
                 f.perfusion = (self.w1 & LOW16) as u16;
                 f.base_perfusion = (self.w2 & LOW16) as u16;
                 f.immature = self.w0 & IMMATURE_BIT != 0;
+                f.grown = self.w0 & GROWN_BIT != 0;
                 f.vessel_age_h = (self.w3 & LOW16) as u16;
                 f.low_shear_min = (self.w3 >> HALF_SHIFT) as u16;
             }
@@ -327,7 +333,10 @@ impl Site {
             | if f.persister { PERSISTER_BIT } else { 0 };
         Some(match kind {
             Kind::Vessel => Site {
-                w0: kind as u32 | flags | if f.immature { IMMATURE_BIT } else { 0 },
+                w0: kind as u32
+                    | flags
+                    | if f.immature { IMMATURE_BIT } else { 0 }
+                    | if f.grown { GROWN_BIT } else { 0 },
                 w1: f.perfusion as u32,
                 w2: f.base_perfusion as u32,
                 w3: f.vessel_age_h as u32 | (f.low_shear_min as u32) << HALF_SHIFT,

@@ -557,6 +557,7 @@ mod tests {
                             | Counter::TraitPdl1
                             | Counter::VesselTip
                             | Counter::ImmatureVessel
+                            | Counter::GrownVessel
                     )
                 })
                 .map(|c| {
@@ -608,7 +609,7 @@ mod tests {
         let names = |cols: Vec<Column>| cols.iter().map(|c| c.name()).collect::<Vec<_>>();
         let all: Vec<Counter> = SITE_COUNTERS.iter().map(|c| c.id).collect();
         let cols = names(leading_columns_after(&first, &all));
-        assert_eq!(cols.len(), 27);
+        assert_eq!(cols.len(), 28);
         assert_eq!(
             cols[18..],
             [
@@ -620,7 +621,8 @@ mod tests {
                 "trait_antigen_loss",
                 "trait_pdl1",
                 "vessel_tip",
-                "immature_vessel"
+                "immature_vessel",
+                "grown_vessel"
             ]
         );
         let without = [Counter::TumourLive, Counter::Necrotic];

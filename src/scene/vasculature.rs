@@ -62,6 +62,15 @@ pub struct Vasculature {
     /// a step has weight 1; Anderson & Chaplain 1998).
     #[serde(default = "defaults::chemotaxis_per_nm")]
     pub chemotaxis_per_nm: f64,
+    /// Mean distance a tip runs straight on before it turns, on open ground without a
+    /// gradient (a persistent random walk) ...
+    #[serde(default = "defaults::tip_persistence_um")]
+    pub tip_persistence_um: f64,
+    /// A tip may step into a tumour cell, pushing the straight run of tumour cells
+    /// ahead of it one site on, when that run ends at a free site within this distance
+    /// (0: tips go round tumour tissue).
+    #[serde(default = "defaults::tip_push_um")]
+    pub tip_push_um: f64,
     /// Immature vessels whose wall shear stress stays below this ...
     #[serde(default = "defaults::regression_shear_dyn_per_cm2")]
     pub regression_shear_dyn_per_cm2: f64,
@@ -79,12 +88,17 @@ pub struct Vasculature {
     /// Under full VEGF blockade an immature vessel matures this many times faster ...
     #[serde(default = "defaults::blockade_maturation_factor")]
     pub blockade_maturation_factor: f64,
-    /// ... or regresses at this rate ...
-    #[serde(default = "defaults::blockade_immature_regression_per_day")]
-    pub blockade_immature_regression_per_day: f64,
-    /// ... and a mature vessel regresses at this one.
-    #[serde(default = "defaults::blockade_mature_regression_per_day")]
-    pub blockade_mature_regression_per_day: f64,
+    /// ... or regresses at this rate per length of vessel (a site regresses at it
+    /// × the site size, and cuts its vessel) ...
+    #[serde(default = "defaults::blockade_immature_regression_per_mm_per_day")]
+    pub blockade_immature_regression_per_mm_per_day: f64,
+    /// ... a mature vessel the tumour grew regresses at this one (host vessels never
+    /// regress by blockade) ...
+    #[serde(default = "defaults::blockade_grown_regression_per_mm_per_day")]
+    pub blockade_grown_regression_per_mm_per_day: f64,
+    /// ... and a sprout tip retracts at this rate.
+    #[serde(default = "defaults::blockade_tip_retraction_per_day")]
+    pub blockade_tip_retraction_per_day: f64,
 }
 
 /// Defaults with their sources.
@@ -137,6 +151,20 @@ pub mod defaults {
     pub fn chemotaxis_per_nm() -> f64 {
         5.0
     }
+    /// Microvessel endothelial cells migrate as persistent random walkers, persistence
+    /// time ≈ 4 h at ≈ 15–20 µm/h (Stokes, Lauffenburger & Williams 1991, J Cell Sci
+    /// 99:419): ≈ 60 µm straight on before a turn.
+    pub fn tip_persistence_um() -> f64 {
+        60.0
+    }
+    /// Sprouts invade tumour tissue and vessels grow inside tumours (Folkman 1971,
+    /// N Engl J Med 285:1182); how a tip displaces the cells in its way is not
+    /// measured. An assumption of this project: up to 100 µm (five 20 µm sites) of
+    /// cells ahead of it are pushed aside, about the tumour's viable rim, so tips can
+    /// reach the necrotic core.
+    pub fn tip_push_um() -> f64 {
+        100.0
+    }
     /// Owen et al. 2011: segments below 8 dyn/cm² for 4,000 min regress.
     pub fn regression_shear_dyn_per_cm2() -> f64 {
         8.0
@@ -162,17 +190,26 @@ pub mod defaults {
         4.0
     }
     /// Immature vessels are ablated within days of VEGF withdrawal (Benjamin et al.
-    /// 1999; Inai et al. 2004, Am J Pathol 165:35: about half the tumour vessels gone
-    /// in 7 days): 0.3 /day.
-    pub fn blockade_immature_regression_per_day() -> f64 {
-        0.3
+    /// 1999, J Clin Invest 103:159; Inai et al. 2004, Am J Pathol 165:35: up to ~70 %
+    /// of tumour vessels gone in 7 days): a vessel regresses as a whole when any of
+    /// its sites does, so the rate is per length of vessel. 1 /mm/day makes a
+    /// 100 µm segment (tumour vessels branch every ~50–150 µm) regress at ln 2 / 7
+    /// days, half of them in a week.
+    pub fn blockade_immature_regression_per_mm_per_day() -> f64 {
+        1.0
     }
-    /// Mature, pericyte-covered vessels survive VEGF withdrawal (Benjamin et al. 1999):
-    /// 0. Normal capillaries in the most VEGF-dependent beds do regress (up to ~70 % in
-    /// 21 days, Kamba et al. 2006, Am J Physiol Heart Circ Physiol 290:H560); a rate
-    /// here acts per site, and one regressed site cuts a whole vessel.
-    pub fn blockade_mature_regression_per_day() -> f64 {
-        0.0
+    /// Mature tumour vessels resist VEGF withdrawal better than immature ones
+    /// (pericyte cover: Benjamin et al. 1999) but go on regressing under sustained
+    /// blockade, which closes the normalisation window: oxygenation improves on days
+    /// ≈ 2–5 of DC101 and falls again as vessels are lost (Winkler et al. 2004;
+    /// Jain 2005, Science 307:58). Calibration: 0.5 /mm/day, half the immature rate.
+    pub fn blockade_grown_regression_per_mm_per_day() -> f64 {
+        0.5
+    }
+    /// Sprouting stops within a day of VEGF inhibition (Inai et al. 2004): tip cells
+    /// retract at 1 /day under full blockade.
+    pub fn blockade_tip_retraction_per_day() -> f64 {
+        1.0
     }
 }
 
@@ -181,7 +218,7 @@ pub fn describe(s: &Scene) -> Option<String> {
     let v = s.vasculature.as_ref()?;
     Some(format!(
         "living, updated every {} h: VEGF {:?}, sprouts up to {}/min (half-maximal at {} nM, \
-         none below {} nM), tips {} µm/h; flow {} → {} mmHg ({}), r {} µm, H {}; immature \
+         none below {} nM), tips {} µm/h; flow {} → {} mmHg ({}), r {} µm, H {}; grown vessels \
          below {} dyn/cm² for {} min regress, mature after {} days",
         v.update_every_h,
         v.vegf,
@@ -266,6 +303,8 @@ pub(super) fn validate_vasculature(s: &Scene) -> Result<(), Issue> {
     within(&key("tip_exclusion_um"), v.tip_exclusion_um, 0.0, 1e5)?;
     within(&key("tip_speed_um_per_h"), v.tip_speed_um_per_h, 0.0, 1e4)?;
     within(&key("chemotaxis_per_nm"), v.chemotaxis_per_nm, 0.0, 1e6)?;
+    within(&key("tip_push_um"), v.tip_push_um, 0.0, 1e5)?;
+    within(&key("tip_persistence_um"), v.tip_persistence_um, 0.0, 1e5)?;
     within(
         &key("regression_shear_dyn_per_cm2"),
         v.regression_shear_dyn_per_cm2,
@@ -287,17 +326,21 @@ pub(super) fn validate_vasculature(s: &Scene) -> Result<(), Issue> {
         0.0,
         1e3,
     )?;
-    within(
-        &key("blockade_immature_regression_per_day"),
-        v.blockade_immature_regression_per_day,
-        0.0,
-        1e3,
-    )?;
-    within(
-        &key("blockade_mature_regression_per_day"),
-        v.blockade_mature_regression_per_day,
-        0.0,
-        1e3,
-    )?;
+    for (name, value) in [
+        (
+            "blockade_immature_regression_per_mm_per_day",
+            v.blockade_immature_regression_per_mm_per_day,
+        ),
+        (
+            "blockade_grown_regression_per_mm_per_day",
+            v.blockade_grown_regression_per_mm_per_day,
+        ),
+        (
+            "blockade_tip_retraction_per_day",
+            v.blockade_tip_retraction_per_day,
+        ),
+    ] {
+        within(&key(name), value, 0.0, 1e4)?;
+    }
     Ok(())
 }

@@ -10,22 +10,26 @@
 //! pass), from the lattice and the fields of the state, in this order:
 //! 1. **VEGF blockade** per vessel site from the anti-angiogenic drugs' levels there
 //!    (`blockade`: 1 − Π(1 − occupancy), occupancy cʰ/(IC50ʰ + cʰ) of each drug).
-//! 2. **Maturation and pruning** (`remodel`): an immature vessel whose shear stress was
-//!    above the regression threshold at the last update ages (faster under blockade)
-//!    and matures at `maturation_days` (pericytes cover perfused vessels; a dead end
-//!    never matures); under blockade immature and mature vessels regress at their
-//!    rates × blockade.
+//! 2. **Maturation and pruning** (`remodel`): an immature vessel that carried flow at
+//!    the last update ages (faster under blockade) and matures at `maturation_days`
+//!    (pericytes cover perfused vessels; a dead end never matures); under blockade
+//!    immature vessels and mature grown ones (formed by sprouting during the run)
+//!    regress at their rates per length × the site length × blockade. Host vessels
+//!    never regress by blockade.
 //! 3. **Sprouting** (`sprouting`): a vessel site with VEGF ≥ the threshold and an empty
 //!    face neighbour sprouts a tip there with probability `p_max · v/(v + K) · (1 − b)`
 //!    per minute, unless a tip is within the exclusion distance (sites in index order,
 //!    so a new tip excludes later ones).
 //! 4. **Tip moves** (`tips`): each tip steps at `tip_speed` (a draw for the fraction of
-//!    a step), to a free face neighbour (empty or necrotic) with weight
-//!    `1 + χ · max(0, v_target − v_here)` (a discrete Anderson–Chaplain walk), leaving
-//!    an immature vessel site behind; a tip next to a vessel that is not its own stalk
-//!    (after three steps) anastomoses: it becomes vessel and closes a loop. A tip
-//!    whose stalk regressed retracts (its site empties), and under blockade a tip
-//!    retracts at the immature regression rate × blockade and steps × (1 − blockade).
+//!    a step), to a face neighbour that is free (empty or necrotic) or a tumour cell
+//!    whose straight run of tumour cells ends at a free site within `tip_push_um`
+//!    (the run is pushed one site on), with weight `1 + χ · max(0, v_target − v_here)`
+//!    (a discrete Anderson–Chaplain walk), times a persistence weight for the step
+//!    straight on (runs of `tip_persistence_um` on average), leaving an immature vessel site behind; a
+//!    tip next to a vessel that is not its own stalk (after three steps) anastomoses:
+//!    it becomes vessel and closes a loop. A tip whose stalk regressed retracts (its
+//!    site empties), and under blockade a tip retracts at its retraction rate ×
+//!    blockade and steps × (1 − blockade).
 //! 5. **Flow** (`flow`): the network of vessel sites (tips excluded; compressed sites
 //!    narrowed, `r · f^{1/4}` for the fraction f of perfusion compression leaves, and
 //!    collapsed ones, f = 0, cut out), solved by `model::vessel_flow`; each vessel's
@@ -33,11 +37,15 @@
 //!    immature fraction for immature vessels), Q_ref the flow of one straight vessel
 //!    across the lattice at the inlet–outlet drop, and its compressed perfusion follows
 //!    from its tumour neighbours as in the cells pass.
-//! 6. **Shear regression** (`remodel`): an immature vessel site whose wall shear stress
-//!    is below the threshold accumulates low-shear minutes (reset when above) and
-//!    regresses when they reach `regression_after_min` (Owen et al. 2011). Mature
-//!    vessels do not regress by shear, so a vessel collapsed by compression reopens
-//!    when cell kill relieves it.
+//! 6. **Shear regression** (`remodel`): a grown vessel site (immature or mature) whose
+//!    wall shear stress is below the threshold accumulates low-shear minutes (reset
+//!    when above, and at maturation) and regresses when they reach
+//!    `regression_after_min` (Owen et al. 2011). Host vessels do not regress by shear,
+//!    so a host vessel collapsed by compression reopens when cell kill relieves it.
+//!
+//! Under blockade these make the normalisation window: the unperfused immature vessels
+//! go, the perfused ones mature within days and deliver more (it opens), and the grown
+//! vessels with low shear or pruned by the sustained blockade go after (it closes).
 //!
 //! Random draws are `rng::draw(update_key, site, stream)` with the update's key from the
 //! scene's seed and the tick, and every step visits sites in index order: the update is
@@ -92,6 +100,8 @@ pub fn faces(grid: &Grid) -> &'static [[i32; 3]] {
 pub struct UpdateEvents {
     pub sprouts: u32,
     pub tip_steps: u32,
+    /// Tumour cells pushed aside by tips stepping into the tumour.
+    pub cells_pushed: u32,
     pub anastomoses: u32,
     pub retracted_tips: u32,
     pub matured: u32,
@@ -154,7 +164,7 @@ pub fn update(
         block: blockade::per_site(scene, sites, fields),
     };
     let mut events = UpdateEvents::default();
-    remodel::mature_and_prune(v, key, dt_min, &ctx.block, sites, &mut events);
+    remodel::mature_and_prune(v, ctx.site_um, key, dt_min, &ctx.block, sites, &mut events);
     sprouting::sprout(&ctx, sites, &mut events);
     tips::advance(&ctx, sites, &mut events);
     let flow = solve_flow(scene, &ctx.grid, &sim, sites)?;
@@ -199,9 +209,11 @@ impl Step<'_> {
     }
 }
 
-/// A vessel site just formed by a sprout: immature, no flow yet, age 0.
+/// A vessel site just formed by a sprout: grown, immature, no flow yet, age 0.
 pub const NEW_VESSEL: Site = Site {
-    w0: crate::model::site::Kind::Vessel as u32 | crate::model::site::IMMATURE_BIT,
+    w0: crate::model::site::Kind::Vessel as u32
+        | crate::model::site::IMMATURE_BIT
+        | crate::model::site::GROWN_BIT,
     w1: 0,
     w2: 0,
     w3: 0,

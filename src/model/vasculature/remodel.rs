@@ -2,7 +2,7 @@
 
 use super::{UpdateEvents, VesselFlow};
 use crate::model::rng::{self, stream};
-use crate::model::site::{Kind, Site, HALF_SHIFT, IMMATURE_BIT, LOW16};
+use crate::model::site::{Kind, Site, GROWN_BIT, HALF_SHIFT, IMMATURE_BIT, LOW16};
 use crate::scene::vasculature::Vasculature;
 
 /// Probability threshold (`rng::threshold`) of an event of rate `per_min` within
@@ -13,9 +13,13 @@ pub(super) fn within(per_min: f64, dt_min: f64) -> u32 {
 }
 
 /// Ages immature vessels that carry flow (faster under blockade) and matures them at
-/// `maturation_days`; under blockade, vessels regress at their rate × blockade.
+/// `maturation_days` (its low-shear time starts again from 0); under blockade, immature vessels and mature vessels the tumour
+/// grew regress at their rates × blockade. Host vessels do not depend on VEGF and
+/// never regress by blockade.
+#[allow(clippy::too_many_arguments)]
 pub fn mature_and_prune(
     v: &Vasculature,
+    site_um: f64,
     key: u32,
     dt_min: f64,
     block: &[f64],
@@ -29,12 +33,13 @@ pub fn mature_and_prune(
         }
         let b = block[i];
         let immature = s.w0 & IMMATURE_BIT != 0;
-        if b > 0.0 {
-            let rate_per_day = if immature {
-                v.blockade_immature_regression_per_day
+        if b > 0.0 && s.w0 & GROWN_BIT != 0 {
+            let rate_per_mm_per_day = if immature {
+                v.blockade_immature_regression_per_mm_per_day
             } else {
-                v.blockade_mature_regression_per_day
+                v.blockade_grown_regression_per_mm_per_day
             };
+            let rate_per_day = rate_per_mm_per_day * site_um / 1000.0;
             if rng::draw(key, i as u32, stream::REGRESS) < within(rate_per_day * b / 1440.0, dt_min)
             {
                 *s = Site::EMPTY;
@@ -42,9 +47,9 @@ pub fn mature_and_prune(
                 continue;
             }
         }
-        // Pericytes cover perfused vessels: an immature vessel ages only while its
-        // shear stress is above the regression threshold (no low-shear time counted).
-        if !immature || s.w3 >> HALF_SHIFT != 0 {
+        // Pericytes cover perfused vessels: an immature vessel ages only while it
+        // carries flow (its uncompressed perfusion from the last solve is not 0).
+        if !immature || s.w2 & LOW16 == 0 {
             continue;
         }
         let speed = 1.0 + (v.blockade_maturation_factor - 1.0).max(0.0) * b;
@@ -59,8 +64,10 @@ pub fn mature_and_prune(
     }
 }
 
-/// Immature vessel sites below the shear threshold count low-shear minutes (reset
-/// above it) and regress once they reach `regression_after_min`.
+/// Vessel sites the tumour grew (immature or mature) below the shear threshold count
+/// low-shear minutes (reset above it) and regress once they reach
+/// `regression_after_min`. Host vessels do not regress by shear: one collapsed by
+/// compression reopens when cell kill relieves it.
 pub fn regress_by_shear(
     v: &Vasculature,
     dt_min: f64,
@@ -71,7 +78,7 @@ pub fn regress_by_shear(
     let step = dt_min.round() as u32;
     let limit = v.regression_after_min.round() as u32;
     for (i, s) in sites.iter_mut().enumerate() {
-        if s.kind() != Kind::Vessel || s.w0 & IMMATURE_BIT == 0 {
+        if s.kind() != Kind::Vessel || s.w0 & GROWN_BIT == 0 {
             continue;
         }
         let low = if flow.site_wss_dyn_per_cm2[i] < v.regression_shear_dyn_per_cm2 {

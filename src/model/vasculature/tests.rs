@@ -3,7 +3,7 @@
 use super::*;
 use crate::model::lattice::Grid;
 use crate::model::params::SimParams;
-use crate::model::site::{Kind, Site, HALF_SHIFT, IMMATURE_BIT, LOW16};
+use crate::model::site::{Kind, Site, GROWN_BIT, HALF_SHIFT, IMMATURE_BIT, LOW16};
 use crate::scene::Scene;
 use std::path::Path;
 
@@ -193,8 +193,8 @@ fn blockade_normalises_immature_vessels() {
                 ic50_um = 0.001\n";
     let sc = scene(
         40,
-        "sprout_max_per_min = 0.0\nblockade_immature_regression_per_day = 0.0\n\
-         blockade_mature_regression_per_day = 0.0\n",
+        "sprout_max_per_min = 0.0\nblockade_immature_regression_per_mm_per_day = 0.0\n\
+         blockade_grown_regression_per_mm_per_day = 0.0\n",
     );
     let text = format!("{}\n{drug}", toml_of(&sc));
     let treated = Scene::parse(&text, Path::new("t.toml")).unwrap_or_else(|e| panic!("{e}"));
@@ -250,13 +250,13 @@ fn update_is_deterministic() {
     assert!(count(&a, Kind::VesselTip) + count(&a, Kind::Vessel) > 40);
 }
 
-/// A tip under full VEGF blockade retracts at the immature regression rate; without
+/// A tip under full VEGF blockade retracts at its retraction rate; without
 /// blockade it does not, and steps instead.
 #[test]
 fn tips_retract_under_blockade() {
     let drug = "[[drugs]]\nname = \"bev\"\nclass = \"anti_angiogenic\"\nemax_per_h = 0.0\n\
                 ic50_um = 0.001\n";
-    let keys = "sprout_max_per_min = 0.0\nblockade_immature_regression_per_day = 1000.0\n";
+    let keys = "sprout_max_per_min = 0.0\nblockade_tip_retraction_per_day = 10000.0\n";
     let plain = scene(40, keys);
     let treated = Scene::parse(&format!("{}\n{drug}", toml_of(&plain)), Path::new("t.toml"))
         .unwrap_or_else(|e| panic!("{e}"));
@@ -277,5 +277,231 @@ fn tips_retract_under_blockade() {
         if !retracts {
             assert_eq!(events.tip_steps, 1, "10 µm/h × 2 h at 20 µm sites");
         }
+    }
+}
+
+/// Under sustained full blockade a mature vessel the tumour grew regresses (the
+/// normalisation window closes), and once cut its remnants lose their flow and regress
+/// by shear; the host vessels it joined carry on, under the same blockade.
+#[test]
+fn sustained_blockade_prunes_grown_mature_vessels_and_spares_host_ones() {
+    let drug = "[[drugs]]\nname = \"bev\"\nclass = \"anti_angiogenic\"\nemax_per_h = 0.0\n\
+                ic50_um = 0.001\n";
+    let plain = scene(
+        40,
+        "sprout_max_per_min = 0.0\nblockade_grown_regression_per_mm_per_day = 25.0\n",
+    );
+    let treated = Scene::parse(&format!("{}\n{drug}", toml_of(&plain)), Path::new("t.toml"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let grid = Grid::from_scene(&plain);
+    let n = grid.sites();
+    let mature_grown = Site {
+        w0: NEW_VESSEL.w0 & !IMMATURE_BIT,
+        ..NEW_VESSEL
+    };
+    let bridge: Vec<usize> = (6..15).map(|y| grid.index(8, y, 0) as usize).collect();
+    let host: Vec<usize> = (0..40).map(|x| grid.index(x, 5, 0) as usize).collect();
+    let mut survived = Vec::new();
+    for sc in [&plain, &treated] {
+        let mut sites = lattice(sc);
+        for &i in &bridge {
+            sites[i] = mature_grown;
+        }
+        let mut f = fields(sc, |_| 0.0);
+        if !sc.drugs.is_empty() {
+            let d = crate::model::fields::drug_field(0);
+            f[d * n..(d + 1) * n].fill(1.0); // 1000 × IC50: blockade ≈ 1
+        }
+        // 10 days of 2 h updates: each bridge site regresses at 25 /mm/day × 20 µm = 0.5 /day, so the
+        // bridge is cut within a day or so (9 sites: 4.5 /day), and the cut pieces
+        // carry no flow and go after 4,000 min of low shear.
+        for u in 0..120u64 {
+            update(sc, 2 * u, &mut sites, &f).unwrap();
+        }
+        for &i in &host {
+            assert_eq!(sites[i].kind(), Kind::Vessel, "host site {i}");
+            assert_eq!(sites[i].w0 & GROWN_BIT, 0);
+        }
+        survived.push(
+            bridge
+                .iter()
+                .filter(|&&i| sites[i].kind() == Kind::Vessel)
+                .count(),
+        );
+    }
+    assert_eq!(
+        survived,
+        [9, 0],
+        "untreated bridge kept, treated bridge gone"
+    );
+}
+
+/// The normalisation window on one vessel: a perfused, immature bridge at the midline
+/// (flow, but shear below 8 dyn/cm²). Under full blockade it matures within two days
+/// (perfusion doubles: the window opens), and once mature its low shear prunes it
+/// 4,000 min later (the window closes). Untreated it regresses first, never mature.
+#[test]
+fn the_normalisation_window_opens_and_closes() {
+    let drug = "[[drugs]]\nname = \"bev\"\nclass = \"anti_angiogenic\"\nemax_per_h = 0.0\n\
+                ic50_um = 0.001\n";
+    let keys = "sprout_max_per_min = 0.0\nblockade_immature_regression_per_mm_per_day = 0.0\n\
+                blockade_grown_regression_per_mm_per_day = 0.0\n";
+    let plain = scene(40, keys);
+    let treated = Scene::parse(&format!("{}\n{drug}", toml_of(&plain)), Path::new("t.toml"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let grid = Grid::from_scene(&plain);
+    let n = grid.sites();
+    let mid = grid.index(20, 10, 0) as usize;
+    let mut histories = Vec::new();
+    for sc in [&plain, &treated] {
+        let mut sites = lattice(sc);
+        for y in 6..15 {
+            sites[grid.index(20, y, 0) as usize] = NEW_VESSEL;
+        }
+        let flow = solve_flow(sc, &grid, &SimParams::from_scene(sc), &sites).unwrap();
+        let wss = flow.site_wss_dyn_per_cm2[mid];
+        assert!(wss > 1.0 && wss < 8.0, "low shear but flow: {wss} dyn/cm²");
+        let mut f = fields(sc, |_| 0.0);
+        if !sc.drugs.is_empty() {
+            let d = crate::model::fields::drug_field(0);
+            f[d * n..(d + 1) * n].fill(1.0); // 1000 × IC50: blockade ≈ 1
+        }
+        // (kind, immature, perfusion) of the bridge's middle after each 2 h update.
+        let mut history = Vec::new();
+        for u in 0..70u64 {
+            update(sc, 2 * u, &mut sites, &f).unwrap();
+            let s = sites[mid];
+            history.push((s.kind(), s.w0 & IMMATURE_BIT != 0, perfusion(&s)));
+        }
+        histories.push(history);
+    }
+    let (plain, treated) = (&histories[0], &histories[1]);
+    let first = treated[0].2;
+    assert!(first > 0.0 && (plain[0].2 - first).abs() < 1e-4);
+    // Untreated: 4,000 min of low shear (34 updates) before 7 days of age.
+    let gone = |h: &[(Kind, bool, f64)]| h.iter().position(|e| e.0 == Kind::Empty).unwrap();
+    assert_eq!(
+        gone(plain),
+        33,
+        "regressed at the update that reached 4,080 min"
+    );
+    assert!(plain[..33].iter().all(|e| e.1), "never matured untreated");
+    // Treated: ages 4 × 2 h per update from the first solve that gives it flow
+    // (update 0), 168 h at the 21st update after it ...
+    let matured = treated.iter().position(|e| !e.1).unwrap();
+    assert_eq!(matured, 21);
+    let open = treated[matured + 1].2;
+    assert!(open > 1.9 * first, "window open: {first} → {open}");
+    // ... and its low-shear time starts again: gone after 34 more updates of low
+    // shear, counting the one it matured in.
+    assert_eq!(gone(treated), matured + 33);
+}
+
+/// A tip steps into tumour tissue by pushing the run of cells ahead of it on to the
+/// free site at its end, within `tip_push_um` (100 µm: 5 sites); a longer run stops it.
+#[test]
+fn tips_push_into_tumour_tissue_within_the_push_distance() {
+    let sc = scene(40, "sprout_max_per_min = 0.0\n");
+    let grid = Grid::from_scene(&sc);
+    let at = |x, y| grid.index(x, y, 0) as usize;
+    let f = fields(&sc, |_| 0.0);
+    let tumour = crate::model::setup::initial_sites(&sc)
+        .into_iter()
+        .find(|s| s.kind() == Kind::Tumour)
+        .unwrap();
+    for (cells, moves) in [(2u32, true), (5, true), (6, false)] {
+        let mut sites = lattice(&sc);
+        sites[at(20, 6)] = tip(2, 0); // stalk face −y: the vessel at y = 5
+        sites[at(19, 6)] = Site::TCELL; // the only way on is +y, into the tumour
+        sites[at(21, 6)] = Site::TCELL;
+        for y in 7..7 + cells {
+            sites[at(20, y)] = tumour;
+        }
+        let events = update(&sc, 0, &mut sites, &f).unwrap();
+        let tumour_sites = count(&sites, Kind::Tumour) as u32;
+        assert_eq!(tumour_sites, cells, "{cells} cells: none lost");
+        if moves {
+            assert_eq!((events.tip_steps, events.cells_pushed), (1, cells));
+            assert_eq!(sites[at(20, 7)].kind(), Kind::VesselTip);
+            assert_eq!(sites[at(20, 6)].kind(), Kind::Vessel);
+            assert!((8..8 + cells).all(|y| sites[at(20, y)].kind() == Kind::Tumour));
+        } else {
+            assert_eq!((events.tip_steps, events.cells_pushed), (0, 0));
+            assert_eq!(sites[at(20, 6)].kind(), Kind::VesselTip);
+        }
+    }
+}
+
+/// A tip sprouting from the vessel at y = 5 up a VEGF gradient towards the one at
+/// y = 15 reaches it and anastomoses; the loop it closes carries blood between the two
+/// vessels' pressures (x = 8: 5.9 mmHg apart), with shear well above the regression
+/// threshold, so it stays.
+#[test]
+fn a_tip_crossing_to_another_vessel_closes_a_perfused_loop() {
+    let sc = scene(40, "sprout_max_per_min = 0.0\n");
+    let grid = Grid::from_scene(&sc);
+    let f = fields(&sc, |i| grid.coords(i)[1] as f32); // 1 nM per site up y
+    let mut sites = lattice(&sc);
+    sites[grid.index(8, 6, 0) as usize] = tip(2, 0);
+    let mut joined_at = None;
+    for u in 0..60u64 {
+        let events = update(&sc, 2 * u, &mut sites, &f).unwrap();
+        if events.anastomoses > 0 {
+            joined_at = Some(u);
+            break;
+        }
+    }
+    let u = joined_at.expect("the tip reached the far vessel");
+    assert!(u >= 8, "nine sites to cross, one step per update: {u}");
+    assert_eq!(count(&sites, Kind::VesselTip), 0);
+    let flow = solve_flow(&sc, &grid, &SimParams::from_scene(&sc), &sites).unwrap();
+    let grown: Vec<usize> = (0..sites.len())
+        .filter(|&i| sites[i].kind() == Kind::Vessel && sites[i].w0 & GROWN_BIT != 0)
+        .collect();
+    assert!(grown.len() >= 9, "{} grown sites", grown.len());
+    for &i in &grown {
+        assert!(
+            flow.site_flow_m3_per_s[i] > 0.05 * flow.reference_flow_m3_per_s,
+            "site {:?}: {} of {}",
+            grid.coords(i as u32),
+            flow.site_flow_m3_per_s[i],
+            flow.reference_flow_m3_per_s
+        );
+        assert!(flow.site_wss_dyn_per_cm2[i] > 8.0);
+    }
+}
+
+/// On open ground without a gradient a tip steps straight on (away from its stalk)
+/// with probability w / (w + 2) in 2D: w = 2 (L − 1) = 4 for the default 60 µm run
+/// of L = 3 sites, so 2/3, and 1/3 (an unbiased walk) without persistence.
+#[test]
+fn tips_run_straight_on_for_the_persistence_length() {
+    for (persistence, expect) in [("", 2.0 / 3.0), ("tip_persistence_um = 0.0\n", 1.0 / 3.0)] {
+        let sc = scene(400, &format!("sprout_max_per_min = 0.0\n{persistence}"));
+        let grid = Grid::from_scene(&sc);
+        let f = fields(&sc, |_| 0.0);
+        let xs: Vec<u32> = (5..395).step_by(5).collect();
+        let (mut straight, mut turned) = (0usize, 0usize);
+        for u in 0..20u64 {
+            let mut sites = lattice(&sc);
+            for &x in &xs {
+                sites[grid.index(x, 9, 0) as usize] = NEW_VESSEL; // its stalk
+                sites[grid.index(x, 10, 0) as usize] = tip(2, 0);
+            }
+            update(&sc, 2 * u, &mut sites, &f).unwrap();
+            for &x in &xs {
+                if sites[grid.index(x, 11, 0) as usize].kind() == Kind::VesselTip {
+                    straight += 1;
+                }
+                turned += [x - 1, x + 1]
+                    .iter()
+                    .filter(|&&xn| sites[grid.index(xn, 10, 0) as usize].kind() == Kind::VesselTip)
+                    .count();
+            }
+        }
+        let total = straight + turned;
+        assert_eq!(total, 20 * xs.len(), "every tip stepped once");
+        let p = straight as f64 / total as f64;
+        assert!((p - expect).abs() < 0.05, "{persistence}: {p} vs {expect}");
     }
 }

@@ -32,7 +32,7 @@ const U16_MAX: u32 = u16::MAX as u32;
 /// The site arrays, in the order they are written. Absent ones (all but `site.kind`)
 /// read as 0 (`false`), which is what `Site::unpack` gives a member that does not
 /// apply to the site's kind.
-pub const MEMBERS: [Member; 24] = [
+pub const MEMBERS: [Member; 25] = [
     Member {
         name: KIND,
         dtype: Dtype::U8,
@@ -172,6 +172,13 @@ pub const MEMBERS: [Member; 24] = [
         max: 1,
         get: |f| f.immature as u32,
         set: |f, v| f.immature = v != 0,
+    },
+    Member {
+        name: "site.grown",
+        dtype: Dtype::U8,
+        max: 1,
+        get: |f| f.grown as u32,
+        set: |f, v| f.grown = v != 0,
     },
     Member {
         name: "site.vessel_age_h",
@@ -323,6 +330,7 @@ mod tests {
             engagement_ticks: 13,
             target_slot: 14,
             immature: true,
+            grown: true,
             vessel_age_h: 15,
             low_shear_min: 16,
             stalk_face: 5,
