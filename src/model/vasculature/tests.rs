@@ -41,6 +41,26 @@ fn fields(scene: &Scene, vegf: impl Fn(u32) -> f32) -> Vec<f32> {
     f
 }
 
+/// `plain` with "bev", an anti-angiogenic drug of IC50 1 nM.
+fn with_bev(plain: &Scene) -> Scene {
+    let drug = "[[drugs]]\nname = \"bev\"\nclass = \"anti_angiogenic\"\nemax_per_h = 0.0\n\
+                ic50_um = 0.001\n";
+    Scene::parse(&format!("{}\n{drug}", toml_of(plain)), Path::new("t.toml"))
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Fields of `sc` with no VEGF and, when it has a drug, 1 µM of it everywhere
+/// (1000 × IC50: blockade ≈ 1).
+fn blocked_fields(sc: &Scene) -> Vec<f32> {
+    let mut f = fields(sc, |_| 0.0);
+    if !sc.drugs.is_empty() {
+        let n = Grid::from_scene(sc).sites();
+        let d = crate::model::fields::drug_field(0);
+        f[d * n..(d + 1) * n].fill(1.0);
+    }
+    f
+}
+
 fn perfusion(s: &Site) -> f64 {
     (s.w2 & LOW16) as f64 / LOW16 as f64
 }
@@ -189,15 +209,12 @@ fn low_shear_regresses_after_the_stated_time_and_high_shear_never() {
 /// to a mature vessel's within two days instead of seven (the normalisation window).
 #[test]
 fn blockade_normalises_immature_vessels() {
-    let drug = "[[drugs]]\nname = \"bev\"\nclass = \"anti_angiogenic\"\nemax_per_h = 0.0\n\
-                ic50_um = 0.001\n";
     let sc = scene(
         40,
         "sprout_max_per_min = 0.0\nblockade_immature_regression_per_mm_per_day = 0.0\n\
          blockade_grown_regression_per_mm_per_day = 0.0\n",
     );
-    let text = format!("{}\n{drug}", toml_of(&sc));
-    let treated = Scene::parse(&text, Path::new("t.toml")).unwrap_or_else(|e| panic!("{e}"));
+    let treated = with_bev(&sc);
     let grid = Grid::from_scene(&sc);
     let bridge = |sc: &Scene| {
         let mut sites = lattice(sc);
@@ -206,13 +223,10 @@ fn blockade_normalises_immature_vessels() {
         }
         sites
     };
-    let n = grid.sites();
     let mid = grid.index(8, 10, 0) as usize;
     let (mut plain, mut blocked) = (bridge(&sc), bridge(&treated));
     let plain_fields = fields(&sc, |_| 0.0);
-    let mut blocked_fields = fields(&treated, |_| 0.0);
-    let d = crate::model::fields::drug_field(0);
-    blocked_fields[d * n..(d + 1) * n].fill(1.0); // 1000 × IC50: blockade ≈ 1
+    let blocked_fields = blocked_fields(&treated);
     let mut perfusions = Vec::new();
     for u in 0..24 {
         update(&sc, 2 * u, &mut plain, &plain_fields).unwrap();
@@ -254,25 +268,19 @@ fn update_is_deterministic() {
 /// blockade it does not, and steps instead.
 #[test]
 fn tips_retract_under_blockade() {
-    let drug = "[[drugs]]\nname = \"bev\"\nclass = \"anti_angiogenic\"\nemax_per_h = 0.0\n\
-                ic50_um = 0.001\n";
     let keys = "sprout_max_per_min = 0.0\nblockade_tip_retraction_per_day = 10000.0\n";
     let plain = scene(40, keys);
-    let treated = Scene::parse(&format!("{}\n{drug}", toml_of(&plain)), Path::new("t.toml"))
-        .unwrap_or_else(|e| panic!("{e}"));
+    let treated = with_bev(&plain);
     let grid = Grid::from_scene(&plain);
-    let n = grid.sites();
     let tip_site = grid.index(20, 6, 0) as usize;
-    for (sc, level, retracts) in [(&plain, 0.0f32, false), (&treated, 1.0, true)] {
+    for (sc, retracts) in [(&plain, false), (&treated, true)] {
         let mut sites = lattice(sc);
         sites[tip_site] = tip(2, 0); // stalk face 2 (−y): the vessel at y = 5
-        let mut f = fields(sc, |_| 0.0);
-        if !sc.drugs.is_empty() {
-            let d = crate::model::fields::drug_field(0);
-            f[d * n..(d + 1) * n].fill(level);
-        }
-        let events = update(sc, 0, &mut sites, &f).unwrap();
-        assert_eq!(events.retracted_tips, retracts as u32, "blockade {level}");
+        let events = update(sc, 0, &mut sites, &blocked_fields(sc)).unwrap();
+        assert_eq!(
+            events.retracted_tips, retracts as u32,
+            "retracts: {retracts}"
+        );
         assert_eq!(count(&sites, Kind::VesselTip), !retracts as usize);
         if !retracts {
             assert_eq!(events.tip_steps, 1, "10 µm/h × 2 h at 20 µm sites");
@@ -285,16 +293,12 @@ fn tips_retract_under_blockade() {
 /// by shear; the host vessels it joined carry on, under the same blockade.
 #[test]
 fn sustained_blockade_prunes_grown_mature_vessels_and_spares_host_ones() {
-    let drug = "[[drugs]]\nname = \"bev\"\nclass = \"anti_angiogenic\"\nemax_per_h = 0.0\n\
-                ic50_um = 0.001\n";
     let plain = scene(
         40,
         "sprout_max_per_min = 0.0\nblockade_grown_regression_per_mm_per_day = 25.0\n",
     );
-    let treated = Scene::parse(&format!("{}\n{drug}", toml_of(&plain)), Path::new("t.toml"))
-        .unwrap_or_else(|e| panic!("{e}"));
+    let treated = with_bev(&plain);
     let grid = Grid::from_scene(&plain);
-    let n = grid.sites();
     let mature_grown = Site {
         w0: NEW_VESSEL.w0 & !IMMATURE_BIT,
         ..NEW_VESSEL
@@ -307,11 +311,7 @@ fn sustained_blockade_prunes_grown_mature_vessels_and_spares_host_ones() {
         for &i in &bridge {
             sites[i] = mature_grown;
         }
-        let mut f = fields(sc, |_| 0.0);
-        if !sc.drugs.is_empty() {
-            let d = crate::model::fields::drug_field(0);
-            f[d * n..(d + 1) * n].fill(1.0); // 1000 × IC50: blockade ≈ 1
-        }
+        let f = blocked_fields(sc);
         // 10 days of 2 h updates: each bridge site regresses at 25 /mm/day × 20 µm = 0.5 /day, so the
         // bridge is cut within a day or so (9 sites: 4.5 /day), and the cut pieces
         // carry no flow and go after 4,000 min of low shear.
@@ -342,15 +342,11 @@ fn sustained_blockade_prunes_grown_mature_vessels_and_spares_host_ones() {
 /// 4,000 min later (the window closes). Untreated it regresses first, never mature.
 #[test]
 fn the_normalisation_window_opens_and_closes() {
-    let drug = "[[drugs]]\nname = \"bev\"\nclass = \"anti_angiogenic\"\nemax_per_h = 0.0\n\
-                ic50_um = 0.001\n";
     let keys = "sprout_max_per_min = 0.0\nblockade_immature_regression_per_mm_per_day = 0.0\n\
                 blockade_grown_regression_per_mm_per_day = 0.0\n";
     let plain = scene(40, keys);
-    let treated = Scene::parse(&format!("{}\n{drug}", toml_of(&plain)), Path::new("t.toml"))
-        .unwrap_or_else(|e| panic!("{e}"));
+    let treated = with_bev(&plain);
     let grid = Grid::from_scene(&plain);
-    let n = grid.sites();
     let mid = grid.index(20, 10, 0) as usize;
     let mut histories = Vec::new();
     for sc in [&plain, &treated] {
@@ -361,11 +357,7 @@ fn the_normalisation_window_opens_and_closes() {
         let flow = solve_flow(sc, &grid, &SimParams::from_scene(sc), &sites).unwrap();
         let wss = flow.site_wss_dyn_per_cm2[mid];
         assert!(wss > 1.0 && wss < 8.0, "low shear but flow: {wss} dyn/cm²");
-        let mut f = fields(sc, |_| 0.0);
-        if !sc.drugs.is_empty() {
-            let d = crate::model::fields::drug_field(0);
-            f[d * n..(d + 1) * n].fill(1.0); // 1000 × IC50: blockade ≈ 1
-        }
+        let f = blocked_fields(sc);
         // (kind, immature, perfusion) of the bridge's middle after each 2 h update.
         let mut history = Vec::new();
         for u in 0..70u64 {
