@@ -164,7 +164,7 @@ pub fn update(
         block: blockade::per_site(scene, sites, fields),
     };
     let mut events = UpdateEvents::default();
-    remodel::mature_and_prune(v, ctx.site_um, key, dt_min, &ctx.block, sites, &mut events);
+    remodel::mature_and_prune(&ctx, sites, &mut events);
     sprouting::sprout(&ctx, sites, &mut events);
     tips::advance(&ctx, sites, &mut events);
     let flow = solve_flow(scene, &ctx.grid, &sim, sites)?;

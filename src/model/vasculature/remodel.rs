@@ -1,6 +1,6 @@
 //! Maturation, pruning under VEGF blockade, and regression by low wall shear stress.
 
-use super::{UpdateEvents, VesselFlow};
+use super::{Step, UpdateEvents, VesselFlow};
 use crate::model::rng::{self, stream};
 use crate::model::site::{Kind, Site, GROWN_BIT, HALF_SHIFT, IMMATURE_BIT, LOW16};
 use crate::scene::vasculature::Vasculature;
@@ -13,19 +13,12 @@ pub(super) fn within(per_min: f64, dt_min: f64) -> u32 {
 }
 
 /// Ages immature vessels that carry flow (faster under blockade) and matures them at
-/// `maturation_days` (its low-shear time starts again from 0); under blockade, immature vessels and mature vessels the tumour
-/// grew regress at their rates × blockade. Host vessels do not depend on VEGF and
-/// never regress by blockade.
-#[allow(clippy::too_many_arguments)]
-pub fn mature_and_prune(
-    v: &Vasculature,
-    site_um: f64,
-    key: u32,
-    dt_min: f64,
-    block: &[f64],
-    sites: &mut [Site],
-    events: &mut UpdateEvents,
-) {
+/// `maturation_days` (their low-shear time starts again from 0); under blockade,
+/// immature vessels and mature vessels the tumour grew regress at their rates per
+/// length × the site length × blockade. Host vessels do not depend on VEGF and never
+/// regress by blockade.
+pub(super) fn mature_and_prune(step: &Step, sites: &mut [Site], events: &mut UpdateEvents) {
+    let (v, key, dt_min, block) = (step.v, step.key, step.dt_min, &step.block);
     let maturation_h = v.maturation_days * 24.0;
     for (i, s) in sites.iter_mut().enumerate() {
         if s.kind() != Kind::Vessel {
@@ -39,7 +32,7 @@ pub fn mature_and_prune(
             } else {
                 v.blockade_grown_regression_per_mm_per_day
             };
-            let rate_per_day = rate_per_mm_per_day * site_um / 1000.0;
+            let rate_per_day = rate_per_mm_per_day * step.site_um / 1000.0;
             if rng::draw(key, i as u32, stream::REGRESS) < within(rate_per_day * b / 1440.0, dt_min)
             {
                 *s = Site::EMPTY;
