@@ -71,14 +71,13 @@ pub struct Vasculature {
     /// (0: tips go round tumour tissue).
     #[serde(default = "defaults::tip_push_um")]
     pub tip_push_um: f64,
-    /// Immature vessels whose wall shear stress stays below this ...
+    /// Grown vessels (immature or mature) whose wall shear stress stays below this ...
     #[serde(default = "defaults::regression_shear_dyn_per_cm2")]
     pub regression_shear_dyn_per_cm2: f64,
     /// ... for this long regress.
     #[serde(default = "defaults::regression_after_min")]
     pub regression_after_min: f64,
-    /// Days for a new vessel to mature (pericyte coverage); mature vessels do not
-    /// regress by low shear.
+    /// Days for a new vessel to mature (pericyte coverage) while it carries flow.
     #[serde(default = "defaults::maturation_days")]
     pub maturation_days: f64,
     /// Perfusion of an immature (leaky) vessel as a fraction of a mature one's at the
