@@ -267,28 +267,33 @@ mod tests {
         c
     }
 
+    /// The site counters come first, in table order; the rest follow at fixed offsets
+    /// after them (`k`: how many site counters there are).
     #[test]
     fn every_counter_has_one_name() {
         let names = counter_names();
-        assert_eq!(names.len(), 51, "{names:?}");
+        let k = SITE_COUNTERS.len();
+        assert_eq!(names.len(), k + 33, "{names:?}");
         let unique: std::collections::BTreeSet<&String> = names.iter().collect();
         assert_eq!(unique.len(), names.len());
         assert_eq!(names[..2], ["tumour_live", "quiescent"]);
         assert_eq!(names[10], "tcell");
         assert_eq!(names[15], "vessel_tip");
-        assert_eq!(names[18], "min.x");
-        assert_eq!(names[34], "acquired_live");
-        assert_eq!(names[35], "field_sum.0");
-        assert_eq!(names[50], "field_tumour_sum.7");
+        assert_eq!(names[k - 1], SITE_COUNTERS[k - 1].name);
+        assert_eq!(names[k], "min.x");
+        assert_eq!(names[k + 16], "acquired_live");
+        assert_eq!(names[k + 17], "field_sum.0");
+        assert_eq!(names[k + 32], "field_tumour_sum.7");
     }
 
     #[test]
     fn counters_round_trip_by_name() {
         let c = distinct();
-        assert_eq!(c.o2_sum(), (7u64 << 32) + 35);
-        assert_eq!(c.min, [118, 119, 120]);
-        assert_eq!(c.drug_sum(3), (7u64 << 32) + 43 + 4);
-        assert_eq!(c.clone_live[7], 100 + 33);
+        let k = SITE_COUNTERS.len() as u64;
+        assert_eq!(c.o2_sum(), (7u64 << 32) + k + 17);
+        assert_eq!(c.min, [100 + k, 101 + k, 102 + k].map(|v| v as u32));
+        assert_eq!(c.drug_sum(3), (7u64 << 32) + k + 25 + 4);
+        assert_eq!(c.clone_live[7], 100 + k as u32 + 15);
         let values: BTreeMap<String, u64> = counters(&c).into_iter().collect();
         assert_eq!(census_from(&values), Ok(c));
     }
